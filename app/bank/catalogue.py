@@ -1,0 +1,368 @@
+"""Load every content file into one catalogue, keeping what is valid and listing what is not.
+
+A broken file never stops the rest from loading: a file that cannot be parsed is skipped, a bad
+question or quiz is left out on its own, and each problem is reported with its file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from app.bank import rules
+from app.bank.draws import Candidate, fillable, pool
+from app.bank.problems import Problem, field_name, from_validation_error
+from app.bank.schema import (
+    BankFile,
+    BankHeader,
+    Case,
+    Question,
+    QuestionBase,
+    Quiz,
+    QuizzesFile,
+    SourceDoc,
+    SourcesFile,
+    Topic,
+    TopicsFile,
+)
+from app.bank.text import SourceIndex, plural
+from app.bank.yamlpos import Loc, Located, YamlError, load_file
+
+SPECIAL = {"topics.yaml": "topics", "sources.yaml": "sources", "quizzes.yaml": "quizzes"}
+_QUESTION = TypeAdapter(Question)
+_QUIZ = TypeAdapter(Quiz)
+
+
+class ContentPathError(Exception):
+    """A path given to the loader does not exist or holds no YAML files."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A valid question with the bank it came from and where it is written."""
+
+    question: QuestionBase
+    bank: str
+    topic: str
+    case: Case | None
+    file: str
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The question as a plain object, the shape ``resurface banks --json`` prints."""
+        out = {"id": self.question.id, "bank": self.bank, "topic": self.topic}
+        out |= self.question.model_dump(mode="json", exclude={"id"})
+        out["case"] = self.case.model_dump(mode="json") if self.case else None
+        return out
+
+
+@dataclass
+class Catalogue:
+    """Everything that loaded cleanly, plus every problem found on the way."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)
+    sources: dict[str, SourceDoc] = field(default_factory=dict)
+    banks: dict[str, BankHeader] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def candidates(self) -> list[Candidate]:
+        return [
+            Candidate(e.question.id, e.bank, e.topic, frozenset(e.question.tags))
+            for e in self.entries.values()
+        ]
+
+
+def discover(paths: Iterable[Path]) -> dict[str, list[Path]]:
+    """Sort content files by kind; topics and sources are looked up in parent folders if not given.
+
+    Raises ContentPathError for a path that does not exist.
+    """
+    found: dict[str, list[Path]] = {"topics": [], "sources": [], "quizzes": [], "banks": []}
+    given = list(paths)
+    for path in given:
+        if not path.exists():
+            raise ContentPathError(f"no such file or folder: {path}")
+        files = (
+            sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            if path.is_dir()
+            else [path]
+        )
+        for f in files:
+            kind = SPECIAL.get(f.name, "banks")
+            if f not in found[kind]:
+                found[kind].append(f)
+    for kind in ("topics", "sources"):
+        if not found[kind]:
+            found[kind] = _look_up(f"{kind}.yaml", given)
+    return found
+
+
+def load(
+    paths: Iterable[Path], sources_dir: Path | None = None, root: Path | None = None
+) -> Catalogue:
+    """Load and check all content under ``paths``; with ``sources_dir``, check quotes and own words.
+
+    File names in problems are relative to ``root`` (default: the current folder) where possible.
+    Raises ContentPathError for a path that does not exist.
+    """
+    files = discover(paths)
+    loader = _Loader(Catalogue(), root or Path.cwd())
+    index = _source_index(sources_dir) if sources_dir else None
+    loader.topics(files["topics"])
+    loader.sources(files["sources"], index)
+    for path in files["banks"]:
+        loader.bank(path, index)
+    for path in files["quizzes"]:
+        loader.quizzes(path)
+    loader.cat.problems.sort()
+    return loader.cat
+
+
+def _source_index(folder: Path) -> SourceIndex:
+    if not folder.is_dir():
+        raise ContentPathError(f"sources folder not found: {folder}")
+    return SourceIndex(
+        {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
+    )
+
+
+def _look_up(name: str, given: list[Path]) -> list[Path]:
+    for path in given:
+        for folder in [path if path.is_dir() else path.parent, *path.resolve().parents][:4]:
+            if (folder / name).is_file():
+                return [folder / name]
+    return []
+
+
+class _Loader:
+    def __init__(self, cat: Catalogue, root: Path) -> None:
+        self.cat = cat
+        self.root = root
+        self.first_seen: dict[tuple[str, str], str] = {}  # (kind, id) -> "file:line"
+
+    def name(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+    def problem(self, file: str, line: int, subject: str, loc: Loc, message: str) -> None:
+        self.cat.problems.append(Problem(file, line, subject, field_name(loc), message))
+
+    def parse(self, path: Path, model: type, subject: str) -> tuple[Any, Located] | None:
+        file = self.name(path)
+        try:
+            located = load_file(path)
+        except YamlError as exc:
+            self.problem(file, exc.line, subject, (), exc.message)
+            return None
+        except OSError as exc:
+            self.problem(file, 1, subject, (), f"cannot read file: {exc.strerror}")
+            return None
+        if not isinstance(located.data, dict):
+            self.problem(
+                file,
+                located.line_of(()),
+                subject,
+                (),
+                "the file must be a mapping of keys and values",
+            )
+            return None
+        try:
+            return model.model_validate(located.data), located
+        except ValidationError as exc:
+            self.cat.problems += from_validation_error(exc, located, file, subject)
+            return None
+
+    def unique(self, kind: str, ident: str, file: str, line: int, subject: str, loc: Loc) -> bool:
+        where = self.first_seen.setdefault((kind, ident), f"{file}:{line}")
+        if where != f"{file}:{line}":
+            self.problem(
+                file, line, subject, loc, f"{kind} id '{ident}' is already used at {where}"
+            )
+            return False
+        return True
+
+    def topics(self, paths: list[Path]) -> None:
+        for path in paths:
+            parsed = self.parse(path, TopicsFile, "topics")
+            if parsed:
+                file, (data, located) = self.name(path), parsed
+                for i, topic in enumerate(data.topics):
+                    if self.unique(
+                        "topic", topic.id, file, located.line_of(("topics", i)), topic.id, ("id",)
+                    ):
+                        self.cat.topics[topic.id] = topic
+
+    def sources(self, paths: list[Path], index: SourceIndex | None) -> None:
+        for path in paths:
+            parsed = self.parse(path, SourcesFile, "sources")
+            if not parsed:
+                continue
+            file, (data, located) = self.name(path), parsed
+            for i, doc in enumerate(data.sources):
+                line = located.line_of(("sources", i))
+                if index is not None and doc.id not in index:
+                    self.problem(
+                        file, line, doc.id, ("id",), f"no file '{doc.id}.txt' in the sources folder"
+                    )
+                elif self.unique("source", doc.id, file, line, doc.id, ("id",)):
+                    self.cat.sources[doc.id] = doc
+            if index is not None:
+                for missing in sorted(index.doc_ids - {d.id for d in data.sources}):
+                    self.problem(
+                        file,
+                        1,
+                        "sources",
+                        (),
+                        f"document '{missing}' is in the sources folder but not listed",
+                    )
+
+    def bank(self, path: Path, index: SourceIndex | None) -> None:
+        parsed = self.parse(path, BankFile, "bank")
+        if not parsed:
+            return
+        file, (data, located) = self.name(path), parsed
+        header = data.bank
+        if not self.unique(
+            "bank", header.id, file, located.line_of(("bank", "id")), "bank", ("id",)
+        ):
+            return
+        if self.cat.topics and header.topic not in self.cat.topics:
+            self.problem(
+                file,
+                located.line_of(("bank", "topic")),
+                "bank",
+                ("topic",),
+                f"unknown topic '{header.topic}' (not in topics.yaml)",
+            )
+            return
+        self.cat.banks[header.id] = header
+        cases: dict[str, Case] = {}
+        for i, case in enumerate(data.cases):
+            loc: Loc = ("cases", i)
+            if not self.unique("case", case.id, file, located.line_of(loc), case.id, ("id",)):
+                continue
+            cases[case.id] = self.cat.cases[case.id] = case
+            if index is not None:
+                for where, msg in rules.own_words(iter([(("vignette",), case.vignette)]), index):
+                    self.problem(file, located.line_of((*loc, *where)), case.id, where, msg)
+        for i, raw in enumerate(data.questions):
+            self.question(raw, ("questions", i), header, cases, file, located, index)
+
+    def question(
+        self,
+        raw: Any,
+        base: Loc,
+        header: BankHeader,
+        cases: dict[str, Case],
+        file: str,
+        located: Located,
+        index: SourceIndex | None,
+    ) -> None:
+        subject = (
+            raw.get("id")
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str)
+            else field_name(base)
+        )
+        try:
+            q: QuestionBase = _QUESTION.validate_python(raw)
+        except ValidationError as exc:
+            self.cat.problems += from_validation_error(exc, located, file, subject, base)
+            return
+        found = rules.question_rules(q)
+        known = set(self.cat.sources) if self.cat.sources else None
+        found += rules.citation_rules(q, known, index)
+        if index is not None:
+            found += rules.own_words(rules.question_texts(q), index)
+        if q.case is not None and q.case not in cases:
+            found.append(
+                (("case",), f"unknown case '{q.case}' (cases are defined at the top of the bank)")
+            )
+        for where, msg in found:
+            self.problem(file, located.line_of((*base, *where)), q.id, where, msg)
+        line = located.line_of(base)
+        if self.unique("question", q.id, file, line, q.id, ("id",)) and not found:
+            case = cases.get(q.case) if q.case else None
+            self.cat.entries[q.id] = Entry(q, header.id, header.topic, case, file, line)
+
+    def quizzes(self, path: Path) -> None:
+        parsed = self.parse(path, QuizzesFile, "quizzes")
+        if not parsed:
+            return
+        file, (data, located) = self.name(path), parsed
+        candidates = self.cat.candidates()
+        for i, raw in enumerate(data.quizzes):
+            base: Loc = ("quizzes", i)
+            subject = (
+                raw.get("id")
+                if isinstance(raw, dict) and isinstance(raw.get("id"), str)
+                else field_name(base)
+            )
+            try:
+                quiz: Quiz = _QUIZ.validate_python(raw)
+            except ValidationError as exc:
+                self.cat.problems += from_validation_error(exc, located, file, subject, base)
+                continue
+            before = len(self.cat.problems)
+            self.quiz_rules(quiz, candidates, file, located, base)
+            line = located.line_of(base)
+            if (
+                self.unique("quiz", quiz.id, file, line, quiz.id, ("id",))
+                and len(self.cat.problems) == before
+            ):
+                self.cat.quizzes[quiz.id] = quiz
+
+    def quiz_rules(
+        self, quiz: Quiz, candidates: list[Candidate], file: str, located: Located, base: Loc
+    ) -> None:
+        if quiz.certifies and quiz.mode != "exam":
+            self.problem(
+                file,
+                located.line_of((*base, "certifies")),
+                quiz.id,
+                ("certifies",),
+                "only an exam can grant a certification",
+            )
+        pools = []
+        for j, draw in enumerate(quiz.draw):
+            loc: Loc = ("draw", j)
+            line = located.line_of((*base, *loc))
+            if draw.topic and draw.topic not in self.cat.topics:
+                self.problem(file, line, quiz.id, (*loc, "topic"), f"unknown topic '{draw.topic}'")
+            if draw.bank and draw.bank not in self.cat.banks:
+                self.problem(file, line, quiz.id, (*loc, "bank"), f"unknown bank '{draw.bank}'")
+            found = pool(draw, candidates)
+            if draw.count > len(found):
+                self.problem(
+                    file,
+                    line,
+                    quiz.id,
+                    (*loc, "count"),
+                    f"asks for {plural(draw.count, 'question')} but only {len(found)} match",
+                )
+            pools.append(found)
+        asked = sum(d.count for d in quiz.draw)
+        if all(d.count <= len(p) for d, p in zip(quiz.draw, pools, strict=True)):
+            filled = fillable(pools, [d.count for d in quiz.draw])
+            if filled < asked:
+                line = located.line_of((*base, "draw"))
+                self.problem(
+                    file,
+                    line,
+                    quiz.id,
+                    ("draw",),
+                    f"the draws overlap: they ask for {asked} different questions "
+                    f"but only {filled} can be drawn",
+                )

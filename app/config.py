@@ -1,0 +1,21 @@
+"""Settings from environment variables, in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def quizzes_dir() -> Path:
+    """Where the content lives: ``RESURFACE_QUIZZES`` or the repository's ``quizzes/``."""
+    return Path(os.environ.get("RESURFACE_QUIZZES", PROJECT_ROOT / "quizzes"))
+
+
+def sources_dir() -> Path | None:
+    """The source documents, if known: ``RESURFACE_SOURCES`` or ``../shared/seeds`` when present."""
+    if "RESURFACE_SOURCES" in os.environ:
+        return Path(os.environ["RESURFACE_SOURCES"])
+    default = PROJECT_ROOT.parent / "shared" / "seeds"
+    return default if default.is_dir() else None
