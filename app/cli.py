@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from app import __version__, config
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from app import __version__, accounts, config
+from app.accounts import ROLES, AccountError
 from app.bank import Catalogue, ContentPathError, load
 from app.bank.report import counts_table
 from app.bank.text import plural
+from app.store import DatabaseError, open_store
+from app.store.migrate import current
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -54,6 +62,155 @@ def cmd_banks(args: argparse.Namespace) -> int:
     return EXIT_OK if cat.ok else EXIT_INVALID
 
 
+class UsageError(Exception):
+    """The command was called in a way it cannot work (exit code 2)."""
+
+
+@contextmanager
+def _store() -> Iterator[Engine]:
+    engine = open_store(config.database_url())
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _shown_url() -> str:
+    return make_url(config.database_url()).render_as_string(hide_password=True)
+
+
+def _password(args: argparse.Namespace, prompt: str = "Password") -> str:
+    """From the first line of stdin with --password-stdin, else typed twice at a terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for a password: pipe it in with --password-stdin")
+    first = getpass.getpass(f"{prompt}: ")
+    if getpass.getpass(f"{prompt} again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Create the database or bring its schema up to date (also done at every start)."""
+    with _store() as engine:
+        print(f"{_shown_url()}: schema at revision {current(engine)}")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create the database and its first manager account."""
+    password = _password(args)
+    with _store() as engine:
+        user = accounts.init_first_manager(engine, args.username, password, args.display_name)
+    print(f"created manager '{user.username}' in {_shown_url()}")
+    return EXIT_OK
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """Add a user (password from a prompt or --password-stdin, never from the command line)."""
+    password = _password(args)
+    with _store() as engine:
+        user = accounts.create_user(
+            engine, None, args.username, password, args.role, args.cohort, args.display_name
+        )
+    cohort = f" in cohort '{user.cohort}'" if user.cohort else ""
+    print(f"created {user.role} '{user.username}'{cohort}")
+    return EXIT_OK
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    """List users, optionally one role or cohort."""
+    with _store() as engine:
+        listed = accounts.list_users(engine, None, args.role, args.cohort)
+    head = ("username", "name", "role", "cohort", "status")
+    rows = [
+        (
+            u.username,
+            u.display_name,
+            u.role,
+            u.cohort or "-",
+            "active" if u.active else "deactivated",
+        )
+        for u in listed
+    ]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for row in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def cmd_users_set_password(args: argparse.Namespace) -> int:
+    """Set a user's password and clear any lockout."""
+    password = _password(args, "New password")
+    with _store() as engine:
+        accounts.set_password(engine, None, args.username, password)
+    print(f"password changed for '{args.username}'")
+    return EXIT_OK
+
+
+def cmd_users_deactivate(args: argparse.Namespace) -> int:
+    """Stop a user from signing in; their history stays."""
+    with _store() as engine:
+        accounts.set_active(engine, None, args.username, False)
+    print(f"deactivated '{args.username}'")
+    return EXIT_OK
+
+
+def cmd_users_activate(args: argparse.Namespace) -> int:
+    """Let a deactivated user sign in again."""
+    with _store() as engine:
+        accounts.set_active(engine, None, args.username, True)
+    print(f"reactivated '{args.username}'")
+    return EXIT_OK
+
+
+def _add_db_commands(sub: argparse._SubParsersAction) -> None:
+    def password_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    p = dbsub.add_parser("upgrade", help=cmd_db_upgrade.__doc__, description=cmd_db_upgrade.__doc__)
+    p.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("init", help=cmd_init.__doc__, description=cmd_init.__doc__)
+    p.add_argument("--username", default="admin", help="the manager's username (default: admin)")
+    p.add_argument("--display-name", help="the name shown in the app")
+    password_arg(p)
+    p.set_defaults(func=cmd_init)
+
+    users = sub.add_parser(
+        "users", help="add, list and manage user accounts", description="User accounts."
+    )
+    usub = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
+    p = usub.add_parser("add", help=cmd_users_add.__doc__, description=cmd_users_add.__doc__)
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--cohort", help="the clinic or site (required for trainees and trainers)")
+    p.add_argument("--display-name", help="the name shown in the app (default: the username)")
+    password_arg(p)
+    p.set_defaults(func=cmd_users_add)
+    p = usub.add_parser("list", help=cmd_users_list.__doc__, description=cmd_users_list.__doc__)
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--cohort")
+    p.set_defaults(func=cmd_users_list)
+    p = usub.add_parser(
+        "set-password",
+        help=cmd_users_set_password.__doc__,
+        description=cmd_users_set_password.__doc__,
+    )
+    p.add_argument("username")
+    password_arg(p)
+    p.set_defaults(func=cmd_users_set_password)
+    for name, func in (("deactivate", cmd_users_deactivate), ("activate", cmd_users_activate)):
+        p = usub.add_parser(name, help=func.__doc__, description=func.__doc__)
+        p.add_argument("username")
+        p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resurface", description="Resurface: laser resurfacing training quizzes."
@@ -92,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     content_args(p)
     p.add_argument("--json", action="store_true", help="print every question as a JSON object")
     p.set_defaults(func=cmd_banks)
+    _add_db_commands(sub)
     return parser
 
 
@@ -100,9 +258,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ContentPathError as exc:
+    except (ContentPathError, UsageError) as exc:
         print(f"resurface: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (AccountError, DatabaseError) as exc:
+        print(f"resurface: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
     except BrokenPipeError:  # e.g. `resurface banks --json | head`
         return EXIT_OK
 

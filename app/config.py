@@ -19,3 +19,9 @@ def sources_dir() -> Path | None:
         return Path(os.environ["RESURFACE_SOURCES"])
     default = PROJECT_ROOT.parent / "shared" / "seeds"
     return default if default.is_dir() else None
+
+
+def database_url() -> str:
+    """``RESURFACE_DATABASE_URL``, or a SQLite file under ``results/``."""
+    default = f"sqlite:///{PROJECT_ROOT / 'results' / 'resurface.db'}"
+    return os.environ.get("RESURFACE_DATABASE_URL", default)

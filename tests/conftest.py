@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
 from app.bank import Catalogue, load
+from app.store.db import make_engine
+from app.store.migrate import upgrade
 
 SEED = (
     "After the procedure you must protect the treated area from the sun for several weeks, "
@@ -68,8 +73,8 @@ def check(content: Path) -> Callable[..., Catalogue]:
     """Write the given files (path -> text) under the content folder, then load and validate it."""
 
     def run(files: dict[str, str] | None = None, *, sources: bool = True) -> Catalogue:
-        for rel, text in (files or {}).items():
-            write(content / "quizzes" / rel, text)
+        for rel, body in (files or {}).items():
+            write(content / "quizzes" / rel, body)
         return load(
             [content / "quizzes"],
             sources_dir=content / "seeds" if sources else None,
@@ -81,3 +86,42 @@ def check(content: Path) -> Callable[..., Catalogue]:
 
 def messages(cat: Catalogue) -> list[str]:
     return [str(p) for p in cat.problems]
+
+
+# --- databases: every storage test runs on SQLite, and on PostgreSQL when configured ----------
+
+PG_URL = os.environ.get("RESURFACE_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"] if (PG_URL or IN_CI) else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, empty database URL: a temp SQLite file, or a throwaway PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'resurface.db'}"
+        return
+    if not PG_URL:
+        pytest.fail(
+            "CI=true but RESURFACE_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI"
+        )
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_db(db_url) -> Iterator[Engine]:
+    """An engine on a fresh database with the schema at the newest migration."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

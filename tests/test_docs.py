@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 
 import pytest
@@ -13,9 +14,15 @@ README = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 CI = (config.PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def subcommands() -> dict[str, str]:
-    action = next(a for a in build_parser()._actions if a.dest == "command")
-    return {name: p.description or "" for name, p in action.choices.items()}
+def subcommands(parser=None, prefix: str = "") -> dict[str, str]:
+    """Every command and nested command ("users add") with its description."""
+    out = {}
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out[prefix + name] = sub.description or ""
+                out |= subcommands(sub, f"{prefix}{name} ")
+    return out
 
 
 @pytest.mark.parametrize("name", sorted(subcommands()))

@@ -1,0 +1,344 @@
+"""Users, roles, password hashing, sign-in with lockout, and who may see or manage whom."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.store import users as q
+from app.store.db import writing
+
+Role = Literal["trainee", "trainer", "manager"]
+ROLES: tuple[Role, ...] = ("trainee", "trainer", "manager")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody types that
+MAX_FAILED = 5
+LOCKOUT = timedelta(minutes=15)
+
+# argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile). When these change, older
+# hashes still verify and are rehashed at the next successful sign-in.
+hasher = PasswordHasher()
+# A real hash to verify against when the username is unknown, so timing does not reveal which
+# usernames exist.
+_DUMMY_HASH = hasher.hash("resurface-dummy-password")
+
+
+class AccountError(Exception):
+    """Base class for account problems a user can be told about."""
+
+
+class InvalidUser(AccountError):
+    """A username, display name, role or cohort is not acceptable."""
+
+
+class WeakPassword(AccountError):
+    """A password is too short or too long."""
+
+
+class DuplicateUser(AccountError):
+    """The username is taken (compared without case)."""
+
+
+class AlreadyInitialised(AccountError):
+    """The database already has users, so there is no first manager to create."""
+
+
+class LoginFailed(AccountError):
+    """Unknown username or wrong password (deliberately not saying which)."""
+
+
+class AccountLocked(AccountError):
+    """Too many failed sign-ins; the account is locked until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            f"account locked after {MAX_FAILED} failed sign-ins; try again after {until:%H:%M} UTC"
+        )
+        self.until = until
+
+
+class AccountInactive(AccountError):
+    """The account has been deactivated."""
+
+
+class Forbidden(AccountError):
+    """The acting user may not do this."""
+
+
+class NotFound(AccountError):
+    """No such user (or not one the acting user may see)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in or listed user; never carries the password hash."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    cohort: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> User:
+        return cls(
+            row["id"],
+            row["username"],
+            row["display_name"],
+            row["role"],
+            row["cohort"],
+            row["active"],
+        )
+
+
+def username_key(username: str) -> str:
+    """The form usernames are compared in: Unicode-normalised and case-folded."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def _check_username(username: str) -> str:
+    name = unicodedata.normalize("NFKC", username).strip()
+    if not 1 <= len(name) <= 64:
+        raise InvalidUser("username must be 1 to 64 characters")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidUser("username may not contain spaces or control characters")
+    return name
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword(f"password must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise WeakPassword(f"password must be at most {MAX_PASSWORD} characters")
+
+
+# --- permissions: pure functions, so every rule can be tested without a database --------------
+
+
+def can_view(actor: User, target: User) -> bool:
+    """Trainees see themselves, trainers the trainees of their cohort, managers everyone."""
+    if actor.id == target.id or actor.role == "manager":
+        return True
+    return actor.role == "trainer" and target.role == "trainee" and target.cohort == actor.cohort
+
+
+def can_manage(actor: User, role: Role, cohort: str | None) -> bool:
+    """Managers manage anyone; trainers manage trainees of their own cohort; trainees nobody."""
+    if actor.role == "manager":
+        return actor.active
+    return actor.role == "trainer" and actor.active and role == "trainee" and cohort == actor.cohort
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def create_user(
+    engine: Engine,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: Role,
+    cohort: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    """Create a user as ``actor`` (None: the operator at the console, who may do anything).
+
+    Raises InvalidUser, WeakPassword, DuplicateUser, Forbidden.
+    """
+    return _create(engine, actor, username, password, role, cohort, display_name, first=False)
+
+
+def init_first_manager(
+    engine: Engine, username: str, password: str, display_name: str | None = None
+) -> User:
+    """Create the first manager of an empty database.
+
+    Raises AlreadyInitialised, and what create_user raises.
+    """
+    return _create(engine, None, username, password, "manager", None, display_name, first=True)
+
+
+def _create(
+    engine: Engine,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: Role,
+    cohort: str | None,
+    display_name: str | None,
+    first: bool,
+) -> User:
+    name = _check_username(username)
+    if role not in ROLES:
+        raise InvalidUser(f"role must be one of {', '.join(ROLES)}")
+    cohort = cohort.strip() if cohort and cohort.strip() else None
+    if role != "manager" and cohort is None:
+        raise InvalidUser(f"a {role} needs a cohort (the clinic or site they belong to)")
+    shown = (display_name or name).strip()
+    if not shown or len(shown) > 200:
+        raise InvalidUser("display name must be 1 to 200 characters")
+    _check_password(password)
+    password_hash = hasher.hash(password)
+    now = clock.now()
+    try:
+        with writing(engine) as conn:
+            if first and q.count(conn):
+                raise AlreadyInitialised(
+                    "the database already has users; sign in as a manager to add more"
+                )
+            if actor is not None and not can_manage(actor, role, cohort):
+                raise Forbidden(
+                    f"{actor.username} may not create a {role} in cohort {cohort or '(none)'}"
+                )
+            user_id = q.add(
+                conn,
+                username=name,
+                username_key=username_key(name),
+                display_name=shown,
+                role=role,
+                cohort=cohort,
+                password_hash=password_hash,
+                active=True,
+                failed_logins=0,
+                created_at=now,
+            )
+            q.audit(
+                conn,
+                now,
+                actor.id if actor else None,
+                "user.create",
+                name,
+                role=role,
+                cohort=cohort,
+            )
+    except IntegrityError:
+        raise DuplicateUser(f"username '{name}' is already taken") from None
+    return User(user_id, name, shown, role, cohort, True)
+
+
+def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> User:
+    """The user these credentials belong to; records the outcome in the audit log.
+
+    Raises LoginFailed, AccountLocked, AccountInactive.
+    """
+    now = now or clock.now()
+    key = username_key(username.strip())
+    # Failures are recorded and committed first, then raised: raising inside the transaction
+    # would roll back the very counter that locks the account.
+    error: AccountError | None = None
+    with writing(engine) as conn:
+        row = q.by_key(conn, key)
+        if row is None:
+            _verify(_DUMMY_HASH, password)
+            q.audit(conn, now, None, "login.failed", username[:200], reason="unknown user")
+            error = LoginFailed("wrong username or password")
+        elif not row["active"]:
+            q.audit(conn, now, row["id"], "login.failed", row["username"], reason="inactive")
+            error = AccountInactive("this account has been deactivated; ask a manager")
+        elif row["locked_until"] and row["locked_until"] > now:
+            q.audit(conn, now, row["id"], "login.failed", row["username"], reason="locked")
+            error = AccountLocked(row["locked_until"])
+        elif not _verify(row["password_hash"], password):
+            failed = row["failed_logins"] + 1
+            locked = now + LOCKOUT if failed >= MAX_FAILED else None
+            q.change(conn, row["id"], failed_logins=0 if locked else failed, locked_until=locked)
+            q.audit(
+                conn,
+                now,
+                row["id"],
+                "login.failed",
+                row["username"],
+                reason="password",
+                locked=bool(locked),
+            )
+            error = AccountLocked(locked) if locked else LoginFailed("wrong username or password")
+        else:
+            changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+            if hasher.check_needs_rehash(row["password_hash"]):
+                changes["password_hash"] = hasher.hash(password)
+            q.change(conn, row["id"], **changes)
+            q.audit(conn, now, row["id"], "login", row["username"])
+    if error is not None:
+        raise error
+    assert row is not None
+    return User.of(row)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    if len(password) > MAX_PASSWORD:
+        return False
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_user(engine: Engine, actor: User, username: str) -> User:
+    """A user the actor may see. Raises NotFound (also for users the actor may not see)."""
+    with engine.connect() as conn:
+        row = q.by_key(conn, username_key(username.strip()))
+    if row is None or not can_view(actor, User.of(row)):
+        raise NotFound(f"no user '{username}'")
+    return User.of(row)
+
+
+def list_users(
+    engine: Engine, actor: User | None, role: Role | None = None, cohort: str | None = None
+) -> list[User]:
+    """The users the actor (None: the console operator) may see, by username."""
+    with engine.connect() as conn:
+        rows = q.listing(conn, role, cohort)
+    return [u for u in map(User.of, rows) if actor is None or can_view(actor, u)]
+
+
+def set_password(engine: Engine, actor: User | None, username: str, password: str) -> None:
+    """Set a password (yourself, or a user you manage; ``actor`` None = operator at the console).
+
+    Also clears a lockout. Raises NotFound, Forbidden, WeakPassword.
+    """
+    _check_password(password)
+    password_hash = hasher.hash(password)
+    now = clock.now()
+    with writing(engine) as conn:
+        target = _managed(conn, actor, username, allow_self=True)
+        q.change(conn, target.id, password_hash=password_hash, failed_logins=0, locked_until=None)
+        q.audit(conn, now, actor.id if actor else None, "user.password", target.username)
+
+
+def set_active(engine: Engine, actor: User | None, username: str, active: bool) -> User:
+    """Deactivate or reactivate a user; their history stays. Raises NotFound, Forbidden."""
+    now = clock.now()
+    with writing(engine) as conn:
+        target = _managed(conn, actor, username, allow_self=False)
+        q.change(conn, target.id, active=active)
+        q.audit(
+            conn,
+            now,
+            actor.id if actor else None,
+            "user.activate" if active else "user.deactivate",
+            target.username,
+        )
+    return User(target.id, target.username, target.display_name, target.role, target.cohort, active)
+
+
+def _managed(conn: Any, actor: User | None, username: str, allow_self: bool) -> User:
+    row = q.by_key(conn, username_key(username.strip()))
+    if row is None or (actor is not None and not can_view(actor, User.of(row))):
+        raise NotFound(f"no user '{username}'")
+    target = User.of(row)
+    if actor is None or (allow_self and actor.id == target.id):
+        return target
+    if actor.id == target.id:
+        raise Forbidden("you cannot do this to your own account")
+    if not can_manage(actor, target.role, target.cohort):
+        raise Forbidden(f"{actor.username} may not manage {target.username}")
+    return target

@@ -1,0 +1,65 @@
+"""Database connections: one engine per URL, SQLite tuned for many readers and one writer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+SQLITE_BUSY_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or used."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Raises DatabaseError for a URL SQLAlchemy cannot use.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock up front.
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database is
+    locked" when another writer got in between; BEGIN IMMEDIATE waits its turn instead.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            yield conn
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # pysqlite's own transaction handling is off (see _sqlite_pragmas), so SQLAlchemy's BEGIN
+    # is the only one, and it can say IMMEDIATE when the caller will write.
+    immediate = conn.get_execution_options().get("sqlite_immediate")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # autocommit at the driver; SQLAlchemy issues BEGIN itself
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cur.execute("PRAGMA synchronous=FULL")  # an answer whose save returned survives a power cut
+    cur.close()

@@ -1,0 +1,151 @@
+"""The database schema, as SQLAlchemy Core tables. Migrations in ``migrations/`` build the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing a naive datetime: pass an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    # Uniqueness is case-insensitive: the folded form carries the unique index.
+    Column("username_key", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("cohort", String(100), nullable=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("target", String(200), nullable=True),
+    Column("detail", JSON, nullable=True),
+    Index("ix_audit_log_at", "at"),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("qid", String(64), nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("quiz_id", String(64), nullable=False),
+    Column("quiz", JSON, nullable=False),  # the quiz definition as it was when the attempt began
+    Column("seed", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open | submitted
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("deadline", UTCDateTime(), nullable=True),
+    Column("submitted_at", UTCDateTime(), nullable=True),
+    Column("closed_by", String(16), nullable=True),  # user | deadline
+    Column("points", Float, nullable=True),
+    Column("max_points", Integer, nullable=True),
+    Column("score_percent", Float, nullable=True),
+    Column("passed", Boolean, nullable=True),
+    Column("by_topic", JSON, nullable=True),
+    Index("ix_attempts_user_quiz", "user_id", "quiz_id"),
+    # At most one open attempt per user and quiz, enforced by the database, not by a race.
+    Index(
+        "uq_attempts_one_open",
+        "user_id",
+        "quiz_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+)
+
+attempt_questions = Table(
+    "attempt_questions",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("qid", String(64), nullable=False),
+    Column("snapshot_hash", String(64), ForeignKey("snapshots.hash"), nullable=False),
+    Column("option_order", JSON, nullable=False),
+    Column("left_order", JSON, nullable=False),
+    Column("right_order", JSON, nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False),
+    UniqueConstraint("attempt_id", "qid", name="uq_attempt_questions_qid"),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("answer", JSON, nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=False),
+    Column("points", Float, nullable=True),  # set when the attempt is scored
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=True),  # a question of the attempt, or the whole attempt
+    Column("author_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_comments_attempt", "attempt_id"),
+)

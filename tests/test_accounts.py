@@ -1,0 +1,243 @@
+"""Accounts on a real database: hashing, lockout, deactivation, uniqueness, audit, permissions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from app import accounts, clock
+from app.accounts import (
+    AccountInactive,
+    AccountLocked,
+    AlreadyInitialised,
+    DuplicateUser,
+    Forbidden,
+    InvalidUser,
+    LoginFailed,
+    NotFound,
+    User,
+    WeakPassword,
+    can_manage,
+    can_view,
+)
+from app.store import users as q
+
+PW = "correct horse battery"
+
+
+@pytest.fixture
+def people(fresh_db):
+    """A manager, two trainers and three trainees across two cohorts."""
+    boss = accounts.init_first_manager(fresh_db, "boss", PW)
+    make = lambda name, role, cohort: accounts.create_user(fresh_db, boss, name, PW, role, cohort)  # noqa: E731
+    return {
+        "boss": boss,
+        "tina": make("tina", "trainer", "north"),
+        "tom": make("tom", "trainer", "south"),
+        "ann": make("ann", "trainee", "north"),
+        "bob": make("bob", "trainee", "north"),
+        "cat": make("cat", "trainee", "south"),
+    }
+
+
+def test_first_manager_only_on_an_empty_database(fresh_db):
+    boss = accounts.init_first_manager(fresh_db, "boss", PW)
+    assert (boss.role, boss.cohort) == ("manager", None)
+    with pytest.raises(AlreadyInitialised):
+        accounts.init_first_manager(fresh_db, "boss2", PW)
+
+
+def test_console_operator_may_create_anyone(people, fresh_db):
+    user = accounts.create_user(fresh_db, None, "ops", PW, "trainer", "west")
+    assert accounts.authenticate(fresh_db, "ops", PW) == user
+
+
+def test_passwords_are_hashed_with_argon2id(fresh_db):
+    accounts.init_first_manager(fresh_db, "boss", PW)
+    with fresh_db.connect() as conn:
+        stored = q.by_key(conn, "boss")["password_hash"]
+    assert stored.startswith("$argon2id$")
+    assert PW not in stored
+
+
+def test_usernames_are_unique_ignoring_case(people, fresh_db):
+    with pytest.raises(DuplicateUser, match="already taken"):
+        accounts.create_user(fresh_db, people["boss"], "ANN", PW, "trainee", "north")
+    assert accounts.authenticate(fresh_db, "Ann", PW).username == "ann"
+
+
+def test_password_minimum_length(fresh_db):
+    with pytest.raises(WeakPassword, match="at least 10 characters"):
+        accounts.init_first_manager(fresh_db, "boss", "short-pw!")
+
+
+@pytest.mark.parametrize("name", ["", "two words", "tab\there", "x" * 65])
+def test_bad_usernames_are_refused(fresh_db, name):
+    with pytest.raises(InvalidUser):
+        accounts.init_first_manager(fresh_db, name, PW)
+
+
+def test_trainees_need_a_cohort(people, fresh_db):
+    with pytest.raises(InvalidUser, match="needs a cohort"):
+        accounts.create_user(fresh_db, people["boss"], "dan", PW, "trainee")
+
+
+def test_sql_metacharacters_are_stored_literally(people, fresh_db):
+    name = "o'brien\";--"
+    accounts.create_user(
+        fresh_db, people["boss"], name, PW, "trainee", "north'; DROP TABLE users;--"
+    )
+    user = accounts.authenticate(fresh_db, name, PW)
+    assert (user.username, user.cohort) == (name, "north'; DROP TABLE users;--")
+
+
+def test_wrong_password_and_unknown_user_say_the_same(people, fresh_db):
+    with pytest.raises(LoginFailed) as wrong:
+        accounts.authenticate(fresh_db, "ann", "not the password")
+    with pytest.raises(LoginFailed) as unknown:
+        accounts.authenticate(fresh_db, "nobody", "not the password")
+    assert str(wrong.value) == str(unknown.value) == "wrong username or password"
+
+
+def test_five_failures_lock_the_account_for_15_minutes(people, fresh_db):
+    now = clock.now()
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
+    with pytest.raises(AccountLocked) as locked:
+        accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
+    assert locked.value.until == now + timedelta(minutes=15)
+    with pytest.raises(AccountLocked):  # even the right password is refused while locked
+        accounts.authenticate(fresh_db, "ann", PW, now=now + timedelta(minutes=14))
+    assert (
+        accounts.authenticate(
+            fresh_db, "ann", PW, now=now + timedelta(minutes=15, seconds=1)
+        ).username
+        == "ann"
+    )
+
+
+def test_success_resets_the_failure_count(people, fresh_db):
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(fresh_db, "ann", "wrong password!")
+    accounts.authenticate(fresh_db, "ann", PW)
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(fresh_db, "ann", "wrong password!")
+    assert accounts.authenticate(fresh_db, "ann", PW).username == "ann"
+
+
+def test_deactivated_users_cannot_sign_in_but_remain(people, fresh_db):
+    accounts.set_active(fresh_db, people["tina"], "ann", False)
+    with pytest.raises(AccountInactive):
+        accounts.authenticate(fresh_db, "ann", PW)
+    assert not accounts.get_user(fresh_db, people["boss"], "ann").active
+    accounts.set_active(fresh_db, people["boss"], "ann", True)
+    assert accounts.authenticate(fresh_db, "ann", PW).active
+
+
+def test_old_hash_parameters_are_upgraded_at_sign_in(people, fresh_db):
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PW)
+    with fresh_db.begin() as conn:
+        q.change(conn, people["ann"].id, password_hash=weak)
+    accounts.authenticate(fresh_db, "ann", PW)
+    with fresh_db.connect() as conn:
+        rehashed = q.by_key(conn, "ann")["password_hash"]
+    assert rehashed != weak
+    assert not accounts.hasher.check_needs_rehash(rehashed)
+    assert accounts.authenticate(fresh_db, "ann", PW).username == "ann"
+
+
+def test_set_password_clears_a_lockout(people, fresh_db):
+    for _ in range(5):
+        with pytest.raises((LoginFailed, AccountLocked)):
+            accounts.authenticate(fresh_db, "ann", "wrong password!")
+    accounts.set_password(fresh_db, people["tina"], "ann", "a brand new password")
+    assert accounts.authenticate(fresh_db, "ann", "a brand new password").username == "ann"
+
+
+def test_audit_log_records_outcomes_and_never_a_password(people, fresh_db):
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(fresh_db, "ann", "secret-typo-123")
+    accounts.authenticate(fresh_db, "ann", PW)
+    with fresh_db.connect() as conn:
+        lines = q.audit_lines(conn)
+    actions = [line["action"] for line in lines]
+    assert actions.count("user.create") == 6
+    assert actions[-2:] == ["login.failed", "login"]
+    assert PW not in repr(lines)
+    assert "secret-typo-123" not in repr(lines)
+
+
+def test_trainer_lists_only_their_cohorts_trainees(people, fresh_db):
+    assert [u.username for u in accounts.list_users(fresh_db, people["tina"])] == [
+        "ann",
+        "bob",
+        "tina",
+    ]
+    assert len(accounts.list_users(fresh_db, people["boss"])) == 6
+    assert [u.username for u in accounts.list_users(fresh_db, people["cat"])] == ["cat"]
+    with pytest.raises(NotFound):
+        accounts.get_user(fresh_db, people["tina"], "cat")
+
+
+@pytest.mark.parametrize(
+    ("actor", "username", "allowed"),
+    [
+        ("boss", "tina", True),
+        ("boss", "ann", True),
+        ("tina", "ann", True),
+        ("tina", "cat", False),
+        ("tina", "tom", False),
+        ("ann", "bob", False),
+        ("tom", "boss", False),
+    ],
+)
+def test_deactivate_permission(people, fresh_db, actor, username, allowed):
+    if allowed:
+        assert accounts.set_active(fresh_db, people[actor], username, False).active is False
+    else:
+        with pytest.raises((Forbidden, NotFound)):
+            accounts.set_active(fresh_db, people[actor], username, False)
+
+
+def test_nobody_deactivates_themselves(people, fresh_db):
+    with pytest.raises(Forbidden):
+        accounts.set_active(fresh_db, people["boss"], "boss", False)
+
+
+# --- the permission rules themselves, every role against every kind of target ---------------
+
+M = User(1, "m", "M", "manager", None, True)
+T = User(2, "t", "T", "trainer", "north", True)
+T2 = User(3, "t2", "T2", "trainer", "south", True)
+A = User(4, "a", "A", "trainee", "north", True)
+C = User(5, "c", "C", "trainee", "south", True)
+
+
+@pytest.mark.parametrize(
+    ("actor", "target", "expected"),
+    [
+        (M, M, True), (M, T, True), (M, A, True), (M, C, True),
+        (T, T, True), (T, A, True), (T, C, False), (T, T2, False), (T, M, False),
+        (A, A, True), (A, C, False), (A, T, False), (A, M, False),
+    ],
+)  # fmt: skip
+def test_can_view(actor, target, expected):
+    assert can_view(actor, target) is expected
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "cohort", "expected"),
+    [
+        (M, "manager", None, True), (M, "trainer", "south", True), (M, "trainee", "north", True),
+        (T, "trainee", "north", True), (T, "trainee", "south", False), (T, "trainer", "north", False),
+        (T, "manager", None, False),
+        (A, "trainee", "north", False), (A, "trainer", "north", False), (A, "manager", None, False),
+    ],
+)  # fmt: skip
+def test_can_manage(actor, role, cohort, expected):
+    assert can_manage(actor, role, cohort) is expected
