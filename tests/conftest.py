@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from app import accounts
 from app.bank import Catalogue, load
 from app.store.db import make_engine
 from app.store.migrate import upgrade
@@ -125,3 +126,21 @@ def fresh_db(db_url) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+PW = "correct horse battery"
+
+
+@pytest.fixture
+def people(fresh_db):
+    """A manager, two trainers and three trainees across two cohorts."""
+    boss = accounts.init_first_manager(fresh_db, "boss", PW)
+    make = lambda name, role, cohort: accounts.create_user(fresh_db, boss, name, PW, role, cohort)  # noqa: E731
+    return {
+        "boss": boss,
+        "tina": make("tina", "trainer", "north"),
+        "tom": make("tom", "trainer", "south"),
+        "ann": make("ann", "trainee", "north"),
+        "bob": make("bob", "trainee", "north"),
+        "cat": make("cat", "trainee", "south"),
+    }

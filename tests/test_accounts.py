@@ -23,23 +23,7 @@ from app.accounts import (
     can_view,
 )
 from app.store import users as q
-
-PW = "correct horse battery"
-
-
-@pytest.fixture
-def people(fresh_db):
-    """A manager, two trainers and three trainees across two cohorts."""
-    boss = accounts.init_first_manager(fresh_db, "boss", PW)
-    make = lambda name, role, cohort: accounts.create_user(fresh_db, boss, name, PW, role, cohort)  # noqa: E731
-    return {
-        "boss": boss,
-        "tina": make("tina", "trainer", "north"),
-        "tom": make("tom", "trainer", "south"),
-        "ann": make("ann", "trainee", "north"),
-        "bob": make("bob", "trainee", "north"),
-        "cat": make("cat", "trainee", "south"),
-    }
+from conftest import PW
 
 
 def test_first_manager_only_on_an_empty_database(fresh_db):

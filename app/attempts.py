@@ -1,0 +1,374 @@
+"""The attempt lifecycle: start, save answers, flag, submit, read back; each call checks the actor.
+
+Every write runs in a transaction that locks the attempt (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+row), so answers, flags and the submit of one attempt happen one after another, never interleaved.
+The server's clock decides deadlines; an attempt touched after its deadline is closed and scored
+with the answers saved before it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.accounts import Forbidden, User, can_view
+from app.bank import Catalogue
+from app.bank.schema import Quiz
+from app.engine import (
+    Presented,
+    Snapshot,
+    assemble,
+    normalize_answer,
+    score_attempt,
+    score_question,
+)
+from app.store import attempts as q
+from app.store import users as user_store
+from app.store.db import writing
+
+TIME_UP = "time is up: the attempt was submitted with the answers saved before the deadline"
+
+
+class AttemptError(Exception):
+    """Base class for attempt problems a user can be told about."""
+
+
+class NoAttemptsLeft(AttemptError):
+    """The quiz allows no more attempts for this user."""
+
+
+class AttemptClosed(AttemptError):
+    """The attempt is submitted or its time is up; it takes no more answers."""
+
+
+class AttemptNotFound(AttemptError):
+    """No such attempt, or not one the acting user may see."""
+
+
+class NoSuchQuestion(AttemptError):
+    """The attempt has no question at that position."""
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    """One question of an attempt as shown, with what the trainee did with it."""
+
+    presented: Presented
+    answer: Any
+    answered_at: datetime | None
+    flagged: bool
+    points: float | None
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """An attempt with its questions, answers and, once closed, its score."""
+
+    id: int
+    user_id: int
+    quiz: Quiz
+    status: str
+    started_at: datetime
+    deadline: datetime | None
+    submitted_at: datetime | None
+    closed_by: str | None
+    points: float | None
+    max_points: int | None
+    score_percent: float | None
+    passed: bool | None
+    by_topic: dict[str, Any] | None
+    questions: tuple[QuestionState, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def remaining(self, now: datetime) -> timedelta | None:
+        """Time left before the deadline (never negative), or None for an untimed attempt."""
+        return None if self.deadline is None else max(self.deadline - now, timedelta(0))
+
+
+def start(
+    engine: Engine,
+    actor: User,
+    quiz: Quiz,
+    catalogue: Catalogue,
+    now: datetime | None = None,
+    seed: int | None = None,
+) -> AttemptView:
+    """The actor's open attempt at ``quiz``, or a new one. Raises NoAttemptsLeft, Forbidden."""
+    if not actor.active:
+        raise Forbidden("this account is deactivated")
+    now = now or clock.now()
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    presented = assemble(quiz, catalogue, seed)  # pure and possibly slowish: outside the lock
+    try:
+        with writing(engine) as conn:
+            attempt_id = _open_or_create(conn, actor, quiz, presented, seed, now)
+    except IntegrityError:
+        # Another request opened one between our check and insert (PostgreSQL): use that one.
+        with engine.connect() as conn:
+            row = q.open_for(conn, actor.id, quiz.id)
+        if row is None:
+            raise
+        attempt_id = row["id"]
+    return get(engine, actor, attempt_id, now)
+
+
+def _open_or_create(
+    conn: Connection, actor: User, quiz: Quiz, presented: list[Presented], seed: int, now: datetime
+) -> int:
+    existing = q.open_for(conn, actor.id, quiz.id)
+    if existing is not None:
+        if not _expired(existing, now):
+            return existing["id"]
+        _close(conn, existing, now, "deadline")
+    if quiz.max_attempts is not None and q.count_for(conn, actor.id, quiz.id) >= quiz.max_attempts:
+        raise NoAttemptsLeft(
+            f"'{quiz.title}' allows {quiz.max_attempts} attempts and all have been used"
+        )
+    snaps = [p.snapshot for p in presented]
+    q.add_snapshots(conn, [(s.content_hash(), s.qid, s.to_dict()) for s in snaps], now)
+    questions = [
+        {
+            "position": p.position,
+            "qid": p.snapshot.qid,
+            "snapshot_hash": p.snapshot.content_hash(),
+            "option_order": list(p.option_order),
+            "left_order": list(p.left_order),
+            "right_order": list(p.right_order),
+            "flagged": False,
+        }
+        for p in presented
+    ]
+    deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    attempt_id = q.add_attempt(
+        conn,
+        questions,
+        user_id=actor.id,
+        quiz_id=quiz.id,
+        quiz=quiz.model_dump(mode="json"),
+        seed=seed,
+        status="open",
+        started_at=now,
+        deadline=deadline,
+    )
+    user_store.audit(conn, now, actor.id, "attempt.start", quiz.id, attempt=attempt_id)
+    return attempt_id
+
+
+def save_answer(
+    engine: Engine,
+    actor: User,
+    attempt_id: int,
+    position: int,
+    answer: object,
+    now: datetime | None = None,
+) -> datetime:
+    """Record (or replace) the answer at ``position``; returns when it was saved.
+
+    ``answer`` uses canonical indices (see app.engine). Raises AttemptClosed (also when the time is
+    up: the attempt is then closed and scored), InvalidAnswer, NoSuchQuestion, AttemptNotFound.
+    """
+    now = now or clock.now()
+    closed = False
+    with writing(engine) as conn:
+        row = _own_open(conn, actor, attempt_id)
+        if _expired(row, now):
+            _close(conn, row, now, "deadline")
+            closed = True
+        else:
+            snap = _snapshot_at(conn, attempt_id, position)
+            q.save_response(conn, attempt_id, position, normalize_answer(snap, answer), now)
+    if closed:
+        raise AttemptClosed(TIME_UP)
+    return now
+
+
+def set_flag(
+    engine: Engine,
+    actor: User,
+    attempt_id: int,
+    position: int,
+    flagged: bool,
+    now: datetime | None = None,
+) -> None:
+    """Flag a question for review (or clear the flag). Raises as save_answer."""
+    now = now or clock.now()
+    closed = False
+    with writing(engine) as conn:
+        row = _own_open(conn, actor, attempt_id)
+        if _expired(row, now):
+            _close(conn, row, now, "deadline")
+            closed = True
+        elif not q.set_flag(conn, attempt_id, position, flagged):
+            raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
+    if closed:
+        raise AttemptClosed(TIME_UP)
+
+
+def submit(
+    engine: Engine, actor: User, attempt_id: int, now: datetime | None = None
+) -> AttemptView:
+    """Close and score the attempt; submitting twice records one result. Raises AttemptNotFound."""
+    now = now or clock.now()
+    with writing(engine) as conn:
+        row = q.get(conn, attempt_id, lock=True)
+        if row is None or row["user_id"] != actor.id:
+            raise AttemptNotFound(f"no attempt {attempt_id}")
+        if row["status"] == "open":
+            _close(conn, row, now, "deadline" if _expired(row, now) else "user")
+    return get(engine, actor, attempt_id, now)
+
+
+def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = None) -> AttemptView:
+    """An attempt the actor may see, closing it first if its deadline has passed.
+
+    Raises AttemptNotFound (also for attempts the actor may not see).
+    """
+    now = now or clock.now()
+    with engine.connect() as conn:
+        row = q.get(conn, attempt_id)
+        if row is None or not _may_see(conn, actor, row):
+            raise AttemptNotFound(f"no attempt {attempt_id}")
+    if row["status"] == "open" and _expired(row, now):
+        with writing(engine) as conn:
+            locked = q.get(conn, attempt_id, lock=True)
+            if locked is not None and locked["status"] == "open":
+                _close(conn, locked, now, "deadline")
+    with engine.connect() as conn:
+        return _view(q.get(conn, attempt_id), q.questions(conn, attempt_id))
+
+
+def open_attempt(
+    engine: Engine, actor: User, quiz_id: str, now: datetime | None = None
+) -> AttemptView | None:
+    """The actor's open attempt at a quiz, to resume, or None (an expired one is closed first)."""
+    with engine.connect() as conn:
+        row = q.open_for(conn, actor.id, quiz_id)
+    if row is None:
+        return None
+    view = get(engine, actor, row["id"], now)
+    return view if view.is_open else None
+
+
+def attempts_of(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any]]:
+    """Summaries (no questions) of a user's attempts, newest first. Raises AttemptNotFound."""
+    with engine.connect() as conn:
+        owner = user_store.by_id(conn, user_id)
+        if owner is None or not can_view(actor, User.of(owner)):
+            raise AttemptNotFound(f"no user {user_id}")
+        return q.of_user(conn, user_id)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _expired(row: dict[str, Any], now: datetime) -> bool:
+    return row["deadline"] is not None and now > row["deadline"]
+
+
+def _may_see(conn: Connection, actor: User, row: dict[str, Any]) -> bool:
+    if row["user_id"] == actor.id:
+        return True
+    owner = user_store.by_id(conn, row["user_id"])
+    return owner is not None and can_view(actor, User.of(owner))
+
+
+def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
+    row = q.get(conn, attempt_id, lock=True)
+    if row is None or row["user_id"] != actor.id:
+        raise AttemptNotFound(f"no attempt {attempt_id}")
+    if row["status"] != "open":
+        raise AttemptClosed("this attempt has been submitted and takes no more answers")
+    return row
+
+
+def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:
+    for question in q.questions(conn, attempt_id):
+        if question["position"] == position:
+            return Snapshot.from_dict(question["content"])
+    raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
+
+
+def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str) -> None:
+    """Score with the answers saved up to the deadline and close; a no-op if already closed."""
+    quiz = Quiz.model_validate(row["quiz"])
+    questions = q.questions(conn, row["id"])
+    cutoff = row["deadline"] if closed_by == "deadline" else None
+    answers, snaps, points = {}, [], {}
+    for question in questions:
+        snap = Snapshot.from_dict(question["content"])
+        snaps.append(snap)
+        in_time = question["answered_at"] is not None and (
+            cutoff is None or question["answered_at"] <= cutoff
+        )
+        answer = question["answer"] if in_time else None
+        answers[snap.qid] = answer
+        if question["answered_at"] is not None:
+            points[question["position"]] = float(score_question(snap, answer, quiz.scoring))
+    score = score_attempt(snaps, answers, quiz.scoring, quiz.pass_mark)
+    closed = q.close(
+        conn,
+        row["id"],
+        points,
+        status="submitted",
+        submitted_at=cutoff if cutoff is not None else now,
+        closed_by=closed_by,
+        points=float(score.points),
+        max_points=score.max_points,
+        score_percent=score.percent,
+        passed=score.passed,
+        by_topic={t.topic: [float(t.points), t.max_points] for t in score.by_topic},
+    )
+    if closed:
+        user_store.audit(
+            conn,
+            now,
+            row["user_id"],
+            "attempt.submit",
+            row["quiz_id"],
+            attempt=row["id"],
+            closed_by=closed_by,
+        )
+
+
+def _view(row: dict[str, Any], questions: list[dict[str, Any]]) -> AttemptView:
+    states = tuple(
+        QuestionState(
+            Presented(
+                q_["position"],
+                Snapshot.from_dict(q_["content"]),
+                tuple(q_["option_order"]),
+                tuple(q_["left_order"]),
+                tuple(q_["right_order"]),
+            ),
+            q_["answer"],
+            q_["answered_at"],
+            q_["flagged"],
+            q_["points"],
+        )
+        for q_ in questions
+    )
+    return AttemptView(
+        row["id"],
+        row["user_id"],
+        Quiz.model_validate(row["quiz"]),
+        row["status"],
+        row["started_at"],
+        row["deadline"],
+        row["submitted_at"],
+        row["closed_by"],
+        row["points"],
+        row["max_points"],
+        row["score_percent"],
+        row["passed"],
+        row["by_topic"],
+        states,
+    )

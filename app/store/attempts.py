@@ -1,0 +1,131 @@
+"""Queries on attempts, their questions and snapshots, and responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.store.tables import attempt_questions, attempts, responses, snapshots
+
+Row = dict[str, Any]
+
+
+def _insert(conn: Connection, table):
+    """INSERT with the dialect's ON CONFLICT support."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def add_snapshots(conn: Connection, items: list[tuple[str, str, dict]], at: datetime) -> None:
+    """Store (hash, qid, content) snapshots; one already stored is left as it is."""
+    if items:
+        rows = [{"hash": h, "qid": qid, "content": c, "created_at": at} for h, qid, c in items]
+        conn.execute(_insert(conn, snapshots).on_conflict_do_nothing(index_elements=["hash"]), rows)
+
+
+def add_attempt(conn: Connection, questions: list[Row], **values: Any) -> int:
+    """Insert an attempt with its questions; the one-open-attempt index may raise IntegrityError."""
+    attempt_id = conn.execute(
+        insert(attempts).values(**values).returning(attempts.c.id)
+    ).scalar_one()
+    conn.execute(insert(attempt_questions), [{"attempt_id": attempt_id, **q} for q in questions])
+    return attempt_id
+
+
+def get(conn: Connection, attempt_id: int, lock: bool = False) -> Row | None:
+    """One attempt; ``lock`` holds its row until the transaction ends (PostgreSQL)."""
+    query = select(attempts).where(attempts.c.id == attempt_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def open_for(conn: Connection, user_id: int, quiz_id: str) -> Row | None:
+    query = select(attempts).where(
+        attempts.c.user_id == user_id, attempts.c.quiz_id == quiz_id, attempts.c.status == "open"
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def count_for(conn: Connection, user_id: int, quiz_id: str) -> int:
+    query = select(func.count()).where(attempts.c.user_id == user_id, attempts.c.quiz_id == quiz_id)
+    return conn.execute(query).scalar_one()
+
+
+def of_user(conn: Connection, user_id: int) -> list[Row]:
+    """A user's attempts, newest first."""
+    query = select(attempts).where(attempts.c.user_id == user_id).order_by(attempts.c.id.desc())
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def questions(conn: Connection, attempt_id: int) -> list[Row]:
+    """The attempt's questions in order, each with its snapshot content and response, if any."""
+    query = (
+        select(
+            attempt_questions,
+            snapshots.c.content,
+            responses.c.answer,
+            responses.c.answered_at,
+            responses.c.points,
+        )
+        .join(snapshots, snapshots.c.hash == attempt_questions.c.snapshot_hash)
+        .outerjoin(
+            responses,
+            and_(
+                responses.c.attempt_id == attempt_questions.c.attempt_id,
+                responses.c.position == attempt_questions.c.position,
+            ),
+        )
+        .where(attempt_questions.c.attempt_id == attempt_id)
+        .order_by(attempt_questions.c.position)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def save_response(
+    conn: Connection, attempt_id: int, position: int, answer: Any, at: datetime
+) -> None:
+    """Insert or replace the answer to one question of an attempt."""
+    stmt = _insert(conn, responses).values(
+        attempt_id=attempt_id, position=position, answer=answer, answered_at=at
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "position"],
+        set_={"answer": stmt.excluded.answer, "answered_at": at},
+    )
+    conn.execute(stmt)
+
+
+def set_flag(conn: Connection, attempt_id: int, position: int, flagged: bool) -> int:
+    query = (
+        update(attempt_questions)
+        .where(
+            attempt_questions.c.attempt_id == attempt_id, attempt_questions.c.position == position
+        )
+        .values(flagged=flagged)
+    )
+    return conn.execute(query).rowcount
+
+
+def close(
+    conn: Connection, attempt_id: int, points_by_position: dict[int, float], **values: Any
+) -> bool:
+    """Close an open attempt with its score; False if it was already closed (nothing changes)."""
+    done = conn.execute(
+        update(attempts)
+        .where(attempts.c.id == attempt_id, attempts.c.status == "open")
+        .values(**values)
+    ).rowcount
+    if done:
+        for position, points in points_by_position.items():
+            conn.execute(
+                update(responses)
+                .where(responses.c.attempt_id == attempt_id, responses.c.position == position)
+                .values(points=points)
+            )
+    return bool(done)
