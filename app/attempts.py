@@ -291,10 +291,10 @@ def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
 
 
 def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:
-    for question in q.questions(conn, attempt_id):
-        if question["position"] == position:
-            return Snapshot.from_dict(question["content"])
-    raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
+    content = q.snapshot_at(conn, attempt_id, position)
+    if content is None:
+        raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
+    return Snapshot.from_dict(content)
 
 
 def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str) -> None:

@@ -87,6 +87,17 @@ def questions(conn: Connection, attempt_id: int) -> list[Row]:
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def snapshot_at(conn: Connection, attempt_id: int, position: int) -> dict[str, Any] | None:
+    """The snapshot content of the question at ``position`` of an attempt, or None."""
+    query = (
+        select(snapshots.c.content)
+        .join(attempt_questions, snapshots.c.hash == attempt_questions.c.snapshot_hash)
+        .where(attempt_questions.c.attempt_id == attempt_id)
+        .where(attempt_questions.c.position == position)
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
 def save_response(
     conn: Connection, attempt_id: int, position: int, answer: Any, at: datetime
 ) -> None:

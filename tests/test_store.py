@@ -1,0 +1,73 @@
+"""Storage: migrations keep data, two processes can upgrade at once, SQLite is set up safely."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import insert, text
+
+from app import accounts, clock
+from app.store import make_engine
+from app.store.migrate import current, head, upgrade
+from app.store.tables import users
+from conftest import PW
+
+
+def test_an_older_database_upgrades_with_its_data(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0001")
+        assert current(engine) == "0001"
+        with engine.begin() as conn:  # a user written by the 0001-era code
+            conn.execute(
+                insert(users).values(
+                    username="Old.Timer",
+                    username_key="old.timer",
+                    display_name="Old Timer",
+                    role="manager",
+                    cohort=None,
+                    password_hash=accounts.hasher.hash(PW),
+                    active=True,
+                    failed_logins=0,
+                    created_at=clock.now(),
+                )
+            )
+        upgrade(engine)
+        assert current(engine) == head() == "0002"
+        user = accounts.authenticate(engine, "old.timer", PW)
+        assert (user.username, user.role) == ("Old.Timer", "manager")
+        trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")
+        assert trainee.id != user.id
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_an_up_to_date_database_changes_nothing(fresh_db):
+    accounts.init_first_manager(fresh_db, "boss", PW)
+    upgrade(fresh_db)
+    assert accounts.authenticate(fresh_db, "boss", PW).role == "manager"
+
+
+def test_two_processes_starting_at_once_both_succeed(db_url):
+    env = {**os.environ, "RESURFACE_DATABASE_URL": db_url}
+    cmd = [sys.executable, "-m", "app.cli", "db", "upgrade"]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert all(out.rstrip().endswith("schema at revision 0002") for out, _ in outs)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+    finally:
+        engine.dispose()
