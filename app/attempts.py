@@ -9,6 +9,7 @@ with the answers saved before it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,17 +178,12 @@ def save_answer(
     up: the attempt is then closed and scored), InvalidAnswer, NoSuchQuestion, AttemptNotFound.
     """
     now = now or clock.now()
-    closed = False
-    with writing(engine) as conn:
-        row = _own_open(conn, actor, attempt_id)
-        if _expired(row, now):
-            _close(conn, row, now, "deadline")
-            closed = True
-        else:
-            snap = _snapshot_at(conn, attempt_id, position)
-            q.save_response(conn, attempt_id, position, normalize_answer(snap, answer), now)
-    if closed:
-        raise AttemptClosed(TIME_UP)
+
+    def save(conn: Connection) -> None:
+        snap = _snapshot_at(conn, attempt_id, position)
+        q.save_response(conn, attempt_id, position, normalize_answer(snap, answer), now)
+
+    _while_open(engine, actor, attempt_id, now, save)
     return now
 
 
@@ -200,17 +196,12 @@ def set_flag(
     now: datetime | None = None,
 ) -> None:
     """Flag a question for review (or clear the flag). Raises as save_answer."""
-    now = now or clock.now()
-    closed = False
-    with writing(engine) as conn:
-        row = _own_open(conn, actor, attempt_id)
-        if _expired(row, now):
-            _close(conn, row, now, "deadline")
-            closed = True
-        elif not q.set_flag(conn, attempt_id, position, flagged):
+
+    def flag(conn: Connection) -> None:
+        if not q.set_flag(conn, attempt_id, position, flagged):
             raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
-    if closed:
-        raise AttemptClosed(TIME_UP)
+
+    _while_open(engine, actor, attempt_id, now or clock.now(), flag)
 
 
 def submit(
@@ -268,6 +259,25 @@ def attempts_of(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _while_open(
+    engine: Engine, actor: User, attempt_id: int, now: datetime, act: Callable[[Connection], None]
+) -> None:
+    """Run ``act`` on the actor's open attempt; past its deadline, close it and raise instead.
+
+    The close is committed before AttemptClosed is raised: raising inside the transaction would
+    roll the close back.
+    """
+    with writing(engine) as conn:
+        row = _own_open(conn, actor, attempt_id)
+        expired = _expired(row, now)
+        if expired:
+            _close(conn, row, now, "deadline")
+        else:
+            act(conn)
+    if expired:
+        raise AttemptClosed(TIME_UP)
 
 
 def _expired(row: dict[str, Any], now: datetime) -> bool:

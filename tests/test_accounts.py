@@ -225,3 +225,39 @@ def test_can_view(actor, target, expected):
 )  # fmt: skip
 def test_can_manage(actor, role, cohort, expected):
     assert can_manage(actor, role, cohort) is expected
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "cohort", "allowed"),
+    [
+        ("boss", "manager", None, True), ("boss", "trainer", "north", True), ("boss", "trainee", "south", True),
+        ("tina", "trainee", "north", True), ("tina", "trainee", "south", False), ("tina", "trainer", "north", False),
+        ("tina", "manager", None, False),
+        ("ann", "trainee", "north", False), ("ann", "trainer", "north", False), ("ann", "manager", None, False),
+    ],
+)  # fmt: skip
+def test_create_user_permission(people, fresh_db, actor, role, cohort, allowed):
+    if allowed:
+        assert (
+            accounts.create_user(fresh_db, people[actor], "newbie", PW, role, cohort).role == role
+        )
+    else:
+        with pytest.raises(Forbidden):
+            accounts.create_user(fresh_db, people[actor], "newbie", PW, role, cohort)
+
+
+@pytest.mark.parametrize(
+    ("actor", "username", "allowed"),
+    [
+        ("ann", "ann", True), ("ann", "bob", False), ("tina", "ann", True), ("tina", "cat", False),
+        ("tina", "tom", False), ("boss", "tom", True), ("boss", "cat", True), ("tom", "boss", False),
+    ],
+)  # fmt: skip
+def test_set_password_permission(people, fresh_db, actor, username, allowed):
+    if allowed:
+        accounts.set_password(fresh_db, people[actor], username, "a fresh password")
+        assert accounts.authenticate(fresh_db, username, "a fresh password").username == username
+    else:
+        with pytest.raises((Forbidden, NotFound)):
+            accounts.set_password(fresh_db, people[actor], username, "a fresh password")
+        assert accounts.authenticate(fresh_db, username, PW).username == username
