@@ -228,12 +228,13 @@ def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = Non
         row = q.get(conn, attempt_id)
         if row is None or not _may_see(conn, actor, row):
             raise AttemptNotFound(f"no attempt {attempt_id}")
-    if row["status"] == "open" and _expired(row, now):
-        with writing(engine) as conn:
-            locked = q.get(conn, attempt_id, lock=True)
-            if locked is not None and locked["status"] == "open":
-                _close(conn, locked, now, "deadline")
-    with engine.connect() as conn:
+        if not (row["status"] == "open" and _expired(row, now)):
+            return _view(row, q.questions(conn, attempt_id))
+    # Past its deadline: close it under the lock (another request may have just done so).
+    with writing(engine) as conn:
+        locked = q.get(conn, attempt_id, lock=True)
+        if locked["status"] == "open":
+            _close(conn, locked, now, "deadline")
         return _view(q.get(conn, attempt_id), q.questions(conn, attempt_id))
 
 

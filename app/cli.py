@@ -27,8 +27,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 def _load(args: argparse.Namespace) -> Catalogue:
     paths = args.paths or [config.quizzes_dir()]
-    sources = args.sources if args.sources is not None else None
-    return load(paths, sources_dir=sources)
+    return load(paths, sources_dir=args.sources)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
