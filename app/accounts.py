@@ -138,6 +138,23 @@ def can_manage(actor: User, role: Role, cohort: str | None) -> bool:
     return actor.role == "trainer" and actor.active and role == "trainee" and cohort == actor.cohort
 
 
+# Which roles may open each page of the app. The UI builds its navigation from this and every
+# page checks it again, so a deep link to a page outside a role's navigation shows nothing of it.
+PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "home": frozenset(ROLES),
+    "quiz": frozenset(ROLES),
+    "results": frozenset(ROLES),
+    "history": frozenset(ROLES),
+    "trainees": frozenset({"trainer", "manager"}),
+    "users": frozenset({"manager"}),
+}
+
+
+def may_open(actor: User | None, page: str) -> bool:
+    """Whether a signed-in, active user may open an app page (unknown pages: nobody)."""
+    return actor is not None and actor.active and actor.role in PAGE_ROLES.get(page, ())
+
+
 # --- operations -------------------------------------------------------------------------------
 
 

@@ -22,9 +22,11 @@ from app.accounts import Forbidden, User, can_view
 from app.bank import Catalogue
 from app.bank.schema import Quiz
 from app.engine import (
+    InvalidAnswer,
     Presented,
     Snapshot,
     assemble,
+    assemble_from,
     normalize_answer,
     score_attempt,
     score_question,
@@ -54,6 +56,10 @@ class AttemptNotFound(AttemptError):
 
 class NoSuchQuestion(AttemptError):
     """The attempt has no question at that position."""
+
+
+class AnswerFinal(AttemptError):
+    """With immediate feedback an answer is final: the verdict has been shown."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +110,48 @@ def start(
     seed: int | None = None,
 ) -> AttemptView:
     """The actor's open attempt at ``quiz``, or a new one. Raises NoAttemptsLeft, Forbidden."""
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    # Assembling is pure and possibly slowish: outside the lock.
+    return _start(engine, actor, quiz, lambda: assemble(quiz, catalogue, seed), seed, now)
+
+
+def start_questions(
+    engine: Engine,
+    actor: User,
+    quiz: Quiz,
+    qids: list[str],
+    catalogue: Catalogue,
+    now: datetime | None = None,
+    seed: int | None = None,
+) -> AttemptView:
+    """The actor's open attempt at ``quiz``, or a new one made of exactly ``qids``.
+
+    For attempts picked per trainee (practise my mistakes) rather than drawn from a blueprint.
+    Raises KeyError for an unknown question id, and as ``start``.
+    """
+    seed = secrets.randbelow(2**31) if seed is None else seed
+
+    def presented() -> list[Presented]:
+        return assemble_from(qids, catalogue, seed, quiz.shuffle_questions, quiz.shuffle_options)
+
+    return _start(engine, actor, quiz, presented, seed, now)
+
+
+def _start(
+    engine: Engine,
+    actor: User,
+    quiz: Quiz,
+    make: Callable[[], list[Presented]],
+    seed: int,
+    now: datetime | None,
+) -> AttemptView:
     if not actor.active:
         raise Forbidden("this account is deactivated")
     now = now or clock.now()
-    seed = secrets.randbelow(2**31) if seed is None else seed
-    presented = assemble(quiz, catalogue, seed)  # pure and possibly slowish: outside the lock
+    existing = open_attempt(engine, actor, quiz.id, now)
+    if existing is not None:
+        return existing
+    presented = make()
     try:
         with writing(engine) as conn:
             attempt_id = _open_or_create(conn, actor, quiz, presented, seed, now)
@@ -175,13 +218,21 @@ def save_answer(
     """Record (or replace) the answer at ``position``; returns when it was saved.
 
     ``answer`` uses canonical indices (see app.engine). Raises AttemptClosed (also when the time is
-    up: the attempt is then closed and scored), InvalidAnswer, NoSuchQuestion, AttemptNotFound.
+    up: the attempt is then closed and scored), AnswerFinal, InvalidAnswer, NoSuchQuestion,
+    AttemptNotFound.
     """
     now = now or clock.now()
 
-    def save(conn: Connection) -> None:
+    def save(conn: Connection, row: dict[str, Any]) -> None:
         snap = _snapshot_at(conn, attempt_id, position)
-        q.save_response(conn, attempt_id, position, normalize_answer(snap, answer), now)
+        immediate = row["quiz"].get("feedback") == "immediate"
+        if immediate and q.has_response(conn, attempt_id, position):
+            raise AnswerFinal("this question has been answered and its feedback shown")
+        given = normalize_answer(snap, answer)
+        if immediate and given is None:
+            # Saved, a blank would be final and its verdict would show the key.
+            raise InvalidAnswer(f"{snap.qid}: choose an answer before checking it")
+        q.save_response(conn, attempt_id, position, given, now)
 
     _while_open(engine, actor, attempt_id, now, save)
     return now
@@ -197,7 +248,7 @@ def set_flag(
 ) -> None:
     """Flag a question for review (or clear the flag). Raises as save_answer."""
 
-    def flag(conn: Connection) -> None:
+    def flag(conn: Connection, row: dict[str, Any]) -> None:
         if not q.set_flag(conn, attempt_id, position, flagged):
             raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
 
@@ -263,7 +314,11 @@ def attempts_of(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any
 
 
 def _while_open(
-    engine: Engine, actor: User, attempt_id: int, now: datetime, act: Callable[[Connection], None]
+    engine: Engine,
+    actor: User,
+    attempt_id: int,
+    now: datetime,
+    act: Callable[[Connection, dict[str, Any]], None],
 ) -> None:
     """Run ``act`` on the actor's open attempt; past its deadline, close it and raise instead.
 
@@ -276,7 +331,7 @@ def _while_open(
         if expired:
             _close(conn, row, now, "deadline")
         else:
-            act(conn)
+            act(conn, row)
     if expired:
         raise AttemptClosed(TIME_UP)
 

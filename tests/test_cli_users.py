@@ -93,4 +93,4 @@ def test_set_password_and_deactivate(cli, db_url):
 def test_db_upgrade_reports_the_revision(cli):
     code, out, _ = cli("db upgrade")
     assert code == EXIT_OK
-    assert out.rstrip().endswith("schema at revision 0002")
+    assert out.rstrip().endswith("schema at revision 0003")

@@ -140,3 +140,35 @@ def close(
                 .values(points=points)
             )
     return bool(done)
+
+
+def scored_questions(conn: Connection, user_id: int) -> list[Row]:
+    """Every question of a user's submitted attempts with its points, newest attempt first."""
+    query = (
+        select(
+            attempts.c.id.label("attempt_id"),
+            attempts.c.submitted_at,
+            attempt_questions.c.qid,
+            responses.c.points,
+        )
+        .join(attempt_questions, attempt_questions.c.attempt_id == attempts.c.id)
+        .outerjoin(
+            responses,
+            and_(
+                responses.c.attempt_id == attempt_questions.c.attempt_id,
+                responses.c.position == attempt_questions.c.position,
+            ),
+        )
+        .where(attempts.c.user_id == user_id, attempts.c.status == "submitted")
+        .order_by(
+            attempts.c.submitted_at.desc(), attempts.c.id.desc(), attempt_questions.c.position
+        )
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def has_response(conn: Connection, attempt_id: int, position: int) -> bool:
+    query = select(responses.c.position).where(
+        responses.c.attempt_id == attempt_id, responses.c.position == position
+    )
+    return conn.execute(query).first() is not None

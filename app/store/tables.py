@@ -149,3 +149,23 @@ comments = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_comments_attempt", "attempt_id"),
 )
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# A signed-in browser. The token is random; the table keeps only its SHA-256. ``delivered`` turns
+# true once the browser has exchanged the token for its cookie, which it may do only once.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("delivered", Boolean, nullable=False),
+    Index("ix_web_sessions_user", "user_id"),
+)

@@ -1,0 +1,184 @@
+"""Where a trainee stands: open quizzes, certifications, history and recent mistakes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Engine
+
+from app import attempts, clock
+from app.accounts import User
+from app.bank import Catalogue
+from app.bank.schema import Draw, Quiz
+from app.store import attempts as q
+
+MISTAKES_QUIZ_ID = "my-mistakes"
+MISTAKES_LIMIT = 20
+
+
+class NoMistakes(Exception):
+    """The trainee has no wrongly answered question to practise (or none still in the banks)."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One quiz as the trainee sees it on their home page."""
+
+    quiz: Quiz
+    questions: int
+    attempts_used: int
+    best_percent: float | None
+    passed: bool | None  # None: never submitted
+    open_attempt_id: int | None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.quiz.max_attempts is None:
+            return None
+        return max(self.quiz.max_attempts - self.attempts_used, 0)
+
+
+@dataclass(frozen=True)
+class Certification:
+    name: str
+    quiz_id: str
+    quiz_title: str
+    status: Literal["valid", "expired", "not yet"]
+    earned_at: datetime | None
+    valid_until: datetime | None
+
+
+def standings(
+    engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
+) -> list[Standing]:
+    """The shipped quizzes with the actor's attempts used, best score and any open attempt."""
+    rows = _settled(engine, actor, now)
+    result = []
+    for quiz in catalogue.quizzes.values():
+        mine = [r for r in rows if r["quiz_id"] == quiz.id]
+        done = [r for r in mine if r["status"] == "submitted"]
+        best = max((r["score_percent"] for r in done), default=None)
+        opened = next((r["id"] for r in mine if r["status"] == "open"), None)
+        result.append(
+            Standing(
+                quiz,
+                sum(d.count for d in quiz.draw),
+                len(mine),
+                best,
+                any(r["passed"] for r in done) if done else None,
+                opened,
+            )
+        )
+    return result
+
+
+def open_attempts(engine: Engine, actor: User, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The actor's attempts still open (expired ones are closed first), newest first."""
+    return [r for r in _settled(engine, actor, now) if r["status"] == "open"]
+
+
+def history(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any]]:
+    """Submitted attempts of a user, newest first. Raises AttemptNotFound for a hidden user."""
+    return [r for r in attempts.attempts_of(engine, actor, user_id) if r["status"] == "submitted"]
+
+
+def certifications(
+    engine: Engine, actor: User, user_id: int, catalogue: Catalogue, now: datetime | None = None
+) -> list[Certification]:
+    """Each certification a quiz grants, with the user's latest pass and how long it holds.
+
+    A pass holds for the months the quiz said when it was taken. Raises AttemptNotFound.
+    """
+    now = now or clock.now()
+    rows = attempts.attempts_of(engine, actor, user_id)
+    result = []
+    for quiz in catalogue.quizzes.values():
+        if quiz.certifies is None:
+            continue
+        passes = [
+            r
+            for r in rows
+            if r["quiz_id"] == quiz.id and r["status"] == "submitted" and r["passed"]
+        ]
+        latest = max(passes, key=lambda r: r["submitted_at"], default=None)
+        if latest is None:
+            result.append(
+                Certification(quiz.certifies.name, quiz.id, quiz.title, "not yet", None, None)
+            )
+            continue
+        months = (latest["quiz"].get("certifies") or {}).get(
+            "valid_months", quiz.certifies.valid_months
+        )
+        until = latest["submitted_at"] + relativedelta(months=months)
+        status: Literal["valid", "expired"] = "valid" if until > now else "expired"
+        result.append(
+            Certification(
+                quiz.certifies.name, quiz.id, quiz.title, status, latest["submitted_at"], until
+            )
+        )
+    return result
+
+
+def recent_mistakes(
+    engine: Engine, actor: User, catalogue: Catalogue, limit: int = MISTAKES_LIMIT
+) -> list[str]:
+    """Question ids the actor got wrong (or left blank) the last time each was asked, newest first.
+
+    Only questions still in the banks count; a question answered right since is not a mistake.
+    """
+    with engine.connect() as conn:
+        rows = q.scored_questions(conn, actor.id)
+    latest: dict[str, float | None] = {}
+    for row in rows:
+        latest.setdefault(row["qid"], row["points"])
+    wrong = [
+        qid for qid, points in latest.items() if (points or 0) < 1 and qid in catalogue.entries
+    ]
+    return wrong[:limit]
+
+
+def mistakes_quiz(qids: list[str], catalogue: Catalogue) -> Quiz:
+    """A practice quiz with immediate feedback, described by the topics the questions come from."""
+    per_topic = Counter(catalogue.entries[qid].topic for qid in qids)
+    return Quiz(
+        id=MISTAKES_QUIZ_ID,
+        title="Practise my mistakes",
+        description="The questions you got wrong the last time you saw them, with feedback.",
+        mode="practice",
+        draw=[Draw(topic=topic, count=count) for topic, count in per_topic.items()],
+        pass_mark=80,
+        feedback="immediate",
+        review="full",
+    )
+
+
+def start_mistakes(
+    engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
+) -> attempts.AttemptView:
+    """Resume the actor's open mistakes practice, or start one. Raises NoMistakes."""
+    existing = attempts.open_attempt(engine, actor, MISTAKES_QUIZ_ID, now)
+    if existing is not None:
+        return existing
+    qids = recent_mistakes(engine, actor, catalogue)
+    if not qids:
+        raise NoMistakes("no mistakes to practise: every question you have seen was answered right")
+    quiz = mistakes_quiz(qids, catalogue)
+    return attempts.start_questions(engine, actor, quiz, qids, catalogue, now)
+
+
+def _settled(engine: Engine, actor: User, now: datetime | None) -> list[dict[str, Any]]:
+    """The actor's attempts with any open one past its deadline closed first."""
+    rows = attempts.attempts_of(engine, actor, actor.id)
+    if any(
+        r["status"] == "open" and r["deadline"] and r["deadline"] < (now or clock.now())
+        for r in rows
+    ):
+        for r in rows:
+            if r["status"] == "open":
+                attempts.get(engine, actor, r["id"], now)
+        rows = attempts.attempts_of(engine, actor, actor.id)
+    return rows

@@ -1,0 +1,62 @@
+"""Dates, durations and scores as a reader expects them, in the browser's time zone."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+
+def _zone() -> ZoneInfo | None:
+    name = st.context.timezone
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def local(moment: datetime) -> datetime:
+    zone = _zone()
+    return moment.astimezone(zone) if zone else moment.astimezone(UTC)
+
+
+def when(moment: datetime | None) -> str:
+    """``20 Nov 2026, 14:05`` in the browser's zone (UTC, marked, if it is unknown)."""
+    if moment is None:
+        return "-"
+    shown = local(moment)
+    return f"{shown:%d %b %Y, %H:%M}" + ("" if _zone() else " UTC")
+
+
+def day(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{local(moment):%d %b %Y}"
+
+
+def duration(span: timedelta) -> str:
+    """``1 h 05 min``, ``12 min 30 s`` or ``45 s``."""
+    seconds = max(int(span.total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def clock(span: timedelta) -> str:
+    """A countdown: ``44:59`` or ``1:02:03``."""
+    seconds = max(int(span.total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def percent(value: float | None) -> str:
+    """Rounded down to one decimal, so 79.96% never reads as a pass mark of 80%."""
+    if value is None:
+        return "-"
+    shown = f"{math.floor(value * 10 + 1e-9) / 10:.1f}"
+    return f"{shown.removesuffix('.0')}%"

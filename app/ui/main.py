@@ -1,0 +1,29 @@
+"""The Streamlit entry point: who is signed in, then the pages their role may open."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.ui import auth, keys, nav
+from app.ui.views import signin
+
+st.set_page_config(page_title="Resurface", page_icon=":material/school:", layout="centered")
+
+user = auth.current_user()
+st.session_state[keys.USER] = user
+auth.sync_cookie()
+
+if user is None:
+    page = st.navigation(
+        [st.Page(signin.render, title="Sign in", url_path="signin", default=True)],
+        position="hidden",
+    )
+else:
+    with st.sidebar:
+        st.markdown(
+            f"**{user.display_name}**  \n{user.role.title()}"
+            + (f" · {user.cohort}" if user.cohort else "")
+        )
+        st.button("Sign out", key="auth.sign_out", on_click=auth.sign_out, icon=":material/logout:")
+    page = st.navigation(nav.pages_for(user), position="sidebar")
+page.run()

@@ -1,0 +1,84 @@
+"""The navigation registry: every page once, filtered per role by the core's ``may_open``."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app.accounts import PAGE_ROLES, User, may_open
+from app.ui import keys
+
+
+@dataclass(frozen=True)
+class PageDef:
+    id: str
+    title: str
+    icon: str
+    hidden: bool = False  # reached from links, not listed in the menu
+
+
+PAGES = (
+    PageDef("home", "Home", ":material/home:"),
+    PageDef("quiz", "Quiz", ":material/quiz:", hidden=True),
+    PageDef("results", "Results", ":material/grading:", hidden=True),
+    PageDef("history", "History", ":material/history:"),
+    PageDef("trainees", "Trainees", ":material/group:"),
+    PageDef("users", "Users", ":material/manage_accounts:"),
+)
+assert {p.id for p in PAGES} == set(PAGE_ROLES), "every page needs its roles in app.accounts"
+
+
+def _render(page_id: str) -> Callable[[], None]:
+    def run() -> None:
+        importlib.import_module(f"app.ui.views.{page_id}").render()
+
+    run.__name__ = page_id  # Streamlit derives nothing from it; url_path identifies the page
+    return run
+
+
+def page(page_id: str) -> st.Page:
+    """The Streamlit page for an id; equal ids give the same page (Streamlit keys on url_path)."""
+    d = next(p for p in PAGES if p.id == page_id)
+    return st.Page(
+        _render(d.id),
+        title=d.title,
+        icon=d.icon,
+        url_path=d.id,
+        default=d.id == "home",
+        visibility="hidden" if d.hidden else "visible",
+    )
+
+
+def pages_for(user: User) -> list[st.Page]:
+    return [page(p.id) for p in PAGES if may_open(user, p.id)]
+
+
+def go(page_id: str, **params: object) -> None:
+    """Switch to another page, with query parameters (never anything secret)."""
+    st.switch_page(page(page_id), query_params={k: str(v) for k, v in params.items()})
+
+
+def require(page_id: str) -> User:
+    """The signed-in user if their role may open this page; otherwise say so and stop the page."""
+    user = st.session_state.get(keys.USER)
+    if not may_open(user, page_id):
+        st.error("You do not have access to this page.")
+        st.stop()
+    return user
+
+
+def notice(text: str, kind: str = "info") -> None:
+    """A message to show at the top of the next page that renders."""
+    st.session_state[keys.NOTICE] = (text, kind)
+
+
+def show_notice() -> None:
+    found = st.session_state.pop(keys.NOTICE, None)
+    if found:
+        text, kind = found
+        {"info": st.info, "success": st.success, "warning": st.warning, "error": st.error}[kind](
+            text
+        )

@@ -1,0 +1,146 @@
+"""One question on screen: the widget that fits its type, its answer as text, and its sources.
+
+Widgets show options in the attempt's shuffled order; what is saved is always canonical (see
+app.engine). Each widget's state is seeded from the saved answer, so a reload shows what was saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from app.attempts import AttemptView, QuestionState
+from app.bank import Catalogue
+from app.engine import Snapshot
+from app.ui import keys
+
+NO_CHOICE = "—"
+
+
+def is_answered(answer: Any) -> bool:
+    if answer is None:
+        return False
+    if isinstance(answer, list):
+        return any(a is not None for a in answer) if answer else False
+    return True
+
+
+def answer_text(snap: Snapshot, answer: Any) -> str:
+    """An answer in words, for feedback and review."""
+    if not is_answered(answer):
+        return "no answer"
+    if snap.type == "single":
+        return snap.options[answer].text
+    if snap.type == "true_false":
+        return "True" if answer else "False"
+    if snap.type == "multiple":
+        return "; ".join(snap.options[i].text for i in answer)
+    return "; ".join(
+        f"{left} → {snap.pairs[chosen][1] if chosen is not None else NO_CHOICE}"
+        for (left, _), chosen in zip(snap.pairs, answer, strict=True)
+    )
+
+
+def citations(snap: Snapshot, catalogue: Catalogue) -> None:
+    """Each cited passage with the title of its document."""
+    for doc, quote in snap.sources:
+        source = catalogue.sources.get(doc)
+        title = source.title if source else doc
+        st.caption(f":material/menu_book: **{title}**: “{quote}”")
+
+
+def vignette(snap: Snapshot) -> None:
+    if snap.vignette:
+        with st.container(border=True):
+            st.markdown(f"**Case: {snap.case_title}**" if snap.case_title else "**Case**")
+            st.markdown(snap.vignette)
+
+
+def seed_state(view: AttemptView, state: QuestionState) -> None:
+    """Put the saved answer into the widgets' keys, unless this session already holds them."""
+    aid, pos = view.id, state.presented.position
+    snap, shown = state.presented.snapshot, state.presented
+    answer = state.answer
+    if snap.type in ("single", "true_false"):
+        st.session_state.setdefault(keys.answer(aid, pos), answer)
+    elif snap.type == "multiple":
+        picked = set(answer or [])
+        for canonical in shown.option_order:
+            st.session_state.setdefault(keys.option(aid, pos, canonical), canonical in picked)
+    else:
+        chosen = answer or [None] * len(snap.pairs)
+        for left in shown.left_order:
+            st.session_state.setdefault(keys.match(aid, pos, left), chosen[left])
+
+
+def read(view: AttemptView, state: QuestionState) -> Any:
+    """The canonical answer the widgets hold now (None when nothing is chosen)."""
+    aid, pos = view.id, state.presented.position
+    snap, shown = state.presented.snapshot, state.presented
+    if snap.type in ("single", "true_false"):
+        return st.session_state.get(keys.answer(aid, pos))
+    if snap.type == "multiple":
+        picked = sorted(
+            c for c in shown.option_order if st.session_state.get(keys.option(aid, pos, c))
+        )
+        return picked or None
+    chosen = [st.session_state.get(keys.match(aid, pos, left)) for left in range(len(snap.pairs))]
+    return chosen if any(c is not None for c in chosen) else None
+
+
+def widgets(
+    view: AttemptView,
+    state: QuestionState,
+    on_change: Callable[..., None] | None,
+    disabled: bool = False,
+) -> None:
+    """The answer widgets; ``on_change`` (if given) is called with (attempt id, position)."""
+    aid, pos = view.id, state.presented.position
+    snap, shown = state.presented.snapshot, state.presented
+    args = (aid, pos)
+    if snap.type == "single":
+        st.radio(
+            "Choose one answer",
+            list(shown.option_order),
+            format_func=lambda c: snap.options[c].text,
+            key=keys.answer(aid, pos),
+            on_change=on_change,
+            args=args,
+            disabled=disabled,
+        )
+    elif snap.type == "true_false":
+        st.radio(
+            "True or false?",
+            [True, False],
+            format_func=lambda v: "True" if v else "False",
+            key=keys.answer(aid, pos),
+            on_change=on_change,
+            args=args,
+            disabled=disabled,
+            horizontal=True,
+        )
+    elif snap.type == "multiple":
+        st.markdown("Choose every answer that applies")
+        for canonical in shown.option_order:
+            st.checkbox(
+                snap.options[canonical].text,
+                key=keys.option(aid, pos, canonical),
+                on_change=on_change,
+                args=args,
+                disabled=disabled,
+            )
+    else:
+        st.markdown("Match each item on the left with one on the right")
+        rights = [None, *shown.right_order]
+        for left in shown.left_order:
+            st.selectbox(
+                snap.pairs[left][0],
+                rights,
+                format_func=lambda r: NO_CHOICE if r is None else snap.pairs[r][1],
+                key=keys.match(aid, pos, left),
+                on_change=on_change,
+                args=args,
+                disabled=disabled,
+            )

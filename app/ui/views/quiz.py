@@ -1,0 +1,236 @@
+"""Taking a quiz: one question per screen, saved the moment it is answered.
+
+Where the trainee is lives in the URL (``?attempt=12&q=7``), and everything they did lives in the
+database, so a reload, a new tab or a server restart lands on the same question with the same
+answers, flags and remaining time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from app import attempts, clock, feedback
+from app.attempts import AttemptError, AttemptView
+from app.engine import InvalidAnswer
+from app.ui import keys, nav, questions
+from app.ui.fmt import clock as countdown_text
+from app.ui.resources import catalogue, engine
+
+WARN_SECONDS = 300
+
+
+def _attempt_id() -> int | None:
+    raw = st.query_params.get("attempt", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _position(view: AttemptView) -> int:
+    raw = st.query_params.get("q", "")
+    total = len(view.questions)
+    if raw.isdigit() and 1 <= int(raw) <= total:
+        return int(raw) - 1
+    unanswered = [
+        s.presented.position for s in view.questions if not questions.is_answered(s.answer)
+    ]
+    return unanswered[0] if unanswered else 0
+
+
+def _go_to(position: int) -> None:
+    st.query_params["q"] = str(position + 1)
+
+
+def _save(attempt_id: int, position: int) -> None:
+    """Widget callback: save what the widgets hold for this question, now."""
+    user = st.session_state[keys.USER]
+    view = attempts.get(engine(), user, attempt_id)
+    answer = questions.read(view, view.questions[position])
+    try:
+        attempts.save_answer(engine(), user, attempt_id, position, answer)
+    except (AttemptError, InvalidAnswer) as exc:
+        nav.notice(f"Your answer was not saved: {exc}.", "error")
+
+
+def _flag(attempt_id: int, position: int) -> None:
+    user = st.session_state[keys.USER]
+    flagged = bool(st.session_state.get(keys.flag(attempt_id, position)))
+    try:
+        attempts.set_flag(engine(), user, attempt_id, position, flagged)
+    except AttemptError as exc:
+        nav.notice(f"The flag was not saved: {exc}.", "error")
+
+
+def _navigate(attempt_id: int) -> None:
+    chosen = st.session_state.get(keys.navigator(attempt_id))
+    if chosen is not None:
+        _go_to(chosen)
+
+
+def render() -> None:
+    user = nav.require("quiz")
+    attempt_id = _attempt_id()
+    if attempt_id is None:
+        st.warning("No attempt chosen. Start or resume a quiz from your home page.")
+        st.page_link(nav.page("home"), label="Go to home", icon=":material/home:")
+        return
+    try:
+        view = attempts.get(engine(), user, attempt_id)
+    except attempts.AttemptNotFound:
+        st.error(f"There is no attempt {attempt_id} that you can open.")
+        return
+    if not view.is_open or view.user_id != user.id:
+        nav.go("results", attempt=view.id)
+    nav.show_notice()
+
+    position = _position(view)
+    state = view.questions[position]
+    total = len(view.questions)
+    answered = sum(questions.is_answered(s.answer) for s in view.questions)
+    flagged = sum(s.flagged for s in view.questions)
+
+    st.subheader(view.quiz.title)
+    if view.deadline is not None:
+        _countdown(view.id, view.deadline)
+    st.progress((position + 1) / total, text=f"Question {position + 1} of {total}")
+    st.caption(f"{answered} of {total} answered" + (f" · {flagged} flagged" if flagged else ""))
+
+    snap = state.presented.snapshot
+    questions.vignette(snap)
+    st.markdown(f"#### {snap.stem}")
+    questions.seed_state(view, state)
+    verdict = feedback.immediate(view, position)
+    if view.quiz.feedback == "immediate":
+        _practice_question(view, state, verdict)
+    else:
+        questions.widgets(view, state, on_change=_save)
+
+    st.session_state.setdefault(keys.flag(view.id, position), state.flagged)
+    st.toggle(
+        "Flag for review",
+        key=keys.flag(view.id, position),
+        on_change=_flag,
+        args=(view.id, position),
+    )
+
+    prev_col, next_col = st.columns(2)
+    prev_col.button(
+        "Previous",
+        icon=":material/arrow_back:",
+        disabled=position == 0,
+        on_click=_go_to,
+        args=(position - 1,),
+        key="quiz.prev",
+        width="stretch",
+    )
+    if position < total - 1:
+        next_col.button(
+            "Next",
+            icon=":material/arrow_forward:",
+            on_click=_go_to,
+            args=(position + 1,),
+            key="quiz.next",
+            width="stretch",
+        )
+    else:
+        next_col.button(
+            "Submit…", type="primary", key="quiz.submit_last", width="stretch", on_click=_ask_submit
+        )
+
+    _navigator(view, position)
+    if position < total - 1:
+        st.button("Submit quiz…", key="quiz.submit", on_click=_ask_submit, icon=":material/send:")
+    if st.session_state.pop(keys.CONFIRM_SUBMIT, False):
+        _confirm_submit(view)
+
+
+def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | None) -> None:
+    """Immediate feedback: the answer is checked once, then the verdict and its sources show."""
+    position = state.presented.position
+    if verdict is None:
+        with st.form(f"quiz.check.{view.id}.{position}", border=False):
+            questions.widgets(view, state, on_change=None)
+            st.form_submit_button(
+                "Check answer", type="primary", on_click=_save, args=(view.id, position)
+            )
+        return
+    questions.widgets(view, state, on_change=None, disabled=True)
+    snap = verdict.snapshot
+    if verdict.correct:
+        st.success("Correct.", icon=":material/check_circle:")
+    elif verdict.points > 0:
+        st.warning(
+            f"Partly right. The full answer: {questions.answer_text(snap, verdict.key)}",
+            icon=":material/rule:",
+        )
+    else:
+        st.error(
+            f"Not quite. The right answer: {questions.answer_text(snap, verdict.key)}",
+            icon=":material/cancel:",
+        )
+    st.markdown(snap.explanation)
+    questions.citations(snap, catalogue())
+
+
+def _navigator(view: AttemptView, position: int) -> None:
+    def label(p: int) -> str:
+        s = view.questions[p]
+        marks = ("✓" if questions.is_answered(s.answer) else "") + ("⚑" if s.flagged else "")
+        return f"{p + 1} {marks}".strip()
+
+    st.session_state[keys.navigator(view.id)] = position
+    st.pills(
+        "Jump to a question (✓ answered, ⚑ flagged)",
+        list(range(len(view.questions))),
+        format_func=label,
+        key=keys.navigator(view.id),
+        on_change=_navigate,
+        args=(view.id,),
+    )
+
+
+def _ask_submit() -> None:
+    st.session_state[keys.CONFIRM_SUBMIT] = True
+
+
+@st.dialog("Submit this attempt?")
+def _confirm_submit(view: AttemptView) -> None:
+    unanswered = [
+        s.presented.position + 1 for s in view.questions if not questions.is_answered(s.answer)
+    ]
+    flagged = [s.presented.position + 1 for s in view.questions if s.flagged]
+    if unanswered:
+        st.warning(
+            f"Unanswered ({len(unanswered)}): questions {', '.join(map(str, unanswered))}. "
+            "They score nothing."
+        )
+    if flagged:
+        st.info(f"Flagged for review: questions {', '.join(map(str, flagged))}.")
+    if not unanswered and not flagged:
+        st.write("Every question is answered.")
+    st.write("Once submitted, answers cannot be changed.")
+    left, right = st.columns(2)
+    if left.button("Keep working", key="quiz.keep", width="stretch"):
+        st.rerun()
+    if right.button("Submit now", type="primary", key="quiz.confirm", width="stretch"):
+        attempts.submit(engine(), st.session_state[keys.USER], view.id)
+        nav.go("results", attempt=view.id)
+
+
+def _countdown(attempt_id: int, deadline: datetime) -> None:
+    @st.fragment(run_every=1)
+    def tick() -> None:
+        left = deadline - clock.now()
+        if left.total_seconds() <= 0:
+            # Closing is the core's job: reading the attempt past its deadline submits it.
+            attempts.get(engine(), st.session_state[keys.USER], attempt_id)
+            nav.notice(
+                "Time is up: your attempt was submitted with the answers you had saved.", "warning"
+            )
+            st.rerun(scope="app")
+        text = f":material/timer: **{countdown_text(left)}** left"
+        if left.total_seconds() < WARN_SECONDS:
+            text = f":red[{text}]"
+        st.markdown(text)
+
+    tick()

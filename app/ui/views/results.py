@@ -1,0 +1,127 @@
+"""One finished attempt: score, pass or fail, time taken, per-topic chart and the allowed review."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import attempts, feedback
+from app.ui import fmt, nav, questions
+from app.ui.resources import catalogue, engine
+
+
+def render() -> None:
+    user = nav.require("results")
+    raw = st.query_params.get("attempt", "")
+    if not raw.isdigit():
+        st.warning("No attempt chosen. Your attempts are listed under History.")
+        st.page_link(nav.page("history"), label="Go to history", icon=":material/history:")
+        return
+    try:
+        view = attempts.get(engine(), user, int(raw))
+    except attempts.AttemptNotFound:
+        st.error(f"There is no attempt {raw} that you can open.")
+        return
+    nav.show_notice()
+    st.subheader(view.quiz.title)
+    if view.is_open:
+        st.info("This attempt is still open.")
+        if view.user_id == user.id:
+            st.page_link(nav.page("quiz"), label="Resume it", query_params={"attempt": view.id})
+        return
+
+    passed = bool(view.passed)
+    score_col, mark_col, time_col = st.columns(3)
+    score_col.metric(
+        "Score",
+        fmt.percent(view.score_percent),
+        f"{view.points:g} of {view.max_points} points",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    mark_col.metric(
+        "Result",
+        "Passed" if passed else "Not passed",
+        f"pass mark {view.quiz.pass_mark:g}%",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    time_col.metric(
+        "Time taken",
+        fmt.duration(view.submitted_at - view.started_at),
+        fmt.day(view.submitted_at),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    if view.closed_by == "deadline":
+        st.warning(
+            "Time ran out: the attempt was submitted with the answers saved before the deadline."
+        )
+    who = "You scored" if view.user_id == user.id else "Scored"
+    mark = f"{view.quiz.pass_mark:g}%"
+    (st.success if passed else st.error)(
+        f"{who} {fmt.percent(view.score_percent)} against a pass mark of {mark}."
+    )
+    _topic_chart(view)
+    _review(view)
+    st.page_link(nav.page("home"), label="Back to home", icon=":material/home:")
+
+
+def _topic_chart(view: attempts.AttemptView) -> None:
+    topics = catalogue().topics
+    rows = [
+        {
+            "Topic": topics[t].title if t in topics else t,
+            "Score (%)": round(100 * points / max_points, 1) if max_points else 0.0,
+            "Questions": max_points,
+        }
+        for t, (points, max_points) in (view.by_topic or {}).items()
+    ]
+    if not rows:
+        return
+    st.markdown("##### By topic")
+    data = pd.DataFrame(rows)
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("Score (%):Q", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("Topic:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+            color=alt.condition(
+                alt.datum["Score (%)"] >= view.quiz.pass_mark,
+                alt.value("#2e7d32"),
+                alt.value("#c62828"),
+            ),
+            tooltip=["Topic", "Score (%)", "Questions"],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"x": [view.quiz.pass_mark]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(x="x:Q")
+    )
+    st.altair_chart((bars + rule).properties(height=32 * len(rows) + 30), width="stretch")
+
+
+def _review(view: attempts.AttemptView) -> None:
+    shown = feedback.review(view)
+    if view.quiz.review == "score_only":
+        st.caption("This quiz shows scores only; its questions are not reviewed.")
+        return
+    title = "Your mistakes" if view.quiz.review == "mistakes" else "Review"
+    st.markdown(f"##### {title}")
+    if not shown:
+        st.write("Nothing to review: every answer was right.")
+        return
+    for verdict in shown:
+        snap = verdict.snapshot
+        mark = "✓" if verdict.correct else ("½" if verdict.points > 0 else "✗")
+        with st.expander(
+            f"{mark} Question {verdict.position + 1}: {snap.stem}", expanded=not verdict.correct
+        ):
+            questions.vignette(snap)
+            st.markdown(f"**Your answer:** {questions.answer_text(snap, verdict.answer)}")
+            st.markdown(f"**Right answer:** {questions.answer_text(snap, verdict.key)}")
+            st.markdown(snap.explanation)
+            questions.citations(snap, catalogue())

@@ -1,0 +1,123 @@
+"""Browser sessions: the signed HttpOnly cookie that keeps a user signed in across reloads and tabs.
+
+Signing in happens on the sign-in page, over Streamlit's websocket, where no cookie can be set. So
+``begin`` makes a session there and then, and the page hands its token to the browser once; the
+browser posts it to ``/auth/session``, which may ``deliver`` it as a cookie only once and only
+within a minute. The database keeps only each token's SHA-256; the cookie carries the token signed
+with the server's key. Signing out deletes the session, so a copied cookie is dead from then on;
+a deactivated account's sessions stop working at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Engine
+
+from app import clock
+from app.accounts import AccountInactive, User
+from app.store import sessions as q
+from app.store import users as user_store
+from app.store.db import writing
+
+COOKIE_NAME = "resurface_session"
+DELIVERY_WINDOW = timedelta(seconds=60)
+_SALT = "resurface.session"
+
+
+class SessionInvalid(Exception):
+    """The session token is unknown, expired, or its cookie was handed out already."""
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """What the browser is told to keep: the signed value and how long it lives, in seconds."""
+
+    value: str
+    max_age: int
+
+
+def session_lifetime() -> timedelta:
+    """``RESURFACE_SESSION_HOURS`` (default 12: one working day on a shared clinic computer)."""
+    return timedelta(hours=float(os.environ.get("RESURFACE_SESSION_HOURS", "12")))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _serializer(engine: Engine) -> URLSafeSerializer:
+    """Signs with ``RESURFACE_SECRET_KEY``, or with a key made once and kept in the database.
+
+    Keeping it in the database lets several servers on one PostgreSQL share it.
+    """
+    key = os.environ.get("RESURFACE_SECRET_KEY")
+    if not key:
+        with writing(engine) as conn:
+            key = q.setting_or_add(conn, "secret_key", secrets.token_urlsafe(48))
+    return URLSafeSerializer(key, salt=_SALT)
+
+
+def begin(engine: Engine, user: User, now: datetime | None = None) -> str:
+    """Start a session for a user who has just signed in; returns its token."""
+    now = now or clock.now()
+    token = secrets.token_urlsafe(32)
+    with writing(engine) as conn:
+        q.add_session(conn, _digest(token), user.id, now, now + session_lifetime())
+    return token
+
+
+def deliver(engine: Engine, token: str, now: datetime | None = None) -> Cookie:
+    """The cookie for a session begun within the last minute; once only.
+
+    Raises SessionInvalid, AccountInactive.
+    """
+    now = now or clock.now()
+    error: Exception | None = None
+    with writing(engine) as conn:
+        row = q.session(conn, _digest(token), now)
+        owner = user_store.by_id(conn, row["user_id"]) if row else None
+        if row is None or owner is None or now - row["created_at"] > DELIVERY_WINDOW:
+            error = SessionInvalid("this sign-in has expired; sign in again")
+        elif not owner["active"]:
+            error = AccountInactive("this account has been deactivated; ask a manager")
+        elif not q.mark_delivered(conn, _digest(token)):
+            error = SessionInvalid("this sign-in has been used already; sign in again")
+    if error is not None:
+        raise error
+    assert row is not None
+    max_age = int((row["expires_at"] - now).total_seconds())
+    return Cookie(_serializer(engine).dumps(token), max_age)
+
+
+def token_from_cookie(engine: Engine, cookie: str | None) -> str | None:
+    """The session token a cookie carries, or None if it is missing or its signature is wrong."""
+    if not cookie:
+        return None
+    try:
+        token = _serializer(engine).loads(cookie)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def user_for(engine: Engine, token: str | None, now: datetime | None = None) -> User | None:
+    """The active user a session token belongs to, or None (unknown, expired, ended)."""
+    if not token:
+        return None
+    with engine.connect() as conn:
+        row = q.session(conn, _digest(token), now or clock.now())
+        owner = user_store.by_id(conn, row["user_id"]) if row else None
+    return User.of(owner) if owner is not None and owner["active"] else None
+
+
+def end(engine: Engine, token: str | None) -> None:
+    """Sign a session out: it is deleted, so its cookie no longer works anywhere."""
+    if token:
+        with writing(engine) as conn:
+            q.end_session(conn, _digest(token))
