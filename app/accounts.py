@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
+from app.store import sessions as session_store
 from app.store import users as q
 from app.store.db import writing
 
@@ -320,7 +321,8 @@ def list_users(
 def set_password(engine: Engine, actor: User | None, username: str, password: str) -> None:
     """Set a password (yourself, or a user you manage; ``actor`` None = operator at the console).
 
-    Also clears a lockout. Raises NotFound, Forbidden, WeakPassword.
+    Also clears a lockout and signs the user out of every browser. Raises NotFound, Forbidden,
+    WeakPassword.
     """
     _check_password(password)
     password_hash = hasher.hash(password)
@@ -328,15 +330,20 @@ def set_password(engine: Engine, actor: User | None, username: str, password: st
     with writing(engine) as conn:
         target = _managed(conn, actor, username, allow_self=True)
         q.change(conn, target.id, password_hash=password_hash, failed_logins=0, locked_until=None)
+        session_store.end_sessions_of(conn, target.id)
         q.audit(conn, now, actor.id if actor else None, "user.password", target.username)
 
 
 def set_active(engine: Engine, actor: User | None, username: str, active: bool) -> User:
-    """Deactivate or reactivate a user; their history stays. Raises NotFound, Forbidden."""
+    """Deactivate or reactivate a user; their history stays, their browser sessions end.
+
+    Raises NotFound, Forbidden.
+    """
     now = clock.now()
     with writing(engine) as conn:
         target = _managed(conn, actor, username, allow_self=False)
         q.change(conn, target.id, active=active)
+        session_store.end_sessions_of(conn, target.id)
         q.audit(
             conn,
             now,

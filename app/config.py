@@ -21,6 +21,12 @@ def sources_dir() -> Path | None:
     return default if default.is_dir() else None
 
 
+def demo_database_url() -> str:
+    """``RESURFACE_DEMO_DATABASE_URL``, or ``results/demo.db`` (never the real database)."""
+    default = f"sqlite:///{PROJECT_ROOT / 'results' / 'demo.db'}"
+    return os.environ.get("RESURFACE_DEMO_DATABASE_URL", default)
+
+
 def database_url() -> str:
     """``RESURFACE_DATABASE_URL``, or a SQLite file under ``results/``."""
     default = f"sqlite:///{PROJECT_ROOT / 'results' / 'resurface.db'}"

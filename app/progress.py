@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Engine
 
 from app import attempts, clock
-from app.accounts import User
+from app.accounts import Forbidden, User
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
 from app.store import attempts as q
@@ -56,7 +56,7 @@ def standings(
     engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
 ) -> list[Standing]:
     """The shipped quizzes with the actor's attempts used, best score and any open attempt."""
-    rows = _settled(engine, actor, now)
+    rows = _settled(engine, actor, actor.id, now)
     result = []
     for quiz in catalogue.quizzes.values():
         mine = [r for r in rows if r["quiz_id"] == quiz.id]
@@ -78,12 +78,14 @@ def standings(
 
 def open_attempts(engine: Engine, actor: User, now: datetime | None = None) -> list[dict[str, Any]]:
     """The actor's attempts still open (expired ones are closed first), newest first."""
-    return [r for r in _settled(engine, actor, now) if r["status"] == "open"]
+    return [r for r in _settled(engine, actor, actor.id, now) if r["status"] == "open"]
 
 
-def history(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any]]:
+def history(
+    engine: Engine, actor: User, user_id: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """Submitted attempts of a user, newest first. Raises AttemptNotFound for a hidden user."""
-    return [r for r in attempts.attempts_of(engine, actor, user_id) if r["status"] == "submitted"]
+    return [r for r in _settled(engine, actor, user_id, now) if r["status"] == "submitted"]
 
 
 def certifications(
@@ -94,7 +96,7 @@ def certifications(
     A pass holds for the months the quiz said when it was taken. Raises AttemptNotFound.
     """
     now = now or clock.now()
-    rows = attempts.attempts_of(engine, actor, user_id)
+    rows = _settled(engine, actor, user_id, now)
     result = []
     for quiz in catalogue.quizzes.values():
         if quiz.certifies is None:
@@ -159,7 +161,9 @@ def mistakes_quiz(qids: list[str], catalogue: Catalogue) -> Quiz:
 def start_mistakes(
     engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
 ) -> attempts.AttemptView:
-    """Resume the actor's open mistakes practice, or start one. Raises NoMistakes."""
+    """Resume the actor's open mistakes practice, or start one. Raises NoMistakes, Forbidden."""
+    if not actor.active:
+        raise Forbidden("this account is deactivated")
     existing = attempts.open_attempt(engine, actor, MISTAKES_QUIZ_ID, now)
     if existing is not None:
         return existing
@@ -170,15 +174,15 @@ def start_mistakes(
     return attempts.start_questions(engine, actor, quiz, qids, catalogue, now)
 
 
-def _settled(engine: Engine, actor: User, now: datetime | None) -> list[dict[str, Any]]:
-    """The actor's attempts with any open one past its deadline closed first."""
-    rows = attempts.attempts_of(engine, actor, actor.id)
-    if any(
-        r["status"] == "open" and r["deadline"] and r["deadline"] < (now or clock.now())
-        for r in rows
-    ):
-        for r in rows:
-            if r["status"] == "open":
-                attempts.get(engine, actor, r["id"], now)
-        rows = attempts.attempts_of(engine, actor, actor.id)
-    return rows
+def _settled(
+    engine: Engine, actor: User, user_id: int, now: datetime | None
+) -> list[dict[str, Any]]:
+    """A user's attempts, any open one past its deadline closed (and scored) first."""
+    now = now or clock.now()
+    rows = attempts.attempts_of(engine, actor, user_id)
+    expired = [
+        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < now
+    ]
+    for attempt_id in expired:
+        attempts.get(engine, actor, attempt_id, now)
+    return attempts.attempts_of(engine, actor, user_id) if expired else rows

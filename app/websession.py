@@ -58,6 +58,9 @@ def _serializer(engine: Engine) -> URLSafeSerializer:
     """
     key = os.environ.get("RESURFACE_SECRET_KEY")
     if not key:
+        with engine.connect() as conn:
+            key = q.setting(conn, "secret_key")
+    if not key:
         with writing(engine) as conn:
             key = q.setting_or_add(conn, "secret_key", secrets.token_urlsafe(48))
     return URLSafeSerializer(key, salt=_SALT)

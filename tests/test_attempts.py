@@ -7,11 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from app import accounts, attempts, clock, config
+from app import accounts, attempts, clock, config, feedback
 from app.accounts import Forbidden
-from app.attempts import AttemptClosed, AttemptNotFound, NoAttemptsLeft, NoSuchQuestion
+from app.attempts import (
+    AnswerFinal,
+    AttemptClosed,
+    AttemptNotFound,
+    NoAttemptsLeft,
+    NoSuchQuestion,
+)
 from app.bank import load
-from app.bank.schema import Quiz
+from app.bank.schema import Draw, Quiz
 from app.engine import InvalidAnswer
 from app.store import users as user_store
 from conftest import BANK
@@ -254,3 +260,105 @@ def test_bank_edited_after_an_attempt_keeps_the_old_question(fresh_db, people, c
     shown = done.questions[0].presented.snapshot
     assert shown.options[0].text == "Sun on the treated area"
     assert (done.points, done.passed) == (1.0, True)
+
+
+# --- attempts of set questions, and answers that are final -------------------------------------
+
+
+def set_questions(feedback_when: str = "on_submit") -> Quiz:
+    """A quiz whose attempts are made of given questions, in catalogue order."""
+    return Quiz(
+        id="set",
+        title="Set questions",
+        description="Given questions.",
+        mode="practice",
+        draw=[Draw(topic="recovery", count=1)],
+        pass_mark=50,
+        shuffle_questions=False,
+        feedback=feedback_when,
+    )
+
+
+def test_start_questions_asks_exactly_the_given_questions_once_each(fresh_db, people, catalogue):
+    qids = ["recovery-downtime-003", "recovery-downtime-001", "recovery-downtime-003"]
+    view = attempts.start_questions(fresh_db, people["ann"], set_questions(), qids, catalogue)
+    assert [q.presented.snapshot.qid for q in view.questions] == [
+        "recovery-downtime-001",
+        "recovery-downtime-003",
+    ]
+    assert (view.quiz.id, view.deadline) == ("set", None)
+
+
+def test_start_questions_with_an_unknown_question_stores_nothing(fresh_db, people, catalogue):
+    ann = people["ann"]
+    with pytest.raises(KeyError, match="no-such-question"):
+        attempts.start_questions(
+            fresh_db, ann, set_questions(), ["recovery-downtime-001", "no-such-question"], catalogue
+        )
+    assert attempts.attempts_of(fresh_db, ann, ann.id) == []
+
+
+def test_start_questions_resumes_the_open_attempt_whatever_is_asked(fresh_db, people, catalogue):
+    ann = people["ann"]
+    first = attempts.start_questions(
+        fresh_db, ann, set_questions(), ["recovery-downtime-001"], catalogue
+    )
+    again = attempts.start_questions(
+        fresh_db, ann, set_questions(), ["recovery-downtime-002", "unknown"], catalogue
+    )
+    assert again.id == first.id
+    assert [q.presented.snapshot.qid for q in again.questions] == ["recovery-downtime-001"]
+
+
+def test_start_resumes_the_open_attempt_without_drawing_again(
+    fresh_db, people, exam, catalogue, content
+):
+    first = attempts.start(fresh_db, people["ann"], exam, catalogue)
+    too_small = load([content / "quizzes"])  # one question: the exam could not be drawn from it
+    with pytest.raises(ValueError, match="cannot be drawn"):
+        attempts.start(fresh_db, people["bob"], exam, too_small)
+    assert attempts.start(fresh_db, people["ann"], exam, too_small).id == first.id
+
+
+def test_with_immediate_feedback_a_saved_answer_is_final(fresh_db, people, catalogue):
+    ann, qids = people["ann"], ["recovery-downtime-002", "recovery-downtime-003"]
+    view = attempts.start_questions(fresh_db, ann, set_questions("immediate"), qids, catalogue)
+    snap = view.questions[0].presented.snapshot
+    attempts.save_answer(fresh_db, ann, view.id, 0, wrong_answer(view.questions[0].presented))
+    with pytest.raises(AnswerFinal):
+        attempts.save_answer(fresh_db, ann, view.id, 0, feedback.key_of(snap))
+    attempts.set_flag(fresh_db, ann, view.id, 0, True)  # flags are not answers
+    attempts.save_answer(
+        fresh_db, ann, view.id, 1, feedback.key_of(view.questions[1].presented.snapshot)
+    )
+    done = attempts.submit(fresh_db, ann, view.id)
+    assert [q.points for q in done.questions] == [0.0, 1.0]
+    assert done.questions[0].flagged
+
+
+def test_with_feedback_on_submit_an_answer_can_be_changed(fresh_db, people, catalogue):
+    ann = people["ann"]
+    view = attempts.start_questions(
+        fresh_db, ann, set_questions(), ["recovery-downtime-002"], catalogue
+    )
+    presented = view.questions[0].presented
+    attempts.save_answer(fresh_db, ann, view.id, 0, wrong_answer(presented))
+    attempts.save_answer(fresh_db, ann, view.id, 0, feedback.key_of(presented.snapshot))
+    assert attempts.submit(fresh_db, ann, view.id).points == 1.0
+
+
+def test_with_immediate_feedback_a_blank_check_is_refused_and_reveals_nothing(
+    fresh_db, people, catalogue
+):
+    ann = people["ann"]
+    view = attempts.start_questions(
+        fresh_db, ann, set_questions("immediate"), ["recovery-attribution-001"], catalogue
+    )
+    with pytest.raises(InvalidAnswer):
+        attempts.save_answer(fresh_db, ann, view.id, 0, [])  # "Check answer" with nothing ticked
+    again = attempts.get(fresh_db, ann, view.id)
+    assert again.questions[0].answered_at is None
+    assert feedback.immediate(again, 0) is None
+    key = feedback.key_of(view.questions[0].presented.snapshot)
+    attempts.save_answer(fresh_db, ann, view.id, 0, key)  # the real answer is still taken
+    assert feedback.immediate(attempts.get(fresh_db, ann, view.id), 0).correct

@@ -27,8 +27,15 @@ def is_answered(answer: Any) -> bool:
     return True
 
 
+def is_complete(answer: Any) -> bool:
+    """Answered in full: a matching question counts only once every item has its match."""
+    if isinstance(answer, list) and answer:
+        return all(a is not None for a in answer)
+    return is_answered(answer)
+
+
 def answer_text(snap: Snapshot, answer: Any) -> str:
-    """An answer in words, for feedback and review."""
+    """An answer in words, for feedback and review; one line per choice or pair."""
     if not is_answered(answer):
         return "no answer"
     if snap.type == "single":
@@ -36,11 +43,50 @@ def answer_text(snap: Snapshot, answer: Any) -> str:
     if snap.type == "true_false":
         return "True" if answer else "False"
     if snap.type == "multiple":
-        return "; ".join(snap.options[i].text for i in answer)
-    return "; ".join(
+        return "\n".join(snap.options[i].text for i in answer)
+    return "\n".join(
         f"{left} → {snap.pairs[chosen][1] if chosen is not None else NO_CHOICE}"
         for (left, _), chosen in zip(snap.pairs, answer, strict=True)
     )
+
+
+def marked(state: QuestionState) -> None:
+    """A checked question as it was shown: what was chosen, and which choices were right."""
+    snap, shown, answer = state.presented.snapshot, state.presented, state.answer
+    lines = []
+    if snap.type in ("single", "multiple"):
+        picked = {answer} if snap.type == "single" else set(answer or [])
+        for c in shown.option_order:
+            box = "radio_button" if snap.type == "single" else "check_box"
+            icon = f":material/{box}_checked:" if c in picked else f":material/{box}_unchecked:"
+            right = " :green-badge[right answer]" if snap.options[c].correct else ""
+            lines.append(f"{icon} {snap.options[c].text}{right}")
+    elif snap.type == "true_false":
+        for value in (True, False):
+            icon = (
+                ":material/radio_button_checked:"
+                if answer is value
+                else (":material/radio_button_unchecked:")
+            )
+            right = " :green-badge[right answer]" if snap.answer is value else ""
+            lines.append(f"{icon} {'True' if value else 'False'}{right}")
+    else:
+        chosen = answer or [None] * len(snap.pairs)
+        for left in shown.left_order:
+            pick = chosen[left]
+            ok = ":material/check:" if pick == left else ":material/close:"
+            text = NO_CHOICE if pick is None else snap.pairs[pick][1]
+            lines.append(f"{ok} {snap.pairs[left][0]} → {text}")
+    st.markdown("  \n".join(lines))
+
+
+def answer_block(label: str, snap: Snapshot, answer: Any) -> None:
+    """An answer under a bold label: inline for one choice, a list for several."""
+    if snap.type in ("multiple", "matching") and is_answered(answer):
+        items = answer_text(snap, answer).split("\n")
+        st.markdown(f"**{label}:**\n" + "\n".join(f"- {item}" for item in items))
+    else:
+        st.markdown(f"**{label}:** {answer_text(snap, answer)}")
 
 
 def citations(snap: Snapshot, catalogue: Catalogue) -> None:

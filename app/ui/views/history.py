@@ -41,38 +41,52 @@ def render() -> None:
     if not rows:
         st.info("No finished attempts yet. Start a quiz from your home page.")
         return
-    table = pd.DataFrame(
+    if len(rows) > 1:
+        _chart(rows)
+    st.markdown("##### Attempts")
+    for r in rows:
+        verdict = ":green-badge[Passed]" if r["passed"] else ":orange-badge[Not passed]"
+        with st.container(border=True):
+            text, action = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(
+                f"**{r['quiz'].get('title', r['quiz_id'])}** {verdict}  \n"
+                f":gray[{fmt.percent(r['score_percent'])} · {fmt.when(r['submitted_at'])}]"
+            )
+            with action:
+                st.page_link(
+                    nav.page("results"),
+                    label="Review",
+                    icon=":material/grading:",
+                    query_params={"attempt": r["id"]},
+                )
+
+
+def _chart(rows: list[dict]) -> None:
+    data = pd.DataFrame(
         {
-            "When": [fmt.local(r["submitted_at"]) for r in rows],
-            "Quiz": [r["quiz"].get("title", r["quiz_id"]) for r in rows],
-            "Score (%)": [round(r["score_percent"], 1) for r in rows],
-            "Result": ["Passed" if r["passed"] else "Not passed" for r in rows],
-            "Open": [f"results?attempt={r['id']}" for r in rows],
+            "when": [fmt.local(r["submitted_at"]).replace(tzinfo=None) for r in rows],
+            "quiz": [r["quiz"].get("title", r["quiz_id"]) for r in rows],
+            "score": [round(r["score_percent"], 1) for r in rows],
         }
     )
-    if len(rows) > 1:
-        st.markdown("##### Score over time")
-        chart = (
-            alt.Chart(table)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("When:T", title=None),
-                y=alt.Y("Score (%):Q", scale=alt.Scale(domain=[0, 100])),
-                color=alt.Color(
-                    "Quiz:N", legend=alt.Legend(orient="bottom", columns=1, title=None)
-                ),
-                tooltip=["Quiz", "Score (%)", alt.Tooltip("When:T", format="%d %b %Y %H:%M")],
-            )
+    st.markdown("##### Score over time")
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount="day")
+            ),
+            y=alt.Y("score:Q", title="Score (%)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "quiz:N",
+                legend=alt.Legend(orient="bottom", columns=1, title=None, labelLimit=0),
+            ),
+            tooltip=[
+                alt.Tooltip("quiz:N", title="Quiz"),
+                alt.Tooltip("score:Q", title="Score (%)"),
+                alt.Tooltip("when:T", title="When", format="%d %b %Y %H:%M"),
+            ],
         )
-        st.altair_chart(chart, width="stretch")
-    st.markdown("##### Attempts")
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-            "Score (%)": st.column_config.NumberColumn(format="%.1f"),
-            "Open": st.column_config.LinkColumn("Details", display_text="Review"),
-        },
     )
+    st.altair_chart(chart, width="stretch")

@@ -32,7 +32,7 @@ def _position(view: AttemptView) -> int:
     if raw.isdigit() and 1 <= int(raw) <= total:
         return int(raw) - 1
     unanswered = [
-        s.presented.position for s in view.questions if not questions.is_answered(s.answer)
+        s.presented.position for s in view.questions if not questions.is_complete(s.answer)
     ]
     return unanswered[0] if unanswered else 0
 
@@ -48,8 +48,12 @@ def _save(attempt_id: int, position: int) -> None:
     answer = questions.read(view, view.questions[position])
     try:
         attempts.save_answer(engine(), user, attempt_id, position, answer)
-    except (AttemptError, InvalidAnswer) as exc:
+    except AttemptError as exc:
         nav.notice(f"Your answer was not saved: {exc}.", "error")
+    except InvalidAnswer as exc:
+        # The message starts with the question id, which means nothing to a trainee.
+        reason = str(exc).split(": ", 1)[-1]
+        nav.notice(f"{reason[:1].upper()}{reason[1:]}.", "warning")
 
 
 def _flag(attempt_id: int, position: int) -> None:
@@ -84,9 +88,13 @@ def render() -> None:
     nav.show_notice()
 
     position = _position(view)
+    # Pin the question in the URL: without it, saving an answer would move the next run on to
+    # the first unanswered question (before a practice verdict could show, mid multiple-choice).
+    _go_to(position)
+    _scroll_to_top_on_change(view.id, position)
     state = view.questions[position]
     total = len(view.questions)
-    answered = sum(questions.is_answered(s.answer) for s in view.questions)
+    answered = sum(questions.is_complete(s.answer) for s in view.questions)
     flagged = sum(s.flagged for s in view.questions)
 
     st.subheader(view.quiz.title)
@@ -113,8 +121,9 @@ def render() -> None:
         args=(view.id, position),
     )
 
-    prev_col, next_col = st.columns(2)
-    prev_col.button(
+    # A horizontal container, not columns: columns stack on a phone, these stay side by side.
+    buttons = st.container(horizontal=True, gap="small")
+    buttons.button(
         "Previous",
         icon=":material/arrow_back:",
         disabled=position == 0,
@@ -124,7 +133,7 @@ def render() -> None:
         width="stretch",
     )
     if position < total - 1:
-        next_col.button(
+        buttons.button(
             "Next",
             icon=":material/arrow_forward:",
             on_click=_go_to,
@@ -133,7 +142,7 @@ def render() -> None:
             width="stretch",
         )
     else:
-        next_col.button(
+        buttons.button(
             "Submit…", type="primary", key="quiz.submit_last", width="stretch", on_click=_ask_submit
         )
 
@@ -154,20 +163,16 @@ def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | Non
                 "Check answer", type="primary", on_click=_save, args=(view.id, position)
             )
         return
-    questions.widgets(view, state, on_change=None, disabled=True)
+    questions.marked(state)
     snap = verdict.snapshot
     if verdict.correct:
         st.success("Correct.", icon=":material/check_circle:")
-    elif verdict.points > 0:
-        st.warning(
-            f"Partly right. The full answer: {questions.answer_text(snap, verdict.key)}",
-            icon=":material/rule:",
-        )
     else:
-        st.error(
-            f"Not quite. The right answer: {questions.answer_text(snap, verdict.key)}",
-            icon=":material/cancel:",
-        )
+        if verdict.points > 0:
+            st.warning("Partly right.", icon=":material/rule:")
+        else:
+            st.error("Not quite.", icon=":material/cancel:")
+        questions.answer_block("Right answer", snap, verdict.key)
     st.markdown(snap.explanation)
     questions.citations(snap, catalogue())
 
@@ -175,7 +180,7 @@ def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | Non
 def _navigator(view: AttemptView, position: int) -> None:
     def label(p: int) -> str:
         s = view.questions[p]
-        marks = ("✓" if questions.is_answered(s.answer) else "") + ("⚑" if s.flagged else "")
+        marks = ("✓" if questions.is_complete(s.answer) else "") + ("⚑" if s.flagged else "")
         return f"{p + 1} {marks}".strip()
 
     st.session_state[keys.navigator(view.id)] = position
@@ -189,6 +194,21 @@ def _navigator(view: AttemptView, position: int) -> None:
     )
 
 
+def _scroll_to_top_on_change(attempt_id: int, position: int) -> None:
+    """A new question starts at the top: Streamlit keeps the scroll position between reruns."""
+    key = f"quiz.shown.{attempt_id}"
+    if st.session_state.get(key) == position:
+        return
+    st.session_state[key] = position
+    # In the sidebar so it takes no room in the page; the script runs wherever it sits.
+    st.sidebar.html(
+        f"<script>/* question {position} */ for (const el of [document.querySelector("
+        "'[data-testid=\"stMain\"]'), document.scrollingElement]) { if (el) el.scrollTo(0, 0); }"
+        "</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
 def _ask_submit() -> None:
     st.session_state[keys.CONFIRM_SUBMIT] = True
 
@@ -196,13 +216,13 @@ def _ask_submit() -> None:
 @st.dialog("Submit this attempt?")
 def _confirm_submit(view: AttemptView) -> None:
     unanswered = [
-        s.presented.position + 1 for s in view.questions if not questions.is_answered(s.answer)
+        s.presented.position + 1 for s in view.questions if not questions.is_complete(s.answer)
     ]
     flagged = [s.presented.position + 1 for s in view.questions if s.flagged]
     if unanswered:
         st.warning(
-            f"Unanswered ({len(unanswered)}): questions {', '.join(map(str, unanswered))}. "
-            "They score nothing."
+            f"Unanswered or incomplete ({len(unanswered)}): questions "
+            f"{', '.join(map(str, unanswered))}. What is missing scores nothing."
         )
     if flagged:
         st.info(f"Flagged for review: questions {', '.join(map(str, flagged))}.")

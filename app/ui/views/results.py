@@ -72,9 +72,10 @@ def _topic_chart(view: attempts.AttemptView) -> None:
     topics = catalogue().topics
     rows = [
         {
-            "Topic": topics[t].title if t in topics else t,
-            "Score (%)": round(100 * points / max_points, 1) if max_points else 0.0,
-            "Questions": max_points,
+            "topic": topics[t].title if t in topics else t,
+            "score": round(100 * points / max_points, 1) if max_points else 0.0,
+            "questions": max_points,
+            "passed": max_points > 0 and 100 * points / max_points >= view.quiz.pass_mark,
         }
         for t, (points, max_points) in (view.by_topic or {}).items()
     ]
@@ -86,14 +87,23 @@ def _topic_chart(view: attempts.AttemptView) -> None:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("Score (%):Q", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y("Topic:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
-            color=alt.condition(
-                alt.datum["Score (%)"] >= view.quiz.pass_mark,
-                alt.value("#2e7d32"),
-                alt.value("#c62828"),
+            x=alt.X(
+                "score:Q",
+                title="Score (%)",
+                scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100]),
             ),
-            tooltip=["Topic", "Score (%)", "Questions"],
+            y=alt.Y("topic:N", sort="-x", title=None, axis=alt.Axis(labelLimit=120)),
+            color=alt.Color(
+                "passed:N",
+                scale=alt.Scale(domain=[True, False], range=["#2e7d32", "#c62828"]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("topic:N", title="Topic"),
+                alt.Tooltip("score:Q", title="Score (%)"),
+                alt.Tooltip("questions:Q", title="Questions"),
+            ],
         )
     )
     rule = (
@@ -101,7 +111,8 @@ def _topic_chart(view: attempts.AttemptView) -> None:
         .mark_rule(strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    st.altair_chart((bars + rule).properties(height=32 * len(rows) + 30), width="stretch")
+    chart = (bars + rule).properties(height=alt.Step(28))
+    st.altair_chart(chart, width="stretch")
 
 
 def _review(view: attempts.AttemptView) -> None:
@@ -116,12 +127,18 @@ def _review(view: attempts.AttemptView) -> None:
         return
     for verdict in shown:
         snap = verdict.snapshot
-        mark = "✓" if verdict.correct else ("½" if verdict.points > 0 else "✗")
+        icon = (
+            ":material/check_circle:"
+            if verdict.correct
+            else (":material/rule:" if verdict.points > 0 else ":material/cancel:")
+        )
         with st.expander(
-            f"{mark} Question {verdict.position + 1}: {snap.stem}", expanded=not verdict.correct
+            f"Question {verdict.position + 1}: {snap.stem}",
+            expanded=False,
+            icon=icon,
         ):
             questions.vignette(snap)
-            st.markdown(f"**Your answer:** {questions.answer_text(snap, verdict.answer)}")
-            st.markdown(f"**Right answer:** {questions.answer_text(snap, verdict.key)}")
+            questions.answer_block("Your answer", snap, verdict.answer)
+            questions.answer_block("Right answer", snap, verdict.key)
             st.markdown(snap.explanation)
             questions.citations(snap, catalogue())

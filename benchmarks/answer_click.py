@@ -1,0 +1,137 @@
+"""Server-side time of one answer click on the quiz page: median and p95 over 100 clicks.
+
+A click is what the server does when a trainee picks an option: the widget callback saves the
+answer, then the whole quiz page script runs again. Streamlit's AppTest runs exactly that script
+in-process (no browser, no network), with every shipped bank loaded and the sources checked.
+
+Baselines, measured in the same run:
+  - harness: AppTest running a one-line page, i.e. what AppTest itself costs per run;
+  - core: ``attempts.save_answer`` + ``attempts.get`` alone, i.e. the storage part of a click.
+Prints a table; asserts nothing.
+
+    python benchmarks/answer_click.py [--clicks 100] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app import accounts, attempts, config
+from app.bank import load
+from app.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = ROOT / "app" / "ui" / "main.py"
+PW = "benchmark password"
+QUIZ = "certification-exam"
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000
+
+
+def click_times(clicks: int) -> tuple[list[float], int]:
+    """Time ``clicks`` answer clicks on the first single-answer question of a fresh exam."""
+    at = AppTest.from_file(str(MAIN), default_timeout=120).run()
+    at.text_input(key="signin.username").input("ann")
+    at.text_input(key="signin.password").input(PW)
+    at.button(key="FormSubmitter:signin-Sign in").click().run()
+    at.button(key=f"home.start.{QUIZ}").click().run()
+    attempt_id = int(at.query_params["attempt"][0])
+    engine = open_store(config.database_url())
+    user = accounts.authenticate(engine, "ann", PW)
+    view = attempts.get(engine, user, attempt_id)
+    position = next(
+        s.presented.position for s in view.questions if s.presented.snapshot.type == "single"
+    )
+    at.query_params["q"] = str(position + 1)
+    at.run()
+    key = f"quiz.answer.{attempt_id}.{position}"
+    options = len(view.questions[position].presented.snapshot.options)
+    samples = []
+    for i in range(clicks):
+        radio = at.radio(key=key).set_value(i % options)
+        started = time.perf_counter()
+        radio.run()
+        samples.append(time.perf_counter() - started)
+        assert not at.exception, at.exception
+    saved = attempts.get(engine, user, attempt_id).questions[position].answer
+    assert saved == (clicks - 1) % options, "the last click was not saved"
+    engine.dispose()
+    return samples, len(view.questions)
+
+
+def harness_times(runs: int, scratch: Path) -> list[float]:
+    page = scratch / "one_line.py"
+    page.write_text("import streamlit as st\nst.radio('x', [0, 1, 2, 3], key='r')\n")
+    at = AppTest.from_file(str(page)).run()
+    samples = []
+    for i in range(runs):
+        radio = at.radio(key="r").set_value(i % 4)
+        started = time.perf_counter()
+        radio.run()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def core_times(runs: int) -> list[float]:
+    engine = open_store(config.database_url())
+    user = accounts.authenticate(engine, "ann", PW)
+    catalogue = load([config.quizzes_dir()])
+    view = attempts.start(engine, user, catalogue.quizzes["quick-check"], catalogue)
+    position = next(
+        s.presented.position for s in view.questions if s.presented.snapshot.type == "single"
+    )
+    samples = []
+    for i in range(runs):
+        started = time.perf_counter()
+        attempts.save_answer(engine, user, view.id, position, i % 2)
+        attempts.get(engine, user, view.id)
+        samples.append(time.perf_counter() - started)
+    engine.dispose()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=100)
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["RESURFACE_DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.db"
+        engine = open_store(config.database_url())
+        boss = accounts.init_first_manager(engine, "boss", PW)
+        accounts.create_user(engine, boss, "ann", PW, "trainee", "north")
+        engine.dispose()
+        catalogue = load([config.quizzes_dir()], sources_dir=config.sources_dir())
+        clicks, questions = click_times(args.clicks)
+        harness = harness_times(args.clicks, Path(tmp))
+        core = core_times(args.clicks)
+
+    click_med = _stats(clicks)[0]
+    rows = [
+        ("answer click (quiz page)", *_stats(clicks)),
+        ("baseline: AppTest, one-line page", *_stats(harness)),
+        ("baseline: core save + read", *_stats(core)),
+    ]
+    print(
+        f"{args.clicks} clicks on a {questions}-question exam; {len(catalogue.entries)} questions "
+        f"in {len(catalogue.banks)} banks loaded; database {config.database_url().split(':')[0]}"
+    )
+    print(f"{'measure':36} {'median ms':>10} {'p95 ms':>8} {'x harness':>10}")
+    harness_med = rows[1][1]
+    for name, med, p95 in rows:
+        print(f"{name:36} {med:10.1f} {p95:8.1f} {med / harness_med:10.1f}")
+    print(f"click minus harness (our share): median {click_med - harness_med:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

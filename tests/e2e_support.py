@@ -1,0 +1,231 @@
+"""Helpers for the browser tests: a served app, a wait for Streamlit to settle, a few actions.
+
+Streamlit re-renders over a websocket after every interaction, so a test that clicks again before
+the rerun is done may click an element that is about to be replaced, and the click is lost.
+``settle`` waits until the app has been idle for a moment; every action below ends with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+EXAM = "Laser resurfacing certification exam"
+ANSWER_RADIOS = re.compile(r"^(Choose one answer|True or false\?)$")
+
+# Idle: no script run in progress, no status widget, no element left over from the last run,
+# and that for IDLE_MS without a break (a run starts a moment after the click that asks for it).
+IDLE_MS = 200
+_IDLE = f"""() => {{
+    const app = document.querySelector('[data-testid="stApp"]');
+    const idle = app !== null
+        && app.dataset.testScriptState === "notRunning"
+        && app.dataset.testConnectionState === "CONNECTED"
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-stale="true"]');
+    const now = performance.now();
+    if (!idle) {{ window.__resurfaceIdleSince = null; return false; }}
+    if (window.__resurfaceIdleSince == null) window.__resurfaceIdleSince = now;
+    return now - window.__resurfaceIdleSince >= {IDLE_MS};
+}}"""
+
+
+def settle(page: Page, timeout: float = 20) -> None:
+    """Wait until Streamlit has finished rerunning after the last action."""
+    page.evaluate("window.__resurfaceIdleSince = null")
+    page.wait_for_function(_IDLE, polling=50, timeout=timeout * 1000)
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def served(env: dict[str, str], log: Path, timeout: float = 60) -> Iterator[str]:
+    """Run ``resurface serve`` on a free port in its own process group; yield its base URL."""
+    # The command installed beside this Python, so an unactivated virtualenv works too.
+    command = shutil.which("resurface", path=str(Path(sys.executable).parent)) or shutil.which(
+        "resurface"
+    )
+    if command is None:
+        raise RuntimeError("no `resurface` command: install the project with `pip install -e .`")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [command, "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the Streamlit child goes with it
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if server.poll() is not None:
+                    raise RuntimeError(f"resurface serve exited early:\n{log.read_text()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"no healthy server at {url} in {timeout} s:\n{log.read_text()}"
+                    )
+                time.sleep(0.2)
+            yield url
+        finally:
+            _stop_group(server)
+
+
+def _stop_group(server: subprocess.Popen) -> None:
+    """SIGTERM the whole group (the CLI and its Streamlit child), then SIGKILL what is left."""
+    with suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=10)
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    settle(page)
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in from the sign-in page and wait until the browser holds its session cookie."""
+    open_app(page, base_url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    expect(page.get_by_role("heading", name=re.compile(r"^Welcome"))).to_be_visible()
+    # The page posts the new token to /auth/session and marks the body when the cookie is set.
+    page.wait_for_function("document.body.dataset.resurfaceCookie === 'set'", timeout=10_000)
+
+
+def click(page: Page, target: Locator) -> None:
+    target.click()
+    settle(page)
+
+
+def check(page: Page, control: Locator) -> str:
+    """Tick a radio, checkbox or toggle by its label (Streamlit hides the input itself)."""
+    label = control.locator("xpath=ancestor::label[1]")
+    text = label.inner_text().strip()
+    label.click()
+    settle(page)
+    expect(control).to_be_checked()
+    return text
+
+
+def quiz_card(page: Page, title: str) -> Locator:
+    """The row of a quiz's card on the home page: its title, facts and its button."""
+    return page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_text(title, exact=True))
+
+
+def start_quiz(page: Page, title: str) -> int:
+    """Start a quiz from its card on the home page; returns the attempt id in the URL."""
+    click(page, quiz_card(page, title).get_by_role("button", name="Start"))
+    expect(page).to_have_url(re.compile(r"/quiz\?attempt=\d+"))
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    return attempt_in_url(page)
+
+
+def attempt_in_url(page: Page) -> int:
+    found = re.search(r"[?&]attempt=(\d+)", page.url)
+    assert found, f"no attempt in {page.url}"
+    return int(found.group(1))
+
+
+def question_in_url(page: Page) -> int | None:
+    found = re.search(r"[?&]q=(\d+)", page.url)
+    return int(found.group(1)) if found else None
+
+
+def answer_current(page: Page) -> str:
+    """Answer the question on screen with its first option(s); returns what was picked."""
+    main = page.get_by_test_id("stMain")
+    radios = main.get_by_role("radiogroup", name=ANSWER_RADIOS)
+    boxes = main.get_by_role("checkbox")
+    if radios.count() or boxes.count():
+        first = radios.first.get_by_role("radio") if radios.count() else boxes
+        return check(page, first.first)
+    # Matching: one selectbox per item on the left; answered once every item has a match.
+    picked = []
+    for index in range(main.get_by_role("combobox").count()):
+        main.get_by_role("combobox").nth(index).click()
+        option = page.get_by_role("option").nth(1)  # option 0 is the "—" of no choice
+        picked.append(option.inner_text().strip())
+        option.click()
+        settle(page)
+    return "; ".join(picked)
+
+
+def navigator(page: Page) -> Locator:
+    """The "Jump to a question" pills: a radio group of buttons."""
+    return page.get_by_role("radiogroup", name=re.compile(r"^Jump to a question"))
+
+
+def pill(page: Page, number: int) -> Locator:
+    return navigator(page).get_by_role("radio", name=re.compile(rf"^{number}(\s|$)"))
+
+
+def go_to_question(page: Page, number: int) -> None:
+    """Jump with the navigator's pills (their labels start with the number, then ✓ or ⚑)."""
+    click(page, pill(page, number))
+    expect(page.get_by_text(f"Question {number} of ")).to_be_visible()
+
+
+def full_page_screenshot(page: Page, name: str) -> Path:
+    """A screenshot of the whole page at the viewport's width.
+
+    Streamlit scrolls inside its main container, not the document, so a plain full-page
+    screenshot stops at the window's height: make the window as tall as the content first.
+    """
+    viewport = page.viewport_size
+    assert viewport is not None
+    height = page.evaluate(
+        """() => Math.max(...['stMain', 'stSidebarContent'].map(id => {
+            const el = document.querySelector(`[data-testid="${id}"]`);
+            return el ? el.scrollHeight : 0;
+        }), document.documentElement.scrollHeight)"""
+    )
+    page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
+    try:
+        settle(page)
+        path = SCREENSHOTS / f"{name}-{viewport['width']}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(viewport)
+    return path

@@ -1,0 +1,230 @@
+"""`resurface serve` and `resurface demo` start the real web server; the demo seeds once."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app import accounts, attempts, config, demo
+from app.bank import load
+from app.cli import EXIT_INVALID, EXIT_USAGE, main
+from app.demo import NotADemoDatabase, seed_demo
+from app.store import open_store
+from conftest import PW
+
+STARTUP_SECONDS = 60
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+ACCOUNT_LINE = re.compile(
+    r"^\s+(\w+)\s+username: (\S+)\s+password: (\S+)\s+\(DEMO ONLY\)$", re.MULTILINE
+)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load([config.quizzes_dir()], sources_dir=config.sources_dir())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(tmp_path: Path, *argv: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """`resurface ARGV` in its own process group, output in tmp_path/server.log; never leaks."""
+    exe = shutil.which("resurface")
+    assert exe, "the resurface console script is not on PATH: run `pip install -e .`"
+    # A shell without job control runs background jobs with SIGINT ignored, and children inherit
+    # that; the test imitates a terminal's Ctrl+C, so the server must start with it handled.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    with (tmp_path / "server.log").open("wb") as log:
+        try:
+            proc = subprocess.Popen(
+                [exe, *argv],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        try:
+            yield proc
+        finally:
+            if group_alive(proc.pid):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def output(tmp_path: Path) -> str:
+    return (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_healthy(proc: subprocess.Popen, port: int, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{output(tmp_path)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().decode() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"no healthy server on port {port} after {STARTUP_SECONDS}s:\n{output(tmp_path)}")
+
+
+def wait_group_gone(pgid: int, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while group_alive(pgid):
+        assert time.monotonic() < deadline, "a server process outlived the command"
+        time.sleep(0.1)
+
+
+def test_serve_on_an_empty_database_hints_at_init_and_stops_cleanly_on_ctrl_c(tmp_path):
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    with server(tmp_path, "serve", "--port", str(port), env={"RESURFACE_DATABASE_URL": url}) as p:
+        wait_healthy(p, port, tmp_path)
+        os.killpg(p.pid, signal.SIGINT)  # what Ctrl+C at a terminal does
+        assert p.wait(timeout=30) == 130
+        wait_group_gone(p.pid)
+    text = output(tmp_path)
+    assert "has no users yet: create the first manager with `resurface init`" in text
+    assert f"Open http://localhost:{port}" in text
+    assert "Traceback" not in text
+
+
+def test_demo_serves_seeded_accounts_that_can_sign_in(tmp_path):
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    real = tmp_path / "real" / "resurface.db"
+    argv = ("demo", "--port", str(port), "--database-url", url)
+    with server(tmp_path, *argv, env={"RESURFACE_DATABASE_URL": f"sqlite:///{real}"}) as p:
+        wait_healthy(p, port, tmp_path)
+        printed = {role: (user, pw) for role, user, pw in ACCOUNT_LINE.findall(output(tmp_path))}
+        engine = open_store(url)
+        try:
+            trainee = accounts.authenticate(engine, *printed["trainee"])
+            history = attempts.attempts_of(engine, trainee, trainee.id)
+        finally:
+            engine.dispose()
+        # Only the command is told to stop, as a service manager would: the server goes too.
+        p.terminate()
+        p.wait(timeout=30)
+        wait_group_gone(p.pid)
+    assert sorted(printed) == ["manager", "trainee", "trainer"]
+    assert (trainee.username, trainee.role) == (printed["trainee"][0], "trainee")
+    assert len(history) >= 3
+    assert {a["status"] for a in history} == {"submitted"}
+    assert "certification-exam" in {a["quiz_id"] for a in history}
+    assert not real.parent.exists(), "the demo touched the real database"
+
+
+def test_seed_demo_twice_creates_accounts_and_attempts_once(fresh_db, catalogue):
+    first = seed_demo(fresh_db, catalogue, now=NOW)
+    again = seed_demo(fresh_db, catalogue, now=NOW)
+    users = accounts.list_users(fresh_db, None)
+    trainee = next(u for u in users if u.role == "trainee")
+    history = attempts.attempts_of(fresh_db, trainee, trainee.id)
+    assert first == again == list(demo.ACCOUNTS)
+    assert sorted((u.username, u.role) for u in users) == [
+        ("manager", "manager"),
+        ("trainee", "trainee"),
+        ("trainer", "trainer"),
+    ]
+    assert len(history) == len(demo.HISTORY)
+
+
+def test_demo_trainee_has_backdated_right_and_wrong_answers_and_the_trainer_sees_them(
+    fresh_db, catalogue
+):
+    seed_demo(fresh_db, catalogue, now=NOW)
+    trainee = accounts.authenticate(fresh_db, "trainee", "demo-trainee")
+    trainer = accounts.authenticate(fresh_db, "trainer", "demo-trainer")
+    history = attempts.attempts_of(fresh_db, trainer, trainee.id)
+    scores = [a["score_percent"] for a in history]
+    assert all(a["submitted_at"] < NOW for a in history)
+    assert NOW - min(a["started_at"] for a in history) > timedelta(days=14)
+    assert all(0 < s < 100 for s in scores)
+    assert {a["passed"] for a in history} == {True, False}
+
+
+def test_seed_demo_is_deterministic(tmp_path, catalogue):
+    def seeded(name: str) -> list[tuple]:
+        engine = open_store(f"sqlite:///{tmp_path / name}")
+        try:
+            seed_demo(engine, catalogue, now=NOW)
+            trainee = accounts.authenticate(engine, "trainee", "demo-trainee", now=NOW)
+            return [
+                (a["quiz_id"], a["started_at"], a["score_percent"])
+                for a in attempts.attempts_of(engine, trainee, trainee.id)
+            ]
+        finally:
+            engine.dispose()
+
+    assert seeded("one.db") == seeded("two.db")
+
+
+def test_seed_demo_refuses_a_database_with_other_users(fresh_db, catalogue):
+    accounts.init_first_manager(fresh_db, "boss", PW)
+    with pytest.raises(NotADemoDatabase):
+        seed_demo(fresh_db, catalogue, now=NOW)
+    assert [u.username for u in accounts.list_users(fresh_db, None)] == ["boss"]
+
+
+def test_demo_command_refuses_a_database_with_other_users(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    engine = open_store(url)
+    accounts.init_first_manager(engine, "boss", PW)
+    engine.dispose()
+    assert main(["demo", "--database-url", url]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "resurface: error: this database has users but not the demo accounts; "
+        "give the demo its own database\n"
+    )
+
+
+@pytest.mark.parametrize("where", ["a-file/inside.db", "not-a-database.db"])
+def test_serve_on_a_database_that_cannot_be_opened_exits_1_without_a_traceback(
+    tmp_path, capsys, monkeypatch, where
+):
+    (tmp_path / "a-file").write_text("just a file")
+    (tmp_path / "not-a-database.db").write_text("just a file, too, and long enough " * 100)
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", f"sqlite:///{tmp_path / where}")
+    assert main(["serve"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.startswith(f"resurface: error: cannot open the database sqlite:///{tmp_path}")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_serve_rejects_a_bad_port_with_exit_2(capsys, port):
+    with pytest.raises(SystemExit) as info:
+        main(["serve", "--port", port])
+    assert info.value.code == EXIT_USAGE
+    assert "not a port number" in capsys.readouterr().err

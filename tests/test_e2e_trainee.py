@@ -1,0 +1,381 @@
+"""End to end in a real browser: ``resurface serve`` on a temp database, driven by Chromium.
+
+The scenario of the issue: a trainee halfway through the timed exam reloads the page and finds
+everything where it was (signed in, same attempt, answers, flags, the server's countdown), then
+submits. Around it: signing out, a second tab, pages a role may not open, a wrong password, and
+screenshots of every page at desktop and phone width for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from e2e_support import (
+    ANSWER_RADIOS,
+    CHROMIUM,
+    EXAM,
+    PASSWORD,
+    SCREENSHOTS,
+    answer_current,
+    attempt_in_url,
+    check,
+    click,
+    full_page_screenshot,
+    go_to_question,
+    navigator,
+    open_app,
+    pill,
+    served,
+    settle,
+    sign_in,
+    start_quiz,
+)
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from app import accounts, attempts, clock, config, feedback, websession
+from app.bank import load
+from app.store import open_store
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PRACTICE = "Practice: Aftercare"
+
+
+@pytest.fixture(scope="session")
+def e2e_db(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'resurface.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(e2e_db):
+    """The test's own engine on the server's database, to set it up and check what happened."""
+    engine = open_store(e2e_db)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def people(engine) -> dict[str, accounts.User]:
+    """A manager, a trainer and two trainees of cohort north.
+
+    ann takes the exam of the issue; bea walks through every page for the screenshots; cat lets
+    the clock run out.
+    """
+    boss = accounts.init_first_manager(engine, "boss", PASSWORD)
+    made = {
+        "boss": boss,
+        "tina": accounts.create_user(engine, boss, "tina", PASSWORD, "trainer", "north"),
+    }
+    for name in ("ann", "bea", "cat"):
+        made[name] = accounts.create_user(engine, boss, name, PASSWORD, "trainee", "north")
+    return made
+
+
+@pytest.fixture(scope="session")
+def base_url(e2e_db, people, tmp_path_factory) -> Iterator[str]:
+    """``resurface serve`` on a free port; the whole process group is stopped afterwards."""
+    env = {**os.environ, "RESURFACE_DATABASE_URL": e2e_db}
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with served(env, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) for each test."""
+    context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context) -> Page:
+    return context.new_page()
+
+
+def session_cookie(context: BrowserContext) -> dict | None:
+    return next((c for c in context.cookies() if c["name"] == websession.COOKIE_NAME), None)
+
+
+def countdown(page: Page) -> timedelta:
+    """The time left that the quiz page shows (``44:12 left``)."""
+    left = re.compile(r"(\d{2}):(\d{2}) left")
+    text = page.get_by_test_id("stMarkdownContainer").filter(has_text=left).inner_text()
+    minutes, seconds = left.search(text).groups()
+    return timedelta(minutes=int(minutes), seconds=int(seconds))
+
+
+def expect_signin_page(page: Page) -> None:
+    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+# --- the issue's scenario -----------------------------------------------------------------------
+
+
+def test_reload_halfway_through_the_exam_keeps_the_attempt(page, base_url, engine, people):
+    sign_in(page, base_url, "ann")
+    attempt_id = start_quiz(page, EXAM)
+    expect(page.get_by_text("0 of 30 answered")).to_be_visible()
+
+    radio_picks: dict[int, str] = {}
+    for number in range(1, 16):
+        expect(page.get_by_text(f"Question {number} of 30")).to_be_visible()
+        picked = answer_current(page)
+        if page.get_by_role("radiogroup", name=ANSWER_RADIOS).count():
+            radio_picks[number] = picked
+        if number == 3:
+            check(page, page.get_by_role("switch", name="Flag for review"))
+        click(page, page.get_by_role("button", name="Next"))
+    expect(page.get_by_text("15 of 30 answered · 1 flagged")).to_be_visible()
+    assert radio_picks, "the exam drew no single-answer or true/false question among the first 15"
+
+    page.reload()
+    settle(page)
+
+    # Still signed in, on the same attempt and question, with what was saved.
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert attempt_in_url(page) == attempt_id
+    expect(page.get_by_role("heading", name=EXAM)).to_be_visible()
+    expect(page.get_by_text("Question 16 of 30")).to_be_visible()
+    expect(page.get_by_text("15 of 30 answered · 1 flagged")).to_be_visible()
+    ticked = navigator(page).get_by_role("radio", name=re.compile("✓"))
+    expect(ticked).to_have_count(15)
+    expect(pill(page, 3)).to_have_accessible_name(re.compile("⚑"))
+
+    # The countdown runs from the deadline the server keeps, not from the page load.
+    deadline = attempts.get(engine, people["ann"], attempt_id).deadline
+    shown = countdown(page)
+    assert abs(shown - (deadline - clock.now())) <= timedelta(seconds=5)
+    assert shown < timedelta(minutes=45)
+    time.sleep(2.1)
+    assert countdown(page) < shown, "the countdown stopped"
+
+    number, label = next(iter(radio_picks.items()))
+    go_to_question(page, number)
+    answer_radios = page.get_by_role("radiogroup", name=ANSWER_RADIOS)
+    expect(answer_radios.get_by_role("radio", name=label, exact=True)).to_be_checked()
+
+    click(page, page.get_by_role("button", name="Submit quiz…"))
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Unanswered or incomplete (15)")).to_be_visible()
+    click(page, dialog.get_by_role("button", name="Submit now"))
+
+    expect(page).to_have_url(re.compile(rf"/results\?attempt={attempt_id}$"))
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Score")).to_be_visible()
+    expect(
+        page.get_by_test_id("stMetricValue").filter(has_text=re.compile(r"^\d+(\.\d)?%$"))
+    ).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^(Passed|Not passed)$"))).to_be_visible()
+
+    done = attempts.get(engine, people["ann"], attempt_id)
+    assert done.status == "submitted"
+    assert done.closed_by != "deadline"
+    assert sum(s.answer is not None for s in done.questions) >= 15
+    assert sum(s.flagged for s in done.questions) == 1
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+def test_sign_out_ends_the_session_for_good(page, context, base_url, browser, engine):
+    sign_in(page, base_url, "ann")
+    cookie = session_cookie(context)
+    assert cookie is not None
+
+    click(page, page.get_by_role("button", name="Sign out"))
+    expect_signin_page(page)
+    # The page asks /auth/signout to drop the cookie; the browser does so a moment later.
+    deadline = time.monotonic() + 10
+    while session_cookie(context) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert session_cookie(context) is None
+
+    page.reload()
+    settle(page)
+    expect_signin_page(page)
+
+    # The old cookie is dead on the server too: a browser that kept a copy is not signed in.
+    token = websession.token_from_cookie(engine, cookie["value"])
+    assert websession.user_for(engine, token) is None
+    other = browser.new_context(viewport=DESKTOP)
+    try:
+        other.add_cookies([cookie])
+        stolen = other.new_page()
+        open_app(stolen, base_url)
+        expect_signin_page(stolen)
+    finally:
+        other.close()
+
+
+def test_second_tab_is_signed_in_and_the_cookie_is_http_only(page, context, base_url):
+    sign_in(page, base_url, "ann")
+
+    tab = context.new_page()
+    open_app(tab, base_url)
+    expect(tab.get_by_role("heading", name="Welcome, ann")).to_be_visible()
+    expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
+
+    cookie = session_cookie(context)
+    assert cookie is not None
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert websession.COOKIE_NAME not in tab.evaluate("document.cookie")
+
+
+# --- pages by role ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["trainees", "users"])
+def test_trainee_deep_link_to_staff_pages_shows_nothing_of_them(page, base_url, path):
+    sign_in(page, base_url, "ann")
+    open_app(page, f"{base_url}/{path}")
+    # Pages outside a role's navigation do not exist for it: Streamlit shows the home page.
+    expect(page.get_by_role("heading", name="Welcome, ann")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^(Trainees|Users)$"))).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    expect(page.get_by_text("bea", exact=True)).to_have_count(0)
+
+
+def test_trainer_sees_their_trainee(page, base_url):
+    sign_in(page, base_url, "tina")
+    open_app(page, f"{base_url}/trainees")
+    expect(page.get_by_role("heading", name="Trainees")).to_be_visible()
+    table = page.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
+    # The grid draws on a canvas; its cells are in an accessible table inside it.
+    cell = table.get_by_role("gridcell", name="ann", exact=True, include_hidden=True)
+    expect(cell.first).to_be_attached()
+
+
+def test_wrong_password_says_so_without_a_traceback(page, base_url):
+    open_app(page, base_url)
+    page.get_by_label("Username").fill("ann")
+    page.get_by_label("Password", exact=True).fill("not the password")
+    click(page, page.get_by_role("button", name="Sign in"))
+    expect(page.get_by_test_id("stAlert")).to_contain_text("Wrong username or password.")
+    expect_signin_page(page)
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body
+    assert "Error:" not in body
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+# --- screenshots --------------------------------------------------------------------------------
+
+
+def shoot(context: BrowserContext, desktop: Page, name: str) -> list[Path]:
+    """The page the desktop tab shows, at 1280 px, then the same URL in a new tab at 390 px."""
+    shots = [full_page_screenshot(desktop, name)]
+    phone = context.new_page()
+    try:
+        phone.set_viewport_size(PHONE)
+        open_app(phone, desktop.url)
+        shots.append(full_page_screenshot(phone, name))
+        # Streamlit scrolls inside its main container: check it as well as the document.
+        width = phone.evaluate(
+            """() => Math.max(document.documentElement.scrollWidth,
+                document.querySelector('[data-testid="stMain"]').scrollWidth)"""
+        )
+        assert width <= PHONE["width"], f"{name} scrolls sideways on a phone ({width} px)"
+    finally:
+        phone.close()
+    return shots
+
+
+def submit_from(page: Page) -> None:
+    click(page, page.get_by_role("button", name="Submit quiz…"))
+    click(page, page.get_by_role("dialog").get_by_role("button", name="Submit now"))
+    expect(page).to_have_url(re.compile(r"/results\?attempt=\d+"))
+
+
+def test_screenshots_of_every_page(browser, context, page, base_url):
+    shots: list[Path] = []
+    open_app(page, base_url)
+    shots += shoot(context, page, "signin")
+
+    sign_in(page, base_url, "bea")
+    shots += shoot(context, page, "home")
+
+    start_quiz(page, EXAM)
+    answer_current(page)
+    shots += shoot(context, page, "quiz-exam")
+    exam_url = page.url
+
+    open_app(page, base_url)
+    start_quiz(page, PRACTICE)
+    answer_current(page)  # staged in the form until "Check answer"
+    click(page, page.get_by_role("button", name="Check answer"))
+    expect(
+        page.get_by_test_id("stAlert").filter(has_text=re.compile("Correct|Not quite|Partly"))
+    ).to_be_visible()
+    shots += shoot(context, page, "quiz-practice")
+    submit_from(page)
+
+    open_app(page, exam_url)
+    submit_from(page)
+    shots += shoot(context, page, "results")
+
+    open_app(page, f"{base_url}/history")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    shots += shoot(context, page, "history")
+
+    trainer = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
+    try:
+        staff = trainer.new_page()
+        sign_in(staff, base_url, "tina")
+        open_app(staff, f"{base_url}/trainees")
+        expect(staff.get_by_role("heading", name="Trainees")).to_be_visible()
+        shots += shoot(trainer, staff, "trainees")
+    finally:
+        trainer.close()
+
+    pages = ["signin", "home", "quiz-exam", "quiz-practice", "results", "history", "trainees"]
+    expected = {SCREENSHOTS / f"{p}-{w}.png" for p in pages for w in (1280, 390)}
+    assert set(shots) == expected
+    for path in expected:
+        assert path.stat().st_size > 10_000, f"{path.name} looks empty"
+
+
+def test_the_countdown_submits_the_attempt_at_zero_without_a_click(page, base_url, engine, people):
+    # An exam begun 44 min 54 s ago: six seconds left on the server's clock.
+    cat = people["cat"]
+    catalogue = load([config.quizzes_dir()])
+    quiz = catalogue.quizzes["quick-check"].model_copy(update={"time_limit_minutes": 45})
+    started = clock.now() - timedelta(minutes=44, seconds=54)
+    view = attempts.start(engine, cat, quiz, catalogue, now=started)
+    first = view.questions[0].presented.snapshot
+    attempts.save_answer(engine, cat, view.id, 0, feedback.key_of(first), now=started)
+    sign_in(page, base_url, cat.username)
+    page.goto(f"{base_url}/quiz?attempt={view.id}")
+    expect(page.get_by_text(re.compile(r"00:0\d left"))).to_be_visible()
+    # No click from here on: the countdown fragment notices zero and the page moves to results.
+    expect(page.get_by_text("Time ran out")).to_be_visible(timeout=20_000)
+    closed = attempts.get(engine, cat, view.id)
+    assert (closed.status, closed.closed_by, closed.submitted_at) == (
+        "submitted",
+        "deadline",
+        view.deadline,
+    )
+    assert closed.questions[0].answer is not None

@@ -1,0 +1,212 @@
+"""Every page for every role, through the real entry point: sign-in, deep links, refusals, sign-out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from ui_helpers import (
+    app_on,
+    cheap_hashing,
+    fill_sign_in,
+    metric,
+    new_session,
+    open_page,
+    shipped_catalogue,
+    sign_in,
+    titles,
+    values,
+)
+
+from app import accounts, attempts, websession
+from app.bank import Catalogue
+from app.ui import keys
+from conftest import PW
+
+ROLE_USER = {"trainee": "ann", "trainer": "tina", "manager": "boss"}
+PAGE_TITLES = {"trainees": "Trainees", "users": "Users"}
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return shipped_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(monkeypatch):
+    cheap_hashing(monkeypatch)
+
+
+@pytest.fixture
+def ui(monkeypatch, db_url, people):
+    """The people, with the app pointed at their database."""
+    with app_on(monkeypatch, db_url):
+        yield people
+
+
+@pytest.fixture
+def ann_done(fresh_db, people, catalogue) -> list[int]:
+    """Two practice attempts ann submitted without answering: every question a mistake."""
+    quiz = catalogue.quizzes["practice-aftercare"]
+    done = []
+    for _ in range(2):
+        view = attempts.start(fresh_db, people["ann"], quiz, catalogue)
+        done.append(attempts.submit(fresh_db, people["ann"], view.id).id)
+    return done
+
+
+def assert_signed_out(at) -> None:
+    assert titles(at) == ["Resurface"]
+    assert at.text_input(key="signin.username")
+    assert not [b for b in at.button if b.key == "auth.sign_out"]
+
+
+@pytest.mark.parametrize("role", ["trainee", "trainer", "manager"])
+def test_every_page_renders_for_every_role(ui, fresh_db, catalogue, ann_done, role):
+    user = ui[ROLE_USER[role]]
+    exam = catalogue.quizzes["certification-exam"]
+    own_open = attempts.start(fresh_db, user, exam, catalogue).id
+    at = sign_in(user.username)
+
+    open_page(at, "home")
+    assert titles(at) == [f"Welcome, {user.display_name}"]
+    assert at.button(key="home.start.quick-check")
+
+    open_page(at, "history")
+    assert titles(at) == ["History"]
+    assert at.button(key="history.mistakes")
+    # Only ann has finished attempts: each is listed with its quiz and a Review link.
+    listed = [m for m in values(at.markdown) if m.startswith("**Practice: Aftercare**")]
+    assert bool(listed) == (role == "trainee")
+    assert ("##### Attempts" in values(at.markdown)) == (role == "trainee")
+
+    open_page(at, "quiz")
+    assert values(at.warning) == ["No attempt chosen. Start or resume a quiz from your home page."]
+
+    open_page(at, "quiz", attempt=own_open)
+    assert values(at.subheader) == [exam.title]
+    assert at.button(key="quiz.next")
+    assert any(re.search(r"\*\*\d\d:\d\d\*\* left", m.value) for m in at.markdown), "countdown"
+
+    open_page(at, "results")
+    assert values(at.warning) == ["No attempt chosen. Your attempts are listed under History."]
+
+    open_page(at, "results", attempt=ann_done[0])  # ann's own, or a trainee of theirs
+    assert metric(at, "Score") == "0%"
+    assert metric(at, "Result") == "Not passed"
+    who = "You scored" if role == "trainee" else "Scored"
+    assert values(at.error) == [f"{who} 0% against a pass mark of 70%."]
+    assert len(at.expander) == 10, "practice quizzes review every question"
+
+    for page, title in PAGE_TITLES.items():
+        open_page(at, page)
+        if accounts.may_open(user, page):
+            assert titles(at) == [title]
+            assert at.dataframe
+        else:
+            assert title not in titles(at)
+            assert not at.dataframe
+
+
+@pytest.mark.parametrize(
+    ("name", "page"), [("ann", "users"), ("ann", "trainees"), ("tina", "users")]
+)
+def test_forbidden_page_is_refused(ui, name, page):
+    at = sign_in(name)
+    open_page(at, page)
+    assert PAGE_TITLES[page] not in titles(at)
+    assert not at.dataframe
+    # The page is not in this role's navigation, so Streamlit opens the default page instead.
+    assert titles(at) == [f"Welcome, {ui[name].display_name}"]
+
+
+def test_trainer_sees_their_trainees_only(ui):
+    at = open_page(sign_in("tina"), "trainees")
+    table = at.dataframe[0].value
+    assert sorted(table["Username"]) == ["ann", "bob"]
+
+
+def test_attempt_of_someone_you_may_not_see_is_not_shown(ui, ann_done):
+    at = sign_in("tom")  # trainer of the south cohort; ann is north
+    open_page(at, "results", attempt=ann_done[0])
+    assert values(at.error) == [f"There is no attempt {ann_done[0]} that you can open."]
+    assert not at.metric
+    open_page(at, "quiz", attempt=ann_done[0])
+    assert values(at.error) == [f"There is no attempt {ann_done[0]} that you can open."]
+
+
+def test_open_attempt_of_a_trainee_is_not_opened_for_answering(ui, fresh_db, catalogue):
+    view = attempts.start(fresh_db, ui["ann"], catalogue.quizzes["quick-check"], catalogue)
+    at = sign_in("tina")
+    open_page(at, "quiz", attempt=view.id)
+    assert values(at.info) == ["This attempt is still open."]
+    assert not at.radio
+    assert not at.page_link, "only its owner may resume it"
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [
+        ("ann", "not the password", "Wrong username or password."),
+        ("nobody", PW, "Wrong username or password."),
+        ("bob", PW, "This account has been deactivated; ask a manager."),
+        ("ann", "", "Enter your username and password."),
+    ],
+    ids=["wrong-password", "unknown-user", "deactivated", "empty"],
+)
+def test_sign_in_refusal_says_why(ui, fresh_db, username, password, message):
+    accounts.set_active(fresh_db, ui["boss"], "bob", False)
+    at = fill_sign_in(new_session(), username, password)
+    assert not at.exception
+    assert values(at.error) == [message]
+    assert_signed_out(at)
+
+
+def test_sign_in_locks_the_account_after_repeated_wrong_passwords(ui):
+    at = new_session()
+    for _ in range(accounts.MAX_FAILED):
+        fill_sign_in(at, "ann", "not the password")
+    assert not at.exception
+    [error] = values(at.error)
+    assert error.startswith("Too many wrong passwords: this account is locked until ")
+    fill_sign_in(at, "ann", PW)
+    assert values(at.error) == [error], "the right password does not open a locked account"
+    assert_signed_out(at)
+
+
+def test_deactivated_user_is_signed_out_on_the_next_run(ui, fresh_db):
+    at = sign_in("ann")
+    accounts.set_active(fresh_db, ui["boss"], "ann", False)
+    open_page(at, "history")
+    assert_signed_out(at)
+
+
+def test_sign_out_returns_to_sign_in_and_ends_the_session(ui, fresh_db):
+    at = sign_in("ann")
+    token = at.session_state[keys.TOKEN]
+    assert websession.user_for(fresh_db, token) == ui["ann"]
+
+    at.button(key="auth.sign_out").click().run()
+    assert not at.exception
+    assert_signed_out(at)
+    assert keys.TOKEN not in at.session_state
+    assert websession.user_for(fresh_db, token) is None
+
+    open_page(at, "history")
+    assert_signed_out(at)
+
+
+def test_practise_my_mistakes_opens_a_practice_of_them(ui, ann_done):
+    at = open_page(sign_in("ann"), "history")
+    at.button(key="history.mistakes").click().run()
+    assert not at.exception
+    assert values(at.subheader) == ["Practise my mistakes"]
+    assert at.button(key="quiz.next")
+
+
+def test_practise_my_mistakes_without_mistakes_says_so(ui):
+    at = open_page(sign_in("ann"), "history")
+    at.button(key="history.mistakes").click().run()
+    assert not at.exception
+    assert titles(at) == ["History"]
+    assert values(at.info)[0].startswith("No mistakes to practise")

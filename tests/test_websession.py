@@ -1,0 +1,256 @@
+"""Browser sessions on a real database: begin, deliver the cookie once, read it back, sign out."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import accounts, websession
+from app.accounts import AccountInactive
+from app.store import users as user_store
+from app.store.db import make_engine
+from app.store.tables import settings, web_sessions
+from app.websession import SessionInvalid
+from conftest import PW
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    """Each test chooses its own key and lifetime; nothing leaks in from the shell."""
+    monkeypatch.delenv("RESURFACE_SECRET_KEY", raising=False)
+    monkeypatch.delenv("RESURFACE_SESSION_HOURS", raising=False)
+
+
+def sign_in(engine, username: str, now: datetime = T0) -> str:
+    """What the sign-in page does: check the password, then begin a session."""
+    user = accounts.authenticate(engine, username, PW, now=now)
+    return websession.begin(engine, user, now=now)
+
+
+def browser_cookie(engine, token: str, now: datetime = T0) -> str:
+    """What the browser does: exchange the token for the cookie, then send the cookie back."""
+    return websession.deliver(engine, token, now=now).value
+
+
+def user_from_cookie(engine, cookie: str | None, now: datetime):
+    return websession.user_for(engine, websession.token_from_cookie(engine, cookie), now=now)
+
+
+def test_a_delivered_cookie_signs_the_user_in(fresh_db, people):
+    token = sign_in(fresh_db, "ann")
+    cookie = websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=5))
+    assert cookie.value != token
+    assert websession.token_from_cookie(fresh_db, cookie.value) == token
+    user = user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=1))
+    assert user == people["ann"]
+
+
+def test_the_database_keeps_only_a_hash_of_the_token(fresh_db, people):
+    token = sign_in(fresh_db, "ann")
+    with fresh_db.connect() as conn:
+        stored = conn.execute(select(web_sessions.c.token_hash)).scalars().all()
+    assert len(stored) == 1
+    assert token not in stored[0]
+    assert len(stored[0]) == 64
+
+
+def test_deliver_twice_is_refused(fresh_db, people):
+    token = sign_in(fresh_db, "ann")
+    websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=1))
+    with pytest.raises(SessionInvalid, match="used already"):
+        websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=2))
+
+
+def test_deliver_within_sixty_seconds_works_and_after_sixty_one_is_refused(fresh_db, people):
+    on_time = sign_in(fresh_db, "ann")
+    late = sign_in(fresh_db, "bob")
+    assert websession.deliver(fresh_db, on_time, now=T0 + timedelta(seconds=60))
+    with pytest.raises(SessionInvalid, match="expired"):
+        websession.deliver(fresh_db, late, now=T0 + timedelta(seconds=61))
+
+
+def test_deliver_of_an_unknown_token_is_refused(fresh_db, people):
+    sign_in(fresh_db, "ann")
+    with pytest.raises(SessionInvalid):
+        websession.deliver(fresh_db, "not-a-token-anyone-was-given", now=T0)
+
+
+def test_cookie_lives_as_long_as_the_session_default_twelve_hours(fresh_db, people):
+    token = sign_in(fresh_db, "ann")
+    cookie = websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=10))
+    assert cookie.max_age == 12 * 3600 - 10
+    assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=11, minutes=59))
+    assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=12)) is None
+
+
+def test_session_lifetime_comes_from_resurface_session_hours(fresh_db, people, monkeypatch):
+    monkeypatch.setenv("RESURFACE_SESSION_HOURS", "2")
+    token = sign_in(fresh_db, "ann")
+    cookie = websession.deliver(fresh_db, token, now=T0)
+    assert cookie.max_age == 2 * 3600
+    assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=2, seconds=-1))
+    assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=2)) is None
+
+
+def test_expired_sessions_are_purged_when_a_new_one_begins(fresh_db, people, monkeypatch):
+    monkeypatch.setenv("RESURFACE_SESSION_HOURS", "1")
+    sign_in(fresh_db, "ann")
+    sign_in(fresh_db, "bob", now=T0 + timedelta(minutes=30))
+    sign_in(fresh_db, "cat", now=T0 + timedelta(hours=1, minutes=1))
+    with fresh_db.connect() as conn:
+        left = conn.execute(select(func.count()).select_from(web_sessions)).scalar_one()
+    assert left == 2  # ann's is gone; bob's still has a minute to go
+
+
+def test_a_tampered_cookie_signs_nobody_in(fresh_db, people):
+    ann = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    bob = browser_cookie(fresh_db, sign_in(fresh_db, "bob"))
+    ann_payload, ann_sig = ann.split(".")
+    bob_payload, _ = bob.split(".")
+    middle = len(ann_sig) // 2
+    flipped = ann_sig[:middle] + ("A" if ann_sig[middle] != "A" else "B") + ann_sig[middle + 1 :]
+    for cookie in (f"{bob_payload}.{ann_sig}", f"{ann_payload}.{flipped}", ann + "x", "garbage"):
+        assert websession.token_from_cookie(fresh_db, cookie) is None, cookie
+        assert user_from_cookie(fresh_db, cookie, T0) is None
+    assert websession.token_from_cookie(fresh_db, "") is None
+    assert websession.token_from_cookie(fresh_db, None) is None
+
+
+def test_cookie_signed_with_another_secret_key_is_refused(fresh_db, people, monkeypatch):
+    monkeypatch.setenv("RESURFACE_SECRET_KEY", "the key of another installation")
+    foreign = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    assert websession.token_from_cookie(fresh_db, foreign) is not None
+    monkeypatch.setenv("RESURFACE_SECRET_KEY", "this installation's own key")
+    assert websession.token_from_cookie(fresh_db, foreign) is None
+    assert user_from_cookie(fresh_db, foreign, T0) is None
+
+
+def test_environment_key_overrides_the_stored_key(fresh_db, people, monkeypatch):
+    stored = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    monkeypatch.setenv("RESURFACE_SECRET_KEY", "configured by the operator")
+    assert websession.token_from_cookie(fresh_db, stored) is None
+
+
+def test_end_kills_the_session_so_a_copied_cookie_is_dead(fresh_db, people):
+    token = sign_in(fresh_db, "ann")
+    cookie = browser_cookie(fresh_db, token)
+    websession.end(fresh_db, websession.token_from_cookie(fresh_db, cookie))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=5)) is None
+    websession.end(fresh_db, token)  # signing out twice is harmless
+    websession.end(fresh_db, None)
+
+
+def test_end_of_an_undelivered_session_makes_delivery_fail(fresh_db, people):
+    token = sign_in(fresh_db, "ann")
+    websession.end(fresh_db, token)
+    with pytest.raises(SessionInvalid):
+        websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=1))
+
+
+def test_end_leaves_other_sessions_of_the_same_user_alone(fresh_db, people):
+    laptop = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    tablet = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    websession.end(fresh_db, websession.token_from_cookie(fresh_db, laptop))
+    assert user_from_cookie(fresh_db, laptop, T0) is None
+    assert user_from_cookie(fresh_db, tablet, T0) == people["ann"]
+
+
+def test_deactivating_a_user_ends_their_sessions_for_good(fresh_db, people):
+    cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    pending = sign_in(fresh_db, "ann")
+    accounts.set_active(fresh_db, people["boss"], "ann", False)
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=1)) is None
+    with pytest.raises(SessionInvalid):
+        websession.deliver(fresh_db, pending, now=T0 + timedelta(seconds=1))
+    accounts.set_active(fresh_db, people["boss"], "ann", True)
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=2)) is None
+
+
+def test_an_inactive_account_cannot_collect_a_cookie(fresh_db, people):
+    pending = sign_in(fresh_db, "ann")
+    with fresh_db.begin() as conn:  # deactivated by some path that left the session in place
+        user_store.change(conn, people["ann"].id, active=False)
+    with pytest.raises(AccountInactive, match="deactivated"):
+        websession.deliver(fresh_db, pending, now=T0 + timedelta(seconds=1))
+
+
+def test_a_new_password_signs_the_user_out_everywhere(fresh_db, people):
+    cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    other = browser_cookie(fresh_db, sign_in(fresh_db, "bob"))
+    accounts.set_password(fresh_db, people["boss"], "ann", "a brand new password")
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=1)) is None
+    assert user_from_cookie(fresh_db, other, T0 + timedelta(seconds=1)).username == "bob"
+
+
+def test_user_for_without_a_token_is_nobody(fresh_db, people):
+    assert websession.user_for(fresh_db, None, now=T0) is None
+    assert websession.user_for(fresh_db, "", now=T0) is None
+    assert websession.user_for(fresh_db, "unknown", now=T0) is None
+
+
+def test_secret_key_is_stored_once_and_shared_by_two_engines(db_url, fresh_db, people):
+    cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    other_server = make_engine(db_url)
+    try:
+        assert user_from_cookie(other_server, cookie, T0) == people["ann"]
+        cookie_2 = browser_cookie(other_server, sign_in(other_server, "bob"))
+        assert user_from_cookie(fresh_db, cookie_2, T0) == people["bob"]
+    finally:
+        other_server.dispose()
+    with fresh_db.connect() as conn:
+        keys = conn.execute(select(settings.c.value).where(settings.c.key == "secret_key")).all()
+    assert len(keys) == 1
+    assert len(keys[0].value) >= 48
+
+
+def test_two_servers_making_the_first_key_at_once_agree_on_one(db_url, fresh_db, people):
+    tokens = {name: sign_in(fresh_db, name) for name in ("ann", "bob")}
+    engines = {"ann": fresh_db, "bob": make_engine(db_url)}
+    barrier = threading.Barrier(2)
+    cookies, errors = {}, []
+
+    def deliver(name: str) -> None:
+        barrier.wait()
+        try:
+            cookies[name] = browser_cookie(engines[name], tokens[name])
+        except Exception as exc:  # collected, then asserted empty
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(name,)) for name in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engines["bob"].dispose()
+    assert errors == []
+    assert user_from_cookie(fresh_db, cookies["ann"], T0) == people["ann"]
+    assert user_from_cookie(fresh_db, cookies["bob"], T0) == people["bob"]
+    with fresh_db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(settings)).scalar_one() == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "pages"),
+    [
+        ("ann", {"home", "quiz", "results", "history"}),
+        ("tina", {"home", "quiz", "results", "history", "trainees"}),
+        ("boss", {"home", "quiz", "results", "history", "trainees", "users"}),
+    ],
+)
+def test_the_signed_in_user_may_open_the_pages_of_their_role(fresh_db, people, username, pages):
+    user = user_from_cookie(fresh_db, browser_cookie(fresh_db, sign_in(fresh_db, username)), T0)
+    allowed = {page for page in accounts.PAGE_ROLES if accounts.may_open(user, page)}
+    assert allowed == pages
+    assert not accounts.may_open(user, "no-such-page")
+
+
+def test_nobody_and_deactivated_users_may_open_no_page(fresh_db, people):
+    inactive = accounts.set_active(fresh_db, people["boss"], "tina", False)
+    for page in accounts.PAGE_ROLES:
+        assert not accounts.may_open(None, page)
+        assert not accounts.may_open(inactive, page)
