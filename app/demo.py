@@ -15,6 +15,7 @@ from app import accounts, attempts, clock
 from app.accounts import AlreadyInitialised, User
 from app.bank import Catalogue
 from app.engine import Presented
+from app.feedback import key_of
 
 COHORT = "demo"
 # (username, password, role): fixed so the README can show them. DEMO ONLY.
@@ -98,21 +99,9 @@ def _past_attempt(
         # Under a minute and a half per question keeps a timed exam inside its limit.
         at += timedelta(seconds=rng.randint(20, 80))
         p = state.presented
-        answer = _right(p) if p.position in right else _wrong(p)
+        answer = key_of(p.snapshot) if p.position in right else _wrong(p)
         attempts.save_answer(engine, trainee, view.id, p.position, answer, now=at)
     attempts.submit(engine, trainee, view.id, now=at + timedelta(seconds=30))
-
-
-def _right(p: Presented) -> object:
-    """The correct answer in canonical indices (see app.engine.scoring)."""
-    snap = p.snapshot
-    if snap.type == "single":
-        return next(i for i, o in enumerate(snap.options) if o.correct)
-    if snap.type == "multiple":
-        return [i for i, o in enumerate(snap.options) if o.correct]
-    if snap.type == "true_false":
-        return snap.answer
-    return list(range(len(snap.pairs)))
 
 
 def _wrong(p: Presented) -> object:

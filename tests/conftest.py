@@ -144,3 +144,32 @@ def people(fresh_db):
         "bob": make("bob", "trainee", "north"),
         "cat": make("cat", "trainee", "south"),
     }
+
+
+def wrong(snap):
+    """A valid answer that scores nothing, even with partial scoring."""
+    if snap.type == "single":
+        return next(i for i, o in enumerate(snap.options) if not o.correct)
+    if snap.type == "multiple":
+        return [next(i for i, o in enumerate(snap.options) if not o.correct)]
+    if snap.type == "true_false":
+        return not snap.answer
+    size = len(snap.pairs)
+    return [(i + 1) % size for i in range(size)]
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch):
+    """argon2id at its smallest costs, for tests that sign in often (set before users are made)."""
+    from ui_helpers import cheap_hashing
+
+    cheap_hashing(monkeypatch)
+
+
+@pytest.fixture
+def ui(monkeypatch, db_url, people):
+    """The people, with the Streamlit app pointed at their database."""
+    from ui_helpers import app_on
+
+    with app_on(monkeypatch, db_url):
+        yield people

@@ -35,14 +35,7 @@ def exam(catalogue) -> Quiz:
 
 def right_answer(presented):
     """The correct answer to a presented question, in canonical indices."""
-    snap = presented.snapshot
-    if snap.type == "single":
-        return next(i for i, o in enumerate(snap.options) if o.correct)
-    if snap.type == "multiple":
-        return [i for i, o in enumerate(snap.options) if o.correct]
-    if snap.type == "true_false":
-        return snap.answer
-    return list(range(len(snap.pairs)))
+    return feedback.key_of(presented.snapshot)
 
 
 def wrong_answer(presented):

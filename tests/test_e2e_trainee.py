@@ -65,14 +65,14 @@ def people(engine) -> dict[str, accounts.User]:
     """A manager, a trainer and two trainees of cohort north.
 
     ann takes the exam of the issue; bea walks through every page for the screenshots; cat lets
-    the clock run out.
+    the clock run out; dan's server restarts.
     """
     boss = accounts.init_first_manager(engine, "boss", PASSWORD)
     made = {
         "boss": boss,
         "tina": accounts.create_user(engine, boss, "tina", PASSWORD, "trainer", "north"),
     }
-    for name in ("ann", "bea", "cat"):
+    for name in ("ann", "bea", "cat", "dan"):
         made[name] = accounts.create_user(engine, boss, name, PASSWORD, "trainee", "north")
     return made
 
@@ -379,3 +379,37 @@ def test_the_countdown_submits_the_attempt_at_zero_without_a_click(page, base_ur
         view.deadline,
     )
     assert closed.questions[0].answer is not None
+
+
+def test_a_server_restart_keeps_the_sign_in_and_the_attempt(
+    context, e2e_db, engine, people, tmp_path
+):
+    env = {**os.environ, "RESURFACE_DATABASE_URL": e2e_db}
+    page = context.new_page()
+    dan = people["dan"]
+    with served(env, tmp_path / "before.log") as before_restart:
+        sign_in(page, before_restart, "dan")
+        attempt_id = start_quiz(page, EXAM)
+        answer_current(page)
+        check(page, page.get_by_role("switch", name="Flag for review"))
+        click(page, page.get_by_role("button", name="Next"))
+        answer_current(page)
+    saved = attempts.get(engine, dan, attempt_id)
+
+    # The server is gone (its whole process group stopped); a new one starts on the same database.
+    # Cookies belong to the host, not the port, so the browser brings its cookie along.
+    with served(env, tmp_path / "after.log") as after_restart:
+        page.goto(f"{after_restart}/quiz?attempt={attempt_id}&q=2")
+        settle(page)
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(page.get_by_text("Question 2 of 30")).to_be_visible()
+        expect(page.get_by_text("2 of 30 answered · 1 flagged")).to_be_visible()
+        left = countdown(page)
+        expected = saved.deadline - clock.now()
+        assert abs(left - expected) <= timedelta(seconds=5), (left, expected)
+    after = attempts.get(engine, dan, attempt_id)
+    assert after.is_open
+    assert after.deadline == saved.deadline
+    assert [(q.answer, q.flagged) for q in after.questions] == [
+        (q.answer, q.flagged) for q in saved.questions
+    ]

@@ -10,6 +10,7 @@ from app import attempts, config, feedback
 from app.bank import load
 from app.bank.schema import Draw, Quiz
 from app.engine import normalize_answer, score_question, snapshot_of
+from conftest import wrong
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -31,18 +32,6 @@ def practice_set(scoring: str = "partial") -> Quiz:
         feedback="immediate",
         scoring=scoring,
     )
-
-
-def wrong(snap):
-    """A valid answer that scores nothing, even with partial scoring."""
-    if snap.type == "single":
-        return next(i for i, o in enumerate(snap.options) if not o.correct)
-    if snap.type == "multiple":
-        return [next(i for i, o in enumerate(snap.options) if not o.correct)]
-    if snap.type == "true_false":
-        return not snap.answer
-    size = len(snap.pairs)
-    return [(i + 1) % size for i in range(size)]
 
 
 def one_of_each_type(catalogue) -> list[str]:

@@ -12,7 +12,7 @@ from app.attempts import AttemptNotFound
 from app.bank import load
 from app.bank.schema import Certifies, Draw, Quiz
 from app.progress import NoMistakes
-from conftest import BANK
+from conftest import BANK, wrong
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -46,18 +46,6 @@ def drill_quiz(topic: str = "recovery") -> Quiz:
         pass_mark=50,
         shuffle_questions=False,
     )
-
-
-def wrong(snap):
-    """A valid answer that scores nothing, even with partial scoring."""
-    if snap.type == "single":
-        return next(i for i, o in enumerate(snap.options) if not o.correct)
-    if snap.type == "multiple":
-        return [next(i for i, o in enumerate(snap.options) if not o.correct)]
-    if snap.type == "true_false":
-        return not snap.answer
-    size = len(snap.pairs)
-    return [(i + 1) % size for i in range(size)]
 
 
 def answer(engine, user, view, marks, now):

@@ -6,8 +6,6 @@ import re
 
 import pytest
 from ui_helpers import (
-    app_on,
-    cheap_hashing,
     fill_sign_in,
     metric,
     new_session,
@@ -27,21 +25,13 @@ ROLE_USER = {"trainee": "ann", "trainer": "tina", "manager": "boss"}
 PAGE_TITLES = {"trainees": "Trainees", "users": "Users"}
 
 
+# The UI tests sign in a lot; they test pages, not hashing costs.
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     return shipped_catalogue()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    cheap_hashing(monkeypatch)
-
-
-@pytest.fixture
-def ui(monkeypatch, db_url, people):
-    """The people, with the app pointed at their database."""
-    with app_on(monkeypatch, db_url):
-        yield people
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from ui_helpers import (
     answer_keys,
-    app_on,
     attempt_id,
-    cheap_hashing,
     confirm_submit,
     dialog,
     metric,
@@ -24,22 +22,13 @@ from app import attempts, feedback
 from app.bank import Catalogue
 from app.ui import keys
 
+# The UI tests sign in a lot; they test pages, not hashing costs.
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     return shipped_catalogue()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    cheap_hashing(monkeypatch)
-
-
-@pytest.fixture
-def ui(monkeypatch, db_url, people):
-    """The people, with the app pointed at their database."""
-    with app_on(monkeypatch, db_url):
-        yield people
 
 
 def start(at, quiz_id: str, fresh_db, user) -> attempts.AttemptView:

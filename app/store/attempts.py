@@ -63,6 +63,13 @@ def of_user(conn: Connection, user_id: int) -> list[Row]:
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+# An attempt question's response, if it has one (outer-joined: unanswered questions stay).
+_ITS_RESPONSE = and_(
+    responses.c.attempt_id == attempt_questions.c.attempt_id,
+    responses.c.position == attempt_questions.c.position,
+)
+
+
 def questions(conn: Connection, attempt_id: int) -> list[Row]:
     """The attempt's questions in order, each with its snapshot content and response, if any."""
     query = (
@@ -74,13 +81,7 @@ def questions(conn: Connection, attempt_id: int) -> list[Row]:
             responses.c.points,
         )
         .join(snapshots, snapshots.c.hash == attempt_questions.c.snapshot_hash)
-        .outerjoin(
-            responses,
-            and_(
-                responses.c.attempt_id == attempt_questions.c.attempt_id,
-                responses.c.position == attempt_questions.c.position,
-            ),
-        )
+        .outerjoin(responses, _ITS_RESPONSE)
         .where(attempt_questions.c.attempt_id == attempt_id)
         .order_by(attempt_questions.c.position)
     )
@@ -152,13 +153,7 @@ def scored_questions(conn: Connection, user_id: int) -> list[Row]:
             responses.c.points,
         )
         .join(attempt_questions, attempt_questions.c.attempt_id == attempts.c.id)
-        .outerjoin(
-            responses,
-            and_(
-                responses.c.attempt_id == attempt_questions.c.attempt_id,
-                responses.c.position == attempt_questions.c.position,
-            ),
-        )
+        .outerjoin(responses, _ITS_RESPONSE)
         .where(attempts.c.user_id == user_id, attempts.c.status == "submitted")
         .order_by(
             attempts.c.submitted_at.desc(), attempts.c.id.desc(), attempt_questions.c.position

@@ -70,23 +70,21 @@ def _chart(rows: list[dict]) -> None:
         }
     )
     st.markdown("##### Score over time")
-    chart = (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(
-                "when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount="day")
-            ),
-            y=alt.Y("score:Q", title="Score (%)", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(
-                "quiz:N",
-                legend=alt.Legend(orient="bottom", columns=1, title=None, labelLimit=0),
-            ),
-            tooltip=[
-                alt.Tooltip("quiz:N", title="Quiz"),
-                alt.Tooltip("score:Q", title="Score (%)"),
-                alt.Tooltip("when:T", title="When", format="%d %b %Y %H:%M"),
-            ],
-        )
+    base = alt.Chart(data).encode(
+        x=alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount="day")),
+        y=alt.Y("score:Q", title="Score (%)", scale=alt.Scale(domain=[0, 100])),
     )
-    st.altair_chart(chart, width="stretch")
+    # One line through every attempt in time order; each point coloured by its quiz.
+    trend = base.mark_line(color="#9e9e9e", strokeWidth=1.5)
+    points = base.mark_circle(size=90, opacity=1).encode(
+        color=alt.Color(
+            "quiz:N",
+            legend=alt.Legend(orient="bottom", columns=1, title=None, labelLimit=0),
+        ),
+        tooltip=[
+            alt.Tooltip("quiz:N", title="Quiz"),
+            alt.Tooltip("score:Q", title="Score (%)"),
+            alt.Tooltip("when:T", title="When", format="%d %b %Y %H:%M"),
+        ],
+    )
+    st.altair_chart(trend + points, width="stretch")
