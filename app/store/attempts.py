@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.store.tables import attempt_questions, attempts, responses, snapshots
+from app.store.tables import attempt_questions, attempts, responses, snapshots, users
 
 Row = dict[str, Any]
 
@@ -167,3 +167,34 @@ def has_response(conn: Connection, attempt_id: int, position: int) -> bool:
         responses.c.attempt_id == attempt_id, responses.c.position == position
     )
     return conn.execute(query).first() is not None
+
+
+def quiz_responses(conn: Connection, quiz_id: str, cohort: str | None) -> list[Row]:
+    """Every question of every submitted attempt at a quiz by a trainee, with answer and points.
+
+    ``cohort`` limits the attempts to trainees of that cohort (None: every trainee). Unanswered
+    questions come with answer and points None.
+    """
+    query = (
+        select(
+            attempts.c.id.label("attempt_id"),
+            attempts.c.user_id,
+            attempts.c.submitted_at,
+            attempt_questions.c.position,
+            attempt_questions.c.qid,
+            responses.c.answer,
+            responses.c.points,
+        )
+        .join(users, users.c.id == attempts.c.user_id)
+        .join(attempt_questions, attempt_questions.c.attempt_id == attempts.c.id)
+        .outerjoin(responses, _ITS_RESPONSE)
+        .where(
+            attempts.c.quiz_id == quiz_id,
+            attempts.c.status == "submitted",
+            users.c.role == "trainee",
+        )
+        .order_by(attempts.c.id, attempt_questions.c.position)
+    )
+    if cohort is not None:
+        query = query.where(users.c.cohort == cohort)
+    return [dict(r) for r in conn.execute(query).mappings()]
