@@ -33,9 +33,18 @@ def _cohort_for(actor: User, cohort: str | None) -> str | None:
     return cohort
 
 
-def _choice(answer: object) -> object:
-    """The option picked, for distractor analysis: single-choice index or true/false, else None."""
-    return answer if isinstance(answer, bool | int) else None
+def _choices(answers: pd.Series) -> pd.Series:
+    """The option picked, for distractor analysis: a single-choice index or true/false, else None.
+
+    ``answers`` holds each answer's JSON text ('2', 'true', '[0, 1]', 'null') or None.
+    """
+    numbers = pd.to_numeric(answers, errors="coerce")
+    choice = pd.Series(None, index=answers.index, dtype="object")
+    is_index = numbers.notna()
+    choice[is_index] = numbers[is_index].astype("int64").astype("object")
+    choice[answers == "true"] = True
+    choice[answers == "false"] = False
+    return choice
 
 
 def quiz_responses(
@@ -48,8 +57,7 @@ def quiz_responses(
     """
     scope = _cohort_for(actor, cohort)
     with engine.connect() as conn:
-        rows = q.quiz_responses(conn, quiz_id, scope)
-    frame = pd.DataFrame(rows, columns=[*RESPONSE_COLUMNS[:5], "answer", "points"])
+        frame = q.quiz_responses(conn, quiz_id, scope)
     frame["points"] = frame["points"].astype("float64").fillna(0.0)
-    frame["choice"] = frame["answer"].map(_choice)
+    frame["choice"] = _choices(frame["answer"])
     return frame[RESPONSE_COLUMNS]
