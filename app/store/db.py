@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,8 +60,28 @@ def _sqlite_begin(conn: Connection) -> None:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # autocommit at the driver; SQLAlchemy issues BEGIN itself
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cur.execute("PRAGMA synchronous=FULL")  # an answer whose save returned survives a power cut
     cur.close()
+
+
+def _wal(cur: sqlite3.Cursor) -> None:
+    """Switch the file to WAL (a setting the file keeps), waiting out a writer if need be.
+
+    Changing the journal mode needs an exclusive lock, and SQLite refuses it at once, without its
+    busy handler, while another connection is writing (two servers starting on a new file: one
+    is already migrating). So read the mode first, which needs no such lock, and retry the switch.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
