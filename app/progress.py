@@ -56,7 +56,10 @@ def standings(
     engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
 ) -> list[Standing]:
     """The shipped quizzes with the actor's attempts used, best score and any open attempt."""
-    rows = _settled(engine, actor, actor.id, now)
+    return _standings(_settled(engine, actor, actor.id, now), catalogue)
+
+
+def _standings(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[Standing]:
     result = []
     for quiz in catalogue.quizzes.values():
         mine = [r for r in rows if r["quiz_id"] == quiz.id]
@@ -74,6 +77,28 @@ def standings(
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the home page shows, from one read of the user's attempts."""
+
+    open_attempts: list[dict[str, Any]]
+    standings: list[Standing]
+    certifications: list[Certification]
+
+
+def overview(
+    engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
+) -> Overview:
+    """The actor's open attempts, standings and certifications (as the functions of those names)."""
+    now = now or clock.now()
+    rows = _settled(engine, actor, actor.id, now)
+    return Overview(
+        [r for r in rows if r["status"] == "open"],
+        _standings(rows, catalogue),
+        _certifications(rows, catalogue, now),
+    )
 
 
 def open_attempts(engine: Engine, actor: User, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -96,7 +121,12 @@ def certifications(
     A pass holds for the months the quiz said when it was taken. Raises AttemptNotFound.
     """
     now = now or clock.now()
-    rows = _settled(engine, actor, user_id, now)
+    return _certifications(_settled(engine, actor, user_id, now), catalogue, now)
+
+
+def _certifications(
+    rows: list[dict[str, Any]], catalogue: Catalogue, now: datetime
+) -> list[Certification]:
     result = []
     for quiz in catalogue.quizzes.values():
         if quiz.certifies is None:

@@ -175,7 +175,7 @@ def quiz_responses(conn: Connection, quiz_id: str, cohort: str | None) -> pd.Dat
 
     Columns: attempt_id, user_id, submitted_at, position, qid, answer (the JSON text, None when
     unanswered), points (None when unanswered). ``cohort`` limits it to trainees of that cohort
-    (None: every trainee). Read with pandas in one query: 600,000 rows take about a second.
+    (None: every trainee). The responses come in one pandas query, not row by row.
     """
     scope = [
         attempts.c.quiz_id == quiz_id,

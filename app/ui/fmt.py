@@ -26,8 +26,9 @@ def when(moment: datetime | None) -> str:
     """``20 Nov 2026, 14:05`` in the browser's zone (UTC, marked, if it is unknown)."""
     if moment is None:
         return "-"
-    shown = local(moment)
-    return f"{shown:%d %b %Y, %H:%M}" + ("" if _zone() else " UTC")
+    zone = _zone()
+    shown = moment.astimezone(zone or UTC)
+    return f"{shown:%d %b %Y, %H:%M}" + ("" if zone else " UTC")
 
 
 def day(moment: datetime | None) -> str:

@@ -34,20 +34,20 @@ def is_complete(answer: Any) -> bool:
     return is_answered(answer)
 
 
-def answer_text(snap: Snapshot, answer: Any) -> str:
-    """An answer in words, for feedback and review; one line per choice or pair."""
+def answer_lines(snap: Snapshot, answer: Any) -> list[str]:
+    """An answer in words, for feedback and review: one line per choice or pair."""
     if not is_answered(answer):
-        return "no answer"
+        return ["no answer"]
     if snap.type == "single":
-        return snap.options[answer].text
+        return [snap.options[answer].text]
     if snap.type == "true_false":
-        return "True" if answer else "False"
+        return ["True" if answer else "False"]
     if snap.type == "multiple":
-        return "\n".join(snap.options[i].text for i in answer)
-    return "\n".join(
+        return [snap.options[i].text for i in answer]
+    return [
         f"{left} → {snap.pairs[chosen][1] if chosen is not None else NO_CHOICE}"
         for (left, _), chosen in zip(snap.pairs, answer, strict=True)
-    )
+    ]
 
 
 def marked(state: QuestionState) -> None:
@@ -63,11 +63,7 @@ def marked(state: QuestionState) -> None:
             lines.append(f"{icon} {snap.options[c].text}{right}")
     elif snap.type == "true_false":
         for value in (True, False):
-            icon = (
-                ":material/radio_button_checked:"
-                if answer is value
-                else (":material/radio_button_unchecked:")
-            )
+            icon = f":material/radio_button_{'checked' if answer is value else 'unchecked'}:"
             right = " :green-badge[right answer]" if snap.answer is value else ""
             lines.append(f"{icon} {'True' if value else 'False'}{right}")
     else:
@@ -82,11 +78,11 @@ def marked(state: QuestionState) -> None:
 
 def answer_block(label: str, snap: Snapshot, answer: Any) -> None:
     """An answer under a bold label: inline for one choice, a list for several."""
+    lines = answer_lines(snap, answer)
     if snap.type in ("multiple", "matching") and is_answered(answer):
-        items = answer_text(snap, answer).split("\n")
-        st.markdown(f"**{label}:**\n" + "\n".join(f"- {item}" for item in items))
+        st.markdown(f"**{label}:**\n" + "\n".join(f"- {line}" for line in lines))
     else:
-        st.markdown(f"**{label}:** {answer_text(snap, answer)}")
+        st.markdown(f"**{label}:** {lines[0]}")
 
 
 def citations(snap: Snapshot, catalogue: Catalogue) -> None:

@@ -34,7 +34,8 @@ def render() -> None:
     now = clock.now()
     cat = catalogue()
 
-    for row in progress.open_attempts(engine(), user, now):
+    seen = progress.overview(engine(), user, cat, now)
+    for row in seen.open_attempts:
         title = row["quiz"].get("title", row["quiz_id"])
         left = f", {fmt.duration(row['deadline'] - now)} left" if row["deadline"] else ""
         with st.container(border=True):
@@ -46,15 +47,13 @@ def render() -> None:
                 query_params={"attempt": row["id"]},
             )
 
-    certs = progress.certifications(engine(), user, user.id, cat, now)
-    if certs:
+    if seen.certifications:
         st.markdown("### Certifications")
-        for cert in certs:
+        for cert in seen.certifications:
             _certificate(cert)
 
-    standings = progress.standings(engine(), user, cat, now)
-    exams = [s for s in standings if s.quiz.mode == "exam"]
-    practice = [s for s in standings if s.quiz.mode != "exam"]
+    exams = [s for s in seen.standings if s.quiz.mode == "exam"]
+    practice = [s for s in seen.standings if s.quiz.mode != "exam"]
     if exams:
         st.markdown("### Exams")
         for standing in exams:
