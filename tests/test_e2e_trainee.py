@@ -391,9 +391,12 @@ def test_a_server_restart_keeps_the_sign_in_and_the_attempt(
     with served(env, tmp_path / "before.log") as before_restart:
         sign_in(page, before_restart, "dan")
         attempt_id = start_quiz(page, EXAM)
+        expect(page.get_by_text("Question 1 of 30")).to_be_visible()
         answer_current(page)
         check(page, page.get_by_role("switch", name="Flag for review"))
         click(page, page.get_by_role("button", name="Next"))
+        # Wait for question 2 itself: answering earlier would click question 1's options again.
+        expect(page.get_by_text("Question 2 of 30")).to_be_visible()
         answer_current(page)
     saved = attempts.get(engine, dan, attempt_id)
     # Both answers were saved the moment they were given (a matching one may be partial if a
