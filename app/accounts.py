@@ -147,8 +147,26 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "results": frozenset(ROLES),
     "history": frozenset(ROLES),
     "trainees": frozenset({"trainer", "manager"}),
+    "trainee": frozenset({"trainer", "manager"}),
+    "review": frozenset({"trainer", "manager"}),
+    "items": frozenset({"trainer", "manager"}),
+    "bank": frozenset({"trainer", "manager"}),
     "users": frozenset({"manager"}),
 }
+
+
+def report_scope(actor: User, cohort: str | None = None) -> str | None:
+    """The cohort whose trainees a report may cover (None: every cohort). Raises Forbidden.
+
+    Trainers report on their own cohort only; managers on every cohort or the one asked for.
+    """
+    if not actor.active or actor.role == "trainee":
+        raise Forbidden("reports are for trainers and managers")
+    if actor.role == "trainer":
+        if cohort is not None and cohort != actor.cohort:
+            raise Forbidden(f"trainers see their own cohort only, not '{cohort}'")
+        return actor.cohort
+    return cohort
 
 
 def may_open(actor: User | None, page: str) -> bool:
@@ -306,6 +324,15 @@ def get_user(engine: Engine, actor: User, username: str) -> User:
         row = q.by_key(conn, username_key(username.strip()))
     if row is None or not can_view(actor, User.of(row)):
         raise NotFound(f"no user '{username}'")
+    return User.of(row)
+
+
+def get_user_by_id(engine: Engine, actor: User, user_id: int) -> User:
+    """A user the actor may see, by id. Raises NotFound (also for users the actor may not see)."""
+    with engine.connect() as conn:
+        row = q.by_id(conn, user_id)
+    if row is None or not can_view(actor, User.of(row)):
+        raise NotFound(f"no user {user_id}")
     return User.of(row)
 
 

@@ -97,7 +97,7 @@ def overview(
     return Overview(
         [r for r in rows if r["status"] == "open"],
         _standings(rows, catalogue),
-        _certifications(rows, catalogue, now),
+        certifications_from(rows, catalogue, now),
     )
 
 
@@ -121,12 +121,14 @@ def certifications(
     A pass holds for the months the quiz said when it was taken. Raises AttemptNotFound.
     """
     now = now or clock.now()
-    return _certifications(_settled(engine, actor, user_id, now), catalogue, now)
+    return certifications_from(_settled(engine, actor, user_id, now), catalogue, now)
 
 
-def _certifications(
+def certifications_from(
     rows: list[dict[str, Any]], catalogue: Catalogue, now: datetime
 ) -> list[Certification]:
+    """Certifications from one user's attempt rows (``quiz_id``, ``status``, ``passed``,
+    ``submitted_at`` and ``quiz``, the quiz as taken); rows of other quizzes are ignored."""
     result = []
     for quiz in catalogue.quizzes.values():
         if quiz.certifies is None:

@@ -6,12 +6,13 @@ import os
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from app import accounts
+from app import accounts, attempts, feedback
 from app.bank import Catalogue, load
 from app.store.db import make_engine
 from app.store.migrate import upgrade
@@ -146,6 +147,24 @@ def people(fresh_db):
     }
 
 
+def finish(
+    engine: Engine,
+    user: accounts.User,
+    catalogue: Catalogue,
+    quiz: str,
+    right: int | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Submit an attempt at ``quiz`` with its first ``right`` questions (None: all) answered
+    right and the rest left blank; begun ``at`` (default now) and submitted 5 minutes later."""
+    view = attempts.start(engine, user, catalogue.quizzes[quiz], catalogue, now=at)
+    for state in view.questions if right is None else view.questions[:right]:
+        key = feedback.key_of(state.presented.snapshot)
+        attempts.save_answer(engine, user, view.id, state.presented.position, key, now=at)
+    done_at = None if at is None else at + timedelta(minutes=5)
+    return attempts.submit(engine, user, view.id, now=done_at).id
+
+
 def wrong(snap):
     """A valid answer that scores nothing, even with partial scoring."""
     if snap.type == "single":
@@ -173,3 +192,36 @@ def ui(monkeypatch, db_url, people):
 
     with app_on(monkeypatch, db_url):
         yield people
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, for the browser tests (never a downloaded browser)."""
+    from e2e_support import CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser profile (no cookies) for each test."""
+    from e2e_support import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()

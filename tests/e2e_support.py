@@ -21,9 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 EXAM = "Laser resurfacing certification exam"
@@ -229,3 +231,22 @@ def full_page_screenshot(page: Page, name: str) -> Path:
     finally:
         page.set_viewport_size(viewport)
     return path
+
+
+def shoot(context: BrowserContext, desktop: Page, name: str) -> list[Path]:
+    """The page the desktop tab shows, at 1280 px, then the same URL in a new tab at 390 px."""
+    shots = [full_page_screenshot(desktop, name)]
+    phone = context.new_page()
+    try:
+        phone.set_viewport_size(PHONE)
+        open_app(phone, desktop.url)
+        shots.append(full_page_screenshot(phone, name))
+        # Streamlit scrolls inside its main container: check it as well as the document.
+        width = phone.evaluate(
+            """() => Math.max(document.documentElement.scrollWidth,
+                document.querySelector('[data-testid="stMain"]').scrollWidth)"""
+        )
+        assert width <= PHONE["width"], f"{name} scrolls sideways on a phone ({width} px)"
+    finally:
+        phone.close()
+    return shots

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from e2e_support import (
     ANSWER_RADIOS,
-    CHROMIUM,
+    DESKTOP,
     EXAM,
     PASSWORD,
     SCREENSHOTS,
@@ -26,25 +26,23 @@ from e2e_support import (
     attempt_in_url,
     check,
     click,
-    full_page_screenshot,
     go_to_question,
     navigator,
     open_app,
     pill,
     served,
     settle,
+    shoot,
     sign_in,
     start_quiz,
 )
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from app import accounts, attempts, clock, config, feedback, websession
 from app.bank import load
 from app.store import open_store
 from app.ui.questions import is_complete
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 PRACTICE = "Practice: Aftercare"
 
 
@@ -85,33 +83,6 @@ def base_url(e2e_db, people, tmp_path_factory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("server") / "server.log"
     with served(env, log) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context(browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile (no cookies) for each test."""
-    context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context) -> Page:
-    return context.new_page()
 
 
 def session_cookie(context: BrowserContext) -> dict | None:
@@ -286,32 +257,13 @@ def test_wrong_password_says_so_without_a_traceback(page, base_url):
 # --- screenshots --------------------------------------------------------------------------------
 
 
-def shoot(context: BrowserContext, desktop: Page, name: str) -> list[Path]:
-    """The page the desktop tab shows, at 1280 px, then the same URL in a new tab at 390 px."""
-    shots = [full_page_screenshot(desktop, name)]
-    phone = context.new_page()
-    try:
-        phone.set_viewport_size(PHONE)
-        open_app(phone, desktop.url)
-        shots.append(full_page_screenshot(phone, name))
-        # Streamlit scrolls inside its main container: check it as well as the document.
-        width = phone.evaluate(
-            """() => Math.max(document.documentElement.scrollWidth,
-                document.querySelector('[data-testid="stMain"]').scrollWidth)"""
-        )
-        assert width <= PHONE["width"], f"{name} scrolls sideways on a phone ({width} px)"
-    finally:
-        phone.close()
-    return shots
-
-
 def submit_from(page: Page) -> None:
     click(page, page.get_by_role("button", name="Submit quiz…"))
     click(page, page.get_by_role("dialog").get_by_role("button", name="Submit now"))
     expect(page).to_have_url(re.compile(r"/results\?attempt=\d+"))
 
 
-def test_screenshots_of_every_page(browser, context, page, base_url):
+def test_screenshots_of_every_page(context, page, base_url):
     shots: list[Path] = []
     open_app(page, base_url)
     shots += shoot(context, page, "signin")
@@ -342,17 +294,7 @@ def test_screenshots_of_every_page(browser, context, page, base_url):
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     shots += shoot(context, page, "history")
 
-    trainer = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
-    try:
-        staff = trainer.new_page()
-        sign_in(staff, base_url, "tina")
-        open_app(staff, f"{base_url}/trainees")
-        expect(staff.get_by_role("heading", name="Trainees")).to_be_visible()
-        shots += shoot(trainer, staff, "trainees")
-    finally:
-        trainer.close()
-
-    pages = ["signin", "home", "quiz-exam", "quiz-practice", "results", "history", "trainees"]
+    pages = ["signin", "home", "quiz-exam", "quiz-practice", "results", "history"]
     expected = {SCREENSHOTS / f"{p}-{w}.png" for p in pages for w in (1280, 390)}
     assert set(shots) == expected
     for path in expected:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Text, and_, cast, func, insert, select, update
+from sqlalchemy import Connection, Select, Text, and_, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -174,8 +175,8 @@ def quiz_responses(conn: Connection, quiz_id: str, cohort: str | None) -> pd.Dat
     """Every question of every submitted attempt at a quiz by a trainee, as one frame.
 
     Columns: attempt_id, user_id, submitted_at, position, qid, answer (the JSON text, None when
-    unanswered), points (None when unanswered). ``cohort`` limits it to trainees of that cohort
-    (None: every trainee). The responses come in one pandas query, not row by row.
+    unanswered), points (NaN when unanswered), ordered by attempt_id and position. ``cohort``
+    limits it to trainees of that cohort (None: every trainee).
     """
     scope = [
         attempts.c.quiz_id == quiz_id,
@@ -185,26 +186,61 @@ def quiz_responses(conn: Connection, quiz_id: str, cohort: str | None) -> pd.Dat
     if cohort is not None:
         scope.append(users.c.cohort == cohort)
     who = (
-        select(attempts.c.id.label("attempt_id"), attempts.c.user_id, attempts.c.submitted_at)
+        select(attempts.c.id, attempts.c.user_id, attempts.c.submitted_at)
         .join(users, users.c.id == attempts.c.user_id)
         .where(*scope)
+        .order_by(attempts.c.id)
     )
     what = (
         select(
             attempt_questions.c.attempt_id,
             attempt_questions.c.position,
             attempt_questions.c.qid,
-            cast(responses.c.answer, Text).label("answer"),
+            cast(responses.c.answer, Text),
             responses.c.points,
         )
         .join(attempts, attempts.c.id == attempt_questions.c.attempt_id)
         .join(users, users.c.id == attempts.c.user_id)
         .outerjoin(responses, _ITS_RESPONSE)
         .where(*scope)
+        # attempts.id, not attempt_questions.attempt_id: SQLite then walks attempts in order
+        # without sorting, and PostgreSQL merge-joins on the primary keys.
+        .order_by(attempts.c.id, attempt_questions.c.position)
     )
-    submitted = pd.DataFrame(
-        [tuple(r) for r in conn.execute(who)], columns=["attempt_id", "user_id", "submitted_at"]
+    # One row per attempt (thousands) through SQLAlchemy, which parses the times; one per
+    # question (hundreds of thousands) as the driver's plain tuples, without a Row each.
+    who_rows = conn.execute(who).all()
+    ids = np.array([r[0] for r in who_rows], dtype=np.int64)
+    rows = _driver_rows(conn, what)
+    attempt_id = np.array([r[0] for r in rows], dtype=np.int64)
+    # An attempt submitted between the two queries (PostgreSQL reads each at its own moment)
+    # has questions but no submitted_at: leave it out.
+    at = np.searchsorted(ids, attempt_id)
+    keep = at < len(ids)
+    keep[keep] = ids[at[keep]] == attempt_id[keep]
+    at = at[keep]
+    return pd.DataFrame(
+        {
+            "attempt_id": attempt_id[keep],
+            "user_id": np.array([r[1] for r in who_rows], dtype=np.int64)[at],
+            "submitted_at": pd.DatetimeIndex([r[2] for r in who_rows], tz="UTC")[at],
+            "position": np.array([r[1] for r in rows], dtype=np.int64)[keep],
+            "qid": pd.array(np.array([r[2] for r in rows], dtype=object)[keep], dtype="str"),
+            "answer": pd.Series(np.array([r[3] for r in rows], dtype=object)[keep], dtype=object),
+            "points": np.array([r[4] for r in rows], dtype=np.float64)[keep],
+        }
     )
-    rows = pd.read_sql(what, conn)
-    frame = submitted.merge(rows, on="attempt_id", how="inner")
-    return frame.sort_values(["attempt_id", "position"], ignore_index=True)
+
+
+def _driver_rows(conn: Connection, query: Select) -> list[tuple]:
+    """The rows of ``query`` as the driver returns them: no SQLAlchemy rows or result types."""
+    compiled = query.compile(dialect=conn.dialect)
+    params = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

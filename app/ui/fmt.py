@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -29,6 +29,11 @@ def when(moment: datetime | None) -> str:
     zone = _zone()
     shown = moment.astimezone(zone or UTC)
     return f"{shown:%d %b %Y, %H:%M}" + ("" if zone else " UTC")
+
+
+def start_of(d: date) -> datetime:
+    """Midnight at the start of ``d`` in the browser's zone (UTC if unknown), as an aware time."""
+    return datetime.combine(d, time.min, tzinfo=_zone() or UTC)
 
 
 def day(moment: datetime | None) -> str:

@@ -18,6 +18,7 @@ class PageDef:
     title: str
     icon: str
     hidden: bool = False  # reached from links, not listed in the menu
+    wide: bool = False  # staff tables and charts use the whole window
 
 
 PAGES = (
@@ -25,14 +26,20 @@ PAGES = (
     PageDef("quiz", "Quiz", ":material/quiz:", hidden=True),
     PageDef("results", "Results", ":material/grading:", hidden=True),
     PageDef("history", "History", ":material/history:"),
-    PageDef("trainees", "Trainees", ":material/group:"),
+    PageDef("trainees", "Trainees", ":material/group:", wide=True),
+    PageDef("trainee", "Trainee", ":material/person:", hidden=True),
+    PageDef("review", "Attempt review", ":material/rate_review:", hidden=True),
+    PageDef("items", "Item analysis", ":material/analytics:", wide=True),
+    PageDef("bank", "Question bank", ":material/library_books:", wide=True),
     PageDef("users", "Users", ":material/manage_accounts:"),
 )
 assert {p.id for p in PAGES} == set(PAGE_ROLES), "every page needs its roles in app.accounts"
 
 
-def _render(page_id: str) -> Callable[[], None]:
+def _render(page_id: str, wide: bool) -> Callable[[], None]:
     def run() -> None:
+        if wide:
+            st.set_page_config(layout="wide")
         importlib.import_module(f"app.ui.views.{page_id}").render()
 
     run.__name__ = page_id  # Streamlit derives nothing from it; url_path identifies the page
@@ -43,7 +50,7 @@ def page(page_id: str) -> st.Page:
     """The Streamlit page for an id; equal ids give the same page (Streamlit keys on url_path)."""
     d = next(p for p in PAGES if p.id == page_id)
     return st.Page(
-        _render(d.id),
+        _render(d.id, d.wide),
         title=d.title,
         icon=d.icon,
         url_path=d.id,

@@ -13,7 +13,8 @@ import streamlit as st
 
 from app.attempts import AttemptView, QuestionState
 from app.bank import Catalogue
-from app.engine import Snapshot
+from app.engine import Presented, Snapshot
+from app.feedback import key_of
 from app.ui import keys
 
 NO_CHOICE = "—"
@@ -56,9 +57,14 @@ def marked(state: QuestionState) -> None:
     lines = []
     if snap.type in ("single", "multiple"):
         picked = {answer} if snap.type == "single" else set(answer or [])
+        # Material Symbols names: a ticked box is "check_box", an empty one "..._outline_blank".
+        on, off = (
+            ("radio_button_checked", "radio_button_unchecked")
+            if snap.type == "single"
+            else ("check_box", "check_box_outline_blank")
+        )
         for c in shown.option_order:
-            box = "radio_button" if snap.type == "single" else "check_box"
-            icon = f":material/{box}_checked:" if c in picked else f":material/{box}_unchecked:"
+            icon = f":material/{on if c in picked else off}:"
             right = " :green-badge[right answer]" if snap.options[c].correct else ""
             lines.append(f"{icon} {snap.options[c].text}{right}")
     elif snap.type == "true_false":
@@ -186,3 +192,11 @@ def widgets(
                 args=args,
                 disabled=disabled,
             )
+
+
+def with_key(presented: Presented) -> None:
+    """A question's choices with the right answers chosen and marked, as a checked answer shows.
+
+    For previews outside an attempt (the question bank); the orders are the presented ones.
+    """
+    marked(QuestionState(presented, key_of(presented.snapshot), None, False, None))

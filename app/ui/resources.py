@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from app import config
+from app import clock, config
 from app.bank import Catalogue, load
 from app.store import open_store
 
@@ -22,6 +25,16 @@ def engine() -> Engine:
     return _engine(config.database_url())
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A catalogue with how it was loaded: how many content files, when, and how long it took."""
+
+    catalogue: Catalogue
+    files: int
+    at: datetime
+    seconds: float
+
+
 def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of the content files: a change reloads the banks."""
     files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -29,12 +42,35 @@ def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _catalogue(root: str, sources: str | None, signature: tuple) -> Catalogue:
-    return load([Path(root)], sources_dir=Path(sources) if sources else None)
+def _catalogue(root: str, sources: str | None, signature: tuple) -> Loaded:
+    started = time.perf_counter()
+    # Problems name files from the folder above the content ("quizzes/banks/x.yaml:12"), the
+    # same wherever the server was started.
+    cat = load(
+        [Path(root)],
+        sources_dir=Path(sources) if sources else None,
+        root=Path(root).resolve().parent,
+    )
+    return Loaded(cat, len(signature), clock.now(), time.perf_counter() - started)
+
+
+def loaded() -> Loaded:
+    """The banks as they are on disk now, with when they were loaded."""
+    root = config.quizzes_dir()
+    sources = config.sources_dir()
+    return _catalogue(str(root), str(sources) if sources else None, _signature(root))
 
 
 def catalogue() -> Catalogue:
     """The banks as they are on disk now; a broken file is left out and listed in ``problems``."""
-    root = config.quizzes_dir()
-    sources = config.sources_dir()
-    return _catalogue(str(root), str(sources) if sources else None, _signature(root))
+    return loaded().catalogue
+
+
+def revalidate() -> Loaded:
+    """Load and check every content file again, now, for every session.
+
+    Edits to the YAML files reload by themselves (their size or time changes); this also picks
+    up what that check cannot see, such as a changed source document or a same-second edit.
+    """
+    _catalogue.clear()
+    return loaded()

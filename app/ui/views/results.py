@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import attempts, feedback
-from app.ui import fmt, nav, questions
+from app import attempts, comments, feedback
+from app.ui import fmt, nav, questions, scorecard
 from app.ui.resources import catalogue, engine
 
 
@@ -32,40 +32,34 @@ def render() -> None:
         return
 
     passed = bool(view.passed)
-    score_col, mark_col, time_col = st.columns(3)
-    score_col.metric(
-        "Score",
-        fmt.percent(view.score_percent),
-        f"{view.points:g} of {view.max_points} points",
-        delta_color="off",
-        delta_arrow="off",
-    )
-    mark_col.metric(
-        "Result",
-        "Passed" if passed else "Not passed",
-        f"pass mark {view.quiz.pass_mark:g}%",
-        delta_color="off",
-        delta_arrow="off",
-    )
-    time_col.metric(
-        "Time taken",
-        fmt.duration(view.submitted_at - view.started_at),
-        fmt.day(view.submitted_at),
-        delta_color="off",
-        delta_arrow="off",
-    )
-    if view.closed_by == "deadline":
-        st.warning(
-            "Time ran out: the attempt was submitted with the answers saved before the deadline."
-        )
+    scorecard.metrics(view)
     who = "You scored" if view.user_id == user.id else "Scored"
     mark = f"{view.quiz.pass_mark:g}%"
     (st.success if passed else st.error)(
         f"{who} {fmt.percent(view.score_percent)} against a pass mark of {mark}."
     )
+    _comments(view, user)
     _topic_chart(view)
     _review(view)
     st.page_link(nav.page("home"), label="Back to home", icon=":material/home:")
+
+
+def _comments(view: attempts.AttemptView, user) -> None:
+    """Trainers' comments: on the whole attempt first, then on questions in order."""
+    notes = comments.of_attempt(engine(), user, view.id)
+    if not notes:
+        return
+    mine = view.user_id == user.id
+    st.markdown("##### Comments from your trainer" if mine else "##### Trainers' comments")
+    stems = {s.presented.position: s.presented.snapshot.stem for s in view.questions}
+    notes.sort(key=lambda c: (c.position is not None, c.position or 0, c.created_at))
+    for note in notes:
+        with st.container(border=True):
+            if note.position is not None:
+                stem = stems.get(note.position, "")
+                st.markdown(f"**On question {note.position + 1}:** :gray[{stem}]")
+            st.markdown(note.body)
+            st.caption(f":material/comment: {note.author} · {fmt.when(note.created_at)}")
 
 
 def _topic_chart(view: attempts.AttemptView) -> None:

@@ -1,47 +1,234 @@
-"""Trainers and managers: the trainees they look after, with attempts and best scores."""
+"""Trainers and managers: their trainees at a glance, with filters, topic mastery and scores."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import accounts, attempts
-from app.ui import fmt, nav
-from app.ui.resources import engine
+from app import accounts, dashboard
+from app.ui import fmt, keys, nav
+from app.ui.resources import catalogue, engine
+
+ALL = "__all__"
+CERTIFICATION = {
+    "valid": "✅ Certified",
+    "expiring": "⚠️ Expires soon",
+    "expired": "❌ Expired",
+    "not yet": "— Not yet",
+}
+
+
+def _open_picked() -> None:
+    picked = st.session_state.get(keys.DASH_PICK)
+    if picked is not None:
+        st.session_state["trainees.go"] = picked
 
 
 def render() -> None:
     user = nav.require("trainees")
+    target = st.session_state.pop("trainees.go", None)
+    if target is not None:
+        nav.go("trainee", user=target)
     st.title("Trainees")
-    people = accounts.list_users(engine(), user, role="trainee")
-    if user.role == "trainer":
-        st.caption(f"Trainees of cohort {user.cohort or '(none)'}")
-    if not people:
-        st.info("No trainees to show yet.")
+    cat = catalogue()
+    filters = _filters(user, cat)
+    board = dashboard.cohort_dashboard(engine(), user, cat, filters)
+    people = board.trainees
+    if not st.session_state.get(keys.DASH_INACTIVE):
+        people = people[people["active"]]
+    if people.empty:
+        st.info("No trainees to show yet. Trainees appear here once they have an account.")
         return
-    rows = []
-    for person in people:
-        done = [
-            a for a in attempts.attempts_of(engine(), user, person.id) if a["status"] == "submitted"
-        ]
-        last = max(done, key=lambda a: a["submitted_at"], default=None)
-        rows.append(
-            {
-                "Trainee": person.display_name,
-                "Username": person.username,
-                "Cohort": person.cohort or "",
-                "Active": person.active,
-                "Attempts": len(done),
-                "Best (%)": max((a["score_percent"] for a in done), default=None),
-                "Last attempt": fmt.local(last["submitted_at"]) if last else None,
-            }
+    _metrics(board, people)
+    _table(board, people, cat)
+    st.selectbox(
+        "Open a trainee's record",
+        people["user_id"].tolist(),
+        index=None,
+        format_func=dict(zip(people["user_id"], people["display_name"], strict=True)).get,
+        key=keys.DASH_PICK,
+        on_change=_open_picked,
+        placeholder="Choose a trainee (or click a row above)",
+    )
+    mastery_tab, scores_tab = st.tabs(["Topic mastery", "Score distribution"])
+    with mastery_tab:
+        _heatmap(board, people, cat)
+    with scores_tab:
+        _distribution(board, people, cat)
+
+
+def _filters(user: accounts.User, cat) -> dashboard.Filters:
+    quizzes = {ALL: "All quizzes"} | {q.id: q.title for q in cat.quizzes.values()}
+    if user.role == "trainer":
+        st.caption(f"Trainees of cohort **{user.cohort or '(none)'}**")
+    columns = st.columns([2, 1, 1, 1] if user.role == "manager" else [2, 1, 1])
+    quiz = columns[0].selectbox("Quiz", list(quizzes), format_func=quizzes.get, key=keys.DASH_QUIZ)
+    since = columns[1].date_input("From", value=None, key=keys.DASH_FROM, format="DD/MM/YYYY")
+    until = columns[2].date_input("To", value=None, key=keys.DASH_TO, format="DD/MM/YYYY")
+    cohort = None
+    if user.role == "manager":
+        cohorts = sorted(
+            {u.cohort for u in accounts.list_users(engine(), user, role="trainee") if u.cohort}
         )
-    st.dataframe(
-        pd.DataFrame(rows),
+        chosen = columns[3].selectbox(
+            "Cohort",
+            [ALL, *cohorts],
+            format_func=lambda c: "All cohorts" if c == ALL else c,
+            key=keys.DASH_COHORT,
+        )
+        cohort = None if chosen == ALL else chosen
+    st.toggle("Include deactivated trainees", key=keys.DASH_INACTIVE)
+    if since and until and until < since:
+        st.warning("The 'To' date is before the 'From' date, so no attempt can match.")
+    return dashboard.Filters(
+        quiz_id=None if quiz == ALL else quiz,
+        since=fmt.start_of(since) if since else None,
+        until=fmt.start_of(until + timedelta(days=1)) if until else None,
+        cohort=cohort,
+    )
+
+
+def _metrics(board: dashboard.Dashboard, people: pd.DataFrame) -> None:
+    certified = people["certification"].isin(["valid", "expiring"]).sum()
+    expiring = (people["certification"] == "expiring").sum()
+    a, b, c = st.columns(3)
+    a.metric("Trainees", len(people))
+    b.metric("With attempts", int((people["attempts"] > 0).sum()), help="In the chosen period")
+    c.metric(
+        "Certified now",
+        f"{certified} of {len(people)}",
+        f"{expiring} expiring within 30 days" if expiring else None,
+        delta_color="off",
+        delta_arrow="off",
+    )
+
+
+def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
+    table = pd.DataFrame(
+        {
+            "Trainee": people["display_name"],
+            "Username": people["username"],
+            "Cohort": people["cohort"].fillna(""),
+            "Attempts": people["attempts"],
+            "Open": people["open"],
+            "Last activity": people["last_activity"].map(
+                lambda t: None if pd.isna(t) else fmt.local(t).replace(tzinfo=None)
+            ),
+            "Certification": people["certification"].map(CERTIFICATION),
+            "Certified until": people["certified_until"].map(
+                lambda t: None if pd.isna(t) else fmt.local(t).date()
+            ),
+        }
+    )
+    columns: dict[str, object] = {
+        "Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+        "Certified until": st.column_config.DateColumn(format="D MMM YYYY"),
+    }
+    quiz_ids = (
+        [board.filters.quiz_id] if board.filters.quiz_id else sorted(set(board.scores["quiz_id"]))
+    )
+    for quiz_id in quiz_ids:
+        title = cat.quizzes[quiz_id].title if quiz_id in cat.quizzes else quiz_id
+        prefix = "" if board.filters.quiz_id else f"{title}: "
+        of_quiz = board.scores[board.scores["quiz_id"] == quiz_id].set_index("user_id")
+        for what in ("best", "latest"):
+            name = f"{prefix}{what.capitalize()} %"
+            table[name] = people["user_id"].map(of_quiz[what]).astype("float64")
+            columns[name] = st.column_config.NumberColumn(format="%.1f")
+    event = st.dataframe(
+        table,
         hide_index=True,
         width="stretch",
-        column_config={
-            "Best (%)": st.column_config.NumberColumn(format="%.1f"),
-            "Last attempt": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-        },
+        column_config=columns,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=keys.DASH_TABLE,
     )
+    rows = event.selection.rows if event else []
+    if rows:
+        nav.go("trainee", user=int(people["user_id"].iloc[rows[0]]))
+    st.caption("Click a row to open that trainee's record. Scores count submitted attempts only.")
+
+
+def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
+    data = board.mastery[board.mastery["user_id"].isin(people["user_id"])]
+    if data.empty:
+        st.info("No finished attempts in this selection yet.")
+        return
+    names = dict(zip(people["user_id"], people["display_name"], strict=True))
+    data = data.assign(
+        trainee=data["user_id"].map(names),
+        topic=data["topic"].map(lambda t: cat.topics[t].title if t in cat.topics else t),
+        percent=(data["share"] * 100).round(0),
+    )
+    st.caption(
+        f"Share of points per topic over each trainee's latest {dashboard.RECENT_ATTEMPTS} "
+        "attempts that asked about it. Red is weak, green is strong."
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "topic:N",
+            title=None,
+            axis=alt.Axis(labelAngle=-35, labelLimit=150, labelOverlap=False, orient="top"),
+        ),
+        y=alt.Y("trainee:N", title=None, axis=alt.Axis(labelLimit=140)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "percent:Q",
+            title="Correct (%)",
+            scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen"),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("trainee:N", title="Trainee"),
+            alt.Tooltip("topic:N", title="Topic"),
+            alt.Tooltip("percent:Q", title="Correct (%)"),
+            alt.Tooltip("questions:Q", title="Questions"),
+        ],
+    )
+    labels = base.mark_text(fontSize=11).encode(text=alt.Text("percent:Q", format=".0f"))
+    st.altair_chart((cells + labels).properties(height=alt.Step(26)), width="stretch")
+
+
+def _distribution(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
+    done = board.attempts[board.attempts["user_id"].isin(people["user_id"])]
+    if done.empty:
+        st.info("No finished attempts in this selection yet.")
+        return
+    for quiz_id, rows in done.groupby("quiz_id", sort=True):
+        quiz = cat.quizzes.get(quiz_id)
+        title = quiz.title if quiz else quiz_id
+        median = fmt.percent(rows["score_percent"].median())
+        st.markdown(f"**{title}** · {len(rows)} attempts · median {median}")
+        data = rows.assign(result=rows["passed"].map({True: "Passed", False: "Not passed"}))
+        bars = (
+            alt.Chart(data)
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    "score_percent:Q",
+                    bin=alt.Bin(extent=[0, 100], step=10),
+                    title="Score (%)",
+                ),
+                y=alt.Y("count():Q", title="Attempts"),
+                color=alt.Color(
+                    "result:N",
+                    scale=alt.Scale(domain=["Passed", "Not passed"], range=["#2e7d32", "#c62828"]),
+                    legend=alt.Legend(orient="bottom", title=None),
+                ),
+                tooltip=[alt.Tooltip("count():Q", title="Attempts"), alt.Tooltip("result:N")],
+            )
+        )
+        layers = bars
+        if quiz is not None:
+            rule = (
+                alt.Chart(pd.DataFrame({"x": [quiz.pass_mark]}))
+                .mark_rule(strokeDash=[4, 4])
+                .encode(x="x:Q")
+            )
+            layers = bars + rule
+        st.altair_chart(layers.properties(height=200), width="stretch")

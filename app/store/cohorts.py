@@ -1,0 +1,66 @@
+"""Queries for trainers' dashboards: the attempts of many trainees at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from app.store.tables import attempts, users
+
+SUMMARY_COLUMNS = (
+    attempts.c.id,
+    attempts.c.user_id,
+    attempts.c.quiz_id,
+    attempts.c.status,
+    attempts.c.started_at,
+    attempts.c.deadline,
+    attempts.c.submitted_at,
+    attempts.c.closed_by,
+    attempts.c.score_percent,
+    attempts.c.passed,
+    attempts.c.by_topic,
+    attempts.c.quiz["title"].as_string().label("quiz_title"),
+)
+
+
+def _scope(query, cohort: str | None, user_id: int | None):
+    query = query.join(users, users.c.id == attempts.c.user_id).where(users.c.role == "trainee")
+    if cohort is not None:
+        query = query.where(users.c.cohort == cohort)
+    if user_id is not None:
+        query = query.where(attempts.c.user_id == user_id)
+    return query
+
+
+def summaries(
+    conn: Connection, cohort: str | None = None, user_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Trainees' attempts without their questions or quiz definitions, oldest first.
+
+    ``cohort`` limits them to one cohort's trainees, ``user_id`` to one trainee.
+    """
+    query = _scope(select(*SUMMARY_COLUMNS), cohort, user_id).order_by(attempts.c.id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def passes(
+    conn: Connection, quiz_ids: list[str], cohort: str | None = None, user_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Passed attempts at these quizzes, with the quiz as it was taken (for its validity)."""
+    if not quiz_ids:
+        return []
+    query = select(
+        attempts.c.id,
+        attempts.c.user_id,
+        attempts.c.quiz_id,
+        attempts.c.status,
+        attempts.c.submitted_at,
+        attempts.c.passed,
+        attempts.c.quiz,
+    ).where(
+        attempts.c.quiz_id.in_(quiz_ids),
+        attempts.c.status == "submitted",
+        attempts.c.passed.is_(True),
+    )
+    return [dict(r) for r in conn.execute(_scope(query, cohort, user_id)).mappings()]
