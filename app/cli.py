@@ -12,13 +12,14 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import __version__, accounts, config, demo
+from app import __version__, accounts, config, demo, exports
 from app.accounts import ROLES, AccountError
 from app.bank import Catalogue, ContentPathError, load
 from app.bank.report import counts_table
@@ -173,6 +174,33 @@ def cmd_users_activate(args: argparse.Namespace) -> int:
         accounts.set_active(engine, None, args.username, True)
     print(f"reactivated '{args.username}'")
     return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a CSV export (Excel-safe, UTF-8 with BOM unless --no-bom) to a file or stdout."""
+    filters = exports.Filters(
+        since=_day(args.since) if args.since else None,
+        until=_day(args.until) + timedelta(days=1) if args.until else None,
+        cohort=args.cohort,
+        quiz_id=args.quiz,
+    )
+    with _store() as engine:
+        data, rows = exports.export(engine, None, args.kind, filters, bom=not args.no_bom)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {rows} {args.kind} rows to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _day(text: str) -> datetime:
+    """Midnight UTC at the start of a YYYY-MM-DD date."""
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a date (expected YYYY-MM-DD)") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -379,6 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_banks)
     _add_db_commands(sub)
     _add_serve_commands(sub)
+    p = sub.add_parser("export", help="write a CSV export", description=cmd_export.__doc__)
+    p.add_argument("kind", choices=exports.KINDS, help="what to export")
+    p.add_argument("--from", dest="since", metavar="DATE", help="attempts started on or after")
+    p.add_argument("--to", dest="until", metavar="DATE", help="attempts started on or before")
+    p.add_argument("--cohort", help="one cohort's trainees only")
+    p.add_argument("--quiz", help="one quiz only (its id)")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: stdout)")
+    p.add_argument("--no-bom", action="store_true", help="no UTF-8 byte-order mark")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

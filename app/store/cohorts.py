@@ -64,3 +64,42 @@ def passes(
         attempts.c.passed.is_(True),
     )
     return [dict(r) for r in conn.execute(_scope(query, cohort, user_id)).mappings()]
+
+
+def for_export(
+    conn: Connection,
+    cohort: str | None = None,
+    quiz_id: str | None = None,
+    since: Any = None,
+    until: Any = None,
+) -> list[dict[str, Any]]:
+    """Trainees' attempts with their owner and the quiz's title, mode and pass mark as taken.
+
+    ``since`` (inclusive) and ``until`` (exclusive) bound when each attempt was started.
+    """
+    query = select(
+        attempts.c.id,
+        users.c.username,
+        users.c.display_name,
+        users.c.cohort,
+        attempts.c.quiz_id,
+        attempts.c.quiz["title"].as_string().label("quiz_title"),
+        attempts.c.quiz["mode"].as_string().label("mode"),
+        attempts.c.quiz["pass_mark"].as_float().label("pass_mark"),
+        attempts.c.started_at,
+        attempts.c.submitted_at,
+        attempts.c.status,
+        attempts.c.points,
+        attempts.c.max_points,
+        attempts.c.score_percent,
+        attempts.c.passed,
+        attempts.c.by_topic,
+    )
+    query = _scope(query, cohort, None).order_by(attempts.c.id)
+    if quiz_id is not None:
+        query = query.where(attempts.c.quiz_id == quiz_id)
+    if since is not None:
+        query = query.where(attempts.c.started_at >= since)
+    if until is not None:
+        query = query.where(attempts.c.started_at < until)
+    return [dict(r) for r in conn.execute(query).mappings()]
