@@ -16,18 +16,18 @@ import argparse
 import os
 import platform
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from item_analysis import timed  # the sibling script: benchmarks/ is on sys.path
 from sqlalchemy import Engine, create_engine, insert, text
 
 from app import config, reports
@@ -192,15 +192,6 @@ def database(url: str | None) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-def timed(fn: Callable[[], object], rounds: int) -> float:
-    out = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - started)
-    return statistics.median(out)
 
 
 def main() -> int:
