@@ -1,0 +1,134 @@
+"""``resurface serve`` and ``resurface demo``: run the web app as a child process."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from app import accounts, config, demo
+from app.bank import load
+from app.cli.common import shown_url, store
+
+SERVER = Path(__file__).parent.parent / "ui" / "server.py"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the web app on the database (RESURFACE_DATABASE_URL) and the shipped banks."""
+    with store() as engine:
+        empty = not accounts.list_users(engine, None)
+    if empty:
+        print(
+            f"{shown_url()} has no users yet: create the first manager with `resurface init` "
+            "(with the same RESURFACE_DATABASE_URL), then sign in as them. "
+            "To look around first, try `resurface demo`."
+        )
+    return _serve(args, dict(os.environ))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start the web app on a demo database with sample accounts and attempts (made once)."""
+    url = args.database_url or config.demo_database_url()
+    catalogue = load([config.quizzes_dir()], sources_dir=config.sources_dir())
+    with store(url) as engine:
+        fresh = not accounts.list_users(engine, None)
+        people = demo.seed_demo(engine, catalogue)
+    what = "created with sample attempts" if fresh else "already set up"
+    print(f"Demo database {shown_url(url)} ({what}).")
+    print("Demo accounts (DEMO ONLY passwords: they are public, never use them for real people):")
+    for username, password, role in people:
+        print(f"  {role:<8} username: {username:<8} password: {password}  (DEMO ONLY)")
+    return _serve(args, {**os.environ, "RESURFACE_DATABASE_URL": url})
+
+
+def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(SERVER),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # Trainees see the app, not Streamlit's developer menu ("Deploy", rerun, settings).
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
+    return _run_server(command, env)
+
+
+def _browser_url(host: str, port: int) -> str:
+    if host in ("127.0.0.1", "0.0.0.0", "::", "::1", "localhost"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _run_server(command: list[str], env: dict[str, str]) -> int:
+    """Run the server as a child and return its exit code.
+
+    A child rather than os.exec: the CLI stays a plain function returning an exit code, Ctrl+C
+    ends without a traceback, and it works the same on Windows, where exec does not replace the
+    process. The price is passing on a SIGTERM, so the server never outlives the command.
+    """
+    child = subprocess.Popen(command, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    try:
+        try:
+            code = child.wait()
+        except KeyboardInterrupt:
+            # Ctrl+C at a terminal reaches the server too; give it time to shut down cleanly.
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 128 - code if code < 0 else code  # killed by signal N: the shell's 128 + N
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1 to 65535): {text!r}")
+    return port
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    def server_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--port", type=_port, default=8501, help="port to listen on (default 8501)")
+        p.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="address to listen on (default 127.0.0.1: this computer only; "
+            "0.0.0.0 for every network interface)",
+        )
+
+    p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
+    server_args(p)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
+    server_args(p)
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the demo database (default: RESURFACE_DEMO_DATABASE_URL or results/demo.db)",
+    )
+    p.set_defaults(func=cmd_demo)
