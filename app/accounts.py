@@ -151,7 +151,10 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "review": frozenset({"trainer", "manager"}),
     "items": frozenset({"trainer", "manager"}),
     "bank": frozenset({"trainer", "manager"}),
-    "users": frozenset({"manager"}),
+    "certification": frozenset({"trainer", "manager"}),
+    "users": frozenset({"trainer", "manager"}),
+    "exports": frozenset({"manager"}),
+    "audit": frozenset({"manager"}),
 }
 
 

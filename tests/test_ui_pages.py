@@ -22,7 +22,7 @@ from app.ui import keys
 from conftest import PW
 
 ROLE_USER = {"trainee": "ann", "trainer": "tina", "manager": "boss"}
-PAGE_TITLES = {"trainees": "Trainees", "users": "Users"}
+PAGE_TITLES = {"trainees": "Trainees", "users": "Users", "exports": "Exports", "audit": "Audit log"}
 
 
 # The UI tests sign in a lot; they test pages, not hashing costs.
@@ -99,7 +99,8 @@ def test_every_page_renders_for_every_role(ui, fresh_db, catalogue, ann_done, ro
 
 
 @pytest.mark.parametrize(
-    ("name", "page"), [("ann", "users"), ("ann", "trainees"), ("tina", "users")]
+    ("name", "page"),
+    [("ann", "users"), ("ann", "trainees"), ("tina", "exports"), ("tina", "audit")],
 )
 def test_forbidden_page_is_refused(ui, name, page):
     at = sign_in(name)

@@ -31,7 +31,10 @@ PAGES = (
     PageDef("review", "Attempt review", ":material/rate_review:", hidden=True),
     PageDef("items", "Item analysis", ":material/analytics:", wide=True),
     PageDef("bank", "Question bank", ":material/library_books:", wide=True),
-    PageDef("users", "Users", ":material/manage_accounts:"),
+    PageDef("certification", "Certification", ":material/verified:", wide=True),
+    PageDef("users", "Users", ":material/manage_accounts:", wide=True),
+    PageDef("exports", "Exports", ":material/download:"),
+    PageDef("audit", "Audit log", ":material/policy:", wide=True),
 )
 assert {p.id for p in PAGES} == set(PAGE_ROLES), "every page needs its roles in app.accounts"
 
