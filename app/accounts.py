@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.store import sessions as session_store
 from app.store import users as q
 from app.store.db import writing
 
@@ -21,6 +20,7 @@ Role = Literal["trainee", "trainer", "manager"]
 ROLES: tuple[Role, ...] = ("trainee", "trainer", "manager")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody types that
+MAX_COHORT = 100
 MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=15)
 
@@ -88,6 +88,8 @@ class User:
     role: Role
     cohort: str | None
     active: bool
+    # Someone else chose the password (a reset, an import): no page opens until it is replaced.
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> User:
@@ -98,6 +100,7 @@ class User:
             row["role"],
             row["cohort"],
             row["active"],
+            bool(row.get("must_change_password", False)),
         )
 
 
@@ -106,7 +109,7 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
-def _check_username(username: str) -> str:
+def check_username(username: str) -> str:
     name = unicodedata.normalize("NFKC", username).strip()
     if not 1 <= len(name) <= 64:
         raise InvalidUser("username must be 1 to 64 characters")
@@ -115,7 +118,39 @@ def _check_username(username: str) -> str:
     return name
 
 
-def _check_password(password: str) -> None:
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL, escape, a line break...) or half of a
+    surrogate pair: nothing a person types into a name, and PostgreSQL refuses NUL outright."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (see ``has_control``) shown as U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+
+
+def check_cohort(cohort: str | None, role: str) -> str | None:
+    """The cohort stripped (None if blank). Raises InvalidUser."""
+    cohort = cohort.strip() if cohort and cohort.strip() else None
+    if role != "manager" and cohort is None:
+        raise InvalidUser(f"a {role} needs a cohort (the clinic or site they belong to)")
+    if cohort is not None and len(cohort) > MAX_COHORT:
+        raise InvalidUser(f"cohort must be at most {MAX_COHORT} characters")
+    if cohort is not None and has_control(cohort):
+        raise InvalidUser("cohort may not contain control characters")
+    return cohort
+
+
+def check_display_name(display_name: str) -> str:
+    shown = display_name.strip()
+    if not shown or len(shown) > 200:
+        raise InvalidUser("display name must be 1 to 200 characters")
+    if has_control(shown):
+        raise InvalidUser("display name may not contain control characters")
+    return shown
+
+
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise WeakPassword(f"password must be at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
@@ -126,8 +161,15 @@ def _check_password(password: str) -> None:
 
 
 def can_view(actor: User, target: User) -> bool:
-    """Trainees see themselves, trainers the trainees of their cohort, managers everyone."""
-    if actor.id == target.id or actor.role == "manager":
+    """Trainees see themselves, trainers the trainees of their cohort, managers everyone.
+
+    A deactivated account sees only itself, whatever its role.
+    """
+    if actor.id == target.id:
+        return True
+    if not actor.active:
+        return False
+    if actor.role == "manager":
         return True
     return actor.role == "trainer" and target.role == "trainee" and target.cohort == actor.cohort
 
@@ -155,6 +197,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "users": frozenset({"trainer", "manager"}),
     "exports": frozenset({"manager"}),
     "audit": frozenset({"manager"}),
+    "account": frozenset(ROLES),
 }
 
 
@@ -188,12 +231,14 @@ def create_user(
     role: Role,
     cohort: str | None = None,
     display_name: str | None = None,
+    temporary: bool = False,
 ) -> User:
     """Create a user as ``actor`` (None: the operator at the console, who may do anything).
 
+    ``temporary``: the user must choose a new password at their first sign-in.
     Raises InvalidUser, WeakPassword, DuplicateUser, Forbidden.
     """
-    return _create(engine, actor, username, password, role, cohort, display_name, first=False)
+    return _create(engine, actor, username, password, role, cohort, display_name, False, temporary)
 
 
 def init_first_manager(
@@ -203,7 +248,7 @@ def init_first_manager(
 
     Raises AlreadyInitialised, and what create_user raises.
     """
-    return _create(engine, None, username, password, "manager", None, display_name, first=True)
+    return _create(engine, None, username, password, "manager", None, display_name, True, False)
 
 
 def _create(
@@ -215,17 +260,14 @@ def _create(
     cohort: str | None,
     display_name: str | None,
     first: bool,
+    temporary: bool,
 ) -> User:
-    name = _check_username(username)
+    name = check_username(username)
     if role not in ROLES:
         raise InvalidUser(f"role must be one of {', '.join(ROLES)}")
-    cohort = cohort.strip() if cohort and cohort.strip() else None
-    if role != "manager" and cohort is None:
-        raise InvalidUser(f"a {role} needs a cohort (the clinic or site they belong to)")
-    shown = (display_name or name).strip()
-    if not shown or len(shown) > 200:
-        raise InvalidUser("display name must be 1 to 200 characters")
-    _check_password(password)
+    cohort = check_cohort(cohort, role)
+    shown = check_display_name(display_name or name)
+    check_password(password)
     password_hash = hasher.hash(password)
     now = clock.now()
     try:
@@ -249,6 +291,7 @@ def _create(
                 active=True,
                 failed_logins=0,
                 created_at=now,
+                must_change_password=temporary,
             )
             q.audit(
                 conn,
@@ -258,10 +301,11 @@ def _create(
                 name,
                 role=role,
                 cohort=cohort,
+                **({"temporary_password": True} if temporary else {}),
             )
     except IntegrityError:
         raise DuplicateUser(f"username '{name}' is already taken") from None
-    return User(user_id, name, shown, role, cohort, True)
+    return User(user_id, name, shown, role, cohort, True, temporary)
 
 
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> User:
@@ -270,15 +314,27 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     Raises LoginFailed, AccountLocked, AccountInactive.
     """
     now = now or clock.now()
-    key = username_key(username.strip())
+    try:
+        key: str | None = username_key(check_username(username))
+    except InvalidUser:
+        key = None  # no account has such a name; PostgreSQL would refuse a NUL in the lookup
     # Failures are recorded and committed first, then raised: raising inside the transaction
     # would roll back the very counter that locks the account.
     error: AccountError | None = None
     with writing(engine) as conn:
-        row = q.by_key(conn, key)
+        row = q.by_key(conn, key) if key else None
+        if row is not None:
+            # Hold the row's write lock from here to the commit, then read the counter again:
+            # on PostgreSQL, guesses made at the same moment would otherwise each read the same
+            # count, so the account would never lock, or a guess would clear a lock just set.
+            # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.) Writing the
+            # username key back changes nothing: it never changes.
+            q.change(conn, row["id"], username_key=row["username_key"])
+            row = q.by_key(conn, row["username_key"])
         if row is None:
-            _verify(_DUMMY_HASH, password)
-            q.audit(conn, now, None, "login.failed", username[:200], reason="unknown user")
+            verify(_DUMMY_HASH, password)
+            target = printable(username)[:200]
+            q.audit(conn, now, None, "login.failed", target, reason="unknown user")
             error = LoginFailed("wrong username or password")
         elif not row["active"]:
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="inactive")
@@ -286,7 +342,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         elif row["locked_until"] and row["locked_until"] > now:
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="locked")
             error = AccountLocked(row["locked_until"])
-        elif not _verify(row["password_hash"], password):
+        elif not verify(row["password_hash"], password):
             failed = row["failed_logins"] + 1
             locked = now + LOCKOUT if failed >= MAX_FAILED else None
             q.change(conn, row["id"], failed_logins=0 if locked else failed, locked_until=locked)
@@ -312,7 +368,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     return User.of(row)
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify(password_hash: str, password: str) -> bool:
     if len(password) > MAX_PASSWORD:
         return False
     try:
@@ -348,51 +404,21 @@ def list_users(
     return [u for u in map(User.of, rows) if actor is None or can_view(actor, u)]
 
 
-def set_password(engine: Engine, actor: User | None, username: str, password: str) -> None:
-    """Set a password (yourself, or a user you manage; ``actor`` None = operator at the console).
+# Kept here for the callers that knew them here; they live with the other operations on
+# someone else's account in app.useradmin.
 
-    Also clears a lockout and signs the user out of every browser. Raises NotFound, Forbidden,
-    WeakPassword.
-    """
-    _check_password(password)
-    password_hash = hasher.hash(password)
-    now = clock.now()
-    with writing(engine) as conn:
-        target = _managed(conn, actor, username, allow_self=True)
-        q.change(conn, target.id, password_hash=password_hash, failed_logins=0, locked_until=None)
-        session_store.end_sessions_of(conn, target.id)
-        q.audit(conn, now, actor.id if actor else None, "user.password", target.username)
+
+def set_password(
+    engine: Engine, actor: User | None, username: str, password: str, temporary: bool = False
+) -> None:
+    """Set a password; see app.useradmin.set_password."""
+    from app import useradmin
+
+    useradmin.set_password(engine, actor, username, password, temporary)
 
 
 def set_active(engine: Engine, actor: User | None, username: str, active: bool) -> User:
-    """Deactivate or reactivate a user; their history stays, their browser sessions end.
+    """Deactivate or reactivate a user; see app.useradmin.set_active."""
+    from app import useradmin
 
-    Raises NotFound, Forbidden.
-    """
-    now = clock.now()
-    with writing(engine) as conn:
-        target = _managed(conn, actor, username, allow_self=False)
-        q.change(conn, target.id, active=active)
-        session_store.end_sessions_of(conn, target.id)
-        q.audit(
-            conn,
-            now,
-            actor.id if actor else None,
-            "user.activate" if active else "user.deactivate",
-            target.username,
-        )
-    return User(target.id, target.username, target.display_name, target.role, target.cohort, active)
-
-
-def _managed(conn: Any, actor: User | None, username: str, allow_self: bool) -> User:
-    row = q.by_key(conn, username_key(username.strip()))
-    if row is None or (actor is not None and not can_view(actor, User.of(row))):
-        raise NotFound(f"no user '{username}'")
-    target = User.of(row)
-    if actor is None or (allow_self and actor.id == target.id):
-        return target
-    if actor.id == target.id:
-        raise Forbidden("you cannot do this to your own account")
-    if not can_manage(actor, target.role, target.cohort):
-        raise Forbidden(f"{actor.username} may not manage {target.username}")
-    return target
+    return useradmin.set_active(engine, actor, username, active)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app import config
+from app import config, exports
 from app.cli import build_parser
 
 README = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
@@ -50,4 +50,10 @@ def test_readme_documents_every_quiz_field():
     from app.bank.schema import Quiz
 
     missing = [f for f in Quiz.model_fields if f"`{f}`" not in README]
+    assert missing == []
+
+
+@pytest.mark.parametrize("kind", exports.KINDS)
+def test_readme_explains_every_column_of_every_export(kind):
+    missing = [c for c in exports.MEANING[kind] if f"| `{c}` |" not in README]
     assert missing == []

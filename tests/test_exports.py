@@ -128,10 +128,13 @@ def test_hostile_names_are_exported_literally_and_neutralised(fresh_db, people, 
     assert row["cohort"] == "'=cmd|' /C calc'!A0"
 
 
+@pytest.mark.parametrize("kind", exports.KINDS)
 @pytest.mark.parametrize("who", ["ann", "tina"])
-def test_only_managers_export(fresh_db, people, taken, who):
+def test_only_managers_export(fresh_db, people, taken, catalogue, who, kind):
     with pytest.raises(Forbidden):
-        exports.export(fresh_db, people[who], "attempts")
+        exports.export(fresh_db, people[who], kind, catalogue=catalogue)
+    with fresh_db.connect() as conn:
+        assert user_store.audit_lines(conn, "export") == []
 
 
 def test_every_export_is_in_the_audit_log(fresh_db, people, taken):

@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import insert, text
 
-from app import accounts, clock
+from app import accounts, clock, useradmin
 from app.store import make_engine
 from app.store.migrate import current, head, upgrade
 from app.store.tables import users
@@ -35,11 +35,34 @@ def test_an_older_database_upgrades_with_its_data(db_url):
                 )
             )
         upgrade(engine)
-        assert current(engine) == head() == "0003"
+        assert current(engine) == head() == "0004"
         user = accounts.authenticate(engine, "old.timer", PW)
         assert (user.username, user.role) == ("Old.Timer", "manager")
         trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")
         assert trainee.id != user.id
+    finally:
+        engine.dispose()
+
+
+def test_0004_adds_must_change_password_false_for_existing_users(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:  # a user written by the 0003-era code, without the column
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, username_key, display_name, role, cohort, "
+                    "password_hash, active, failed_logins, created_at) VALUES "
+                    "('ann', 'ann', 'Ann', 'trainee', 'north', :hash, :yes, 0, :now)"
+                ),
+                {"hash": accounts.hasher.hash(PW), "yes": True, "now": clock.now()},
+            )
+        upgrade(engine)
+        assert current(engine) == "0004"
+        ann = accounts.authenticate(engine, "ann", PW)
+        assert ann.must_change_password is False
+        assert useradmin.reset_password(engine, None, "ann", "temporary one") == "temporary one"
+        assert accounts.authenticate(engine, "ann", "temporary one").must_change_password
     finally:
         engine.dispose()
 

@@ -234,15 +234,16 @@ def test_two_servers_making_the_first_key_at_once_agree_on_one(db_url, fresh_db,
         assert conn.execute(select(func.count()).select_from(settings)).scalar_one() == 1
 
 
-STAFF_PAGES = ("trainees", "trainee", "review", "items", "bank")
+EVERYONE = ("home", "quiz", "results", "history", "account")
+STAFF_PAGES = ("trainees", "trainee", "review", "items", "bank", "certification", "users")
 
 
 @pytest.mark.parametrize(
     ("username", "pages"),
     [
-        ("ann", {"home", "quiz", "results", "history"}),
-        ("tina", {"home", "quiz", "results", "history", *STAFF_PAGES}),
-        ("boss", {"home", "quiz", "results", "history", *STAFF_PAGES, "users"}),
+        ("ann", {*EVERYONE}),
+        ("tina", {*EVERYONE, *STAFF_PAGES}),
+        ("boss", {*EVERYONE, *STAFF_PAGES, "exports", "audit"}),
     ],
 )
 def test_the_signed_in_user_may_open_the_pages_of_their_role(fresh_db, people, username, pages):

@@ -3,38 +3,88 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
-from app import exports
-from app.cli.common import EXIT_OK, day, store
+from app import config, exports
+from app.bank import load
+from app.cli.common import EXIT_OK, UsageError, day, store
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write a CSV export (Excel-safe, UTF-8 with BOM unless --no-bom) to a file or stdout."""
+    """Write a CSV export (Excel-safe, UTF-8 with BOM unless --no-bom) to a file or stdout.
+
+    attempts and responses cover attempts started from --from to --to (both days included);
+    certifications gives each trainee's status at the end of the --to day (default: now).
+    """
     filters = exports.Filters(
         since=day(args.since) if args.since else None,
         until=day(args.until) + timedelta(days=1) if args.until else None,
         cohort=args.cohort,
         quiz_id=args.quiz,
     )
+    catalogue = None
+    if args.kind == "certifications":
+        catalogue = load([config.quizzes_dir()])
+    to_stdout = args.output in (None, "-")
+    target = None if to_stdout else Path(args.output)
+    # A file is written beside its final name and moved into place when complete, so a failed
+    # export never leaves a truncated CSV that looks finished.
+    partial = None if target is None else target.with_name(f".{target.name}.part")
     with store() as engine:
-        data, rows = exports.export(engine, None, args.kind, filters, bom=not args.no_bom)
-    if args.output in (None, "-"):
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        Path(args.output).write_bytes(data)
+        try:
+            if partial is None:
+                rows = exports.write(
+                    engine,
+                    None,
+                    args.kind,
+                    sys.stdout.buffer,
+                    filters,
+                    catalogue=catalogue,
+                    bom=not args.no_bom,
+                )
+                sys.stdout.flush()
+            else:
+                with partial.open("wb") as out:
+                    rows = exports.write(
+                        engine,
+                        None,
+                        args.kind,
+                        out,
+                        filters,
+                        catalogue=catalogue,
+                        bom=not args.no_bom,
+                    )
+                os.replace(partial, target)
+        except exports.ExportError as exc:
+            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        finally:
+            if partial is not None:
+                partial.unlink(missing_ok=True)
+    if target is not None:
         print(f"wrote {rows} {args.kind} rows to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="write a CSV export", description=cmd_export.__doc__)
+    p = sub.add_parser(
+        "export",
+        help="write a CSV export",
+        description=cmd_export.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("kind", choices=exports.KINDS, help="what to export")
     p.add_argument("--from", dest="since", metavar="DATE", help="attempts started on or after")
-    p.add_argument("--to", dest="until", metavar="DATE", help="attempts started on or before")
+    p.add_argument(
+        "--to",
+        dest="until",
+        metavar="DATE",
+        help="attempts started on or before; for certifications, the status at the end of DATE",
+    )
     p.add_argument("--cohort", help="one cohort's trainees only")
     p.add_argument("--quiz", help="one quiz only (its id)")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: stdout)")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
-from app import accounts
+from app import accounts, useradmin, userimport
 from app.accounts import ROLES
-from app.cli.common import EXIT_OK, password, password_arg, store, table
+from app.cli.common import EXIT_OK, UsageError, password, password_arg, store, table
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -43,15 +45,76 @@ def cmd_users_set_password(args: argparse.Namespace) -> int:
     """Set a user's password and clear any lockout."""
     secret = password(args, "New password")
     with store() as engine:
-        accounts.set_password(engine, None, args.username, secret)
-    print(f"password changed for '{args.username}'")
+        useradmin.set_password(engine, None, args.username, secret, args.temporary)
+    then = "; they must choose a new one at their next sign-in" if args.temporary else ""
+    print(f"password changed for '{args.username}'{then}")
     return EXIT_OK
+
+
+def cmd_users_edit(args: argparse.Namespace) -> int:
+    """Change a user's display name, role or cohort."""
+    if args.display_name is None and args.role is None and args.cohort is None:
+        raise UsageError("nothing to change: give --display-name, --role and/or --cohort")
+    with store() as engine:
+        edited = useradmin.edit_user(
+            engine, None, args.username, args.display_name, args.role, args.cohort
+        )
+    if edited.changes:
+        print(f"changed '{edited.user.username}': {edited.describe()}")
+    else:
+        print(f"nothing changed for '{edited.user.username}'")
+    return EXIT_OK
+
+
+def cmd_users_import(args: argparse.Namespace) -> int:
+    """Import trainees from a CSV file: every row, or none if any row has a problem."""
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    out = Path(args.output) if args.output else None
+    if out is not None and out.exists():
+        raise UsageError(f"{out} exists already; choose a new file for the passwords")
+    with store() as engine:
+        checked = userimport.preview(engine, None, data)
+        for line in checked.problems:
+            print(line)
+        for row in checked.rows:
+            for line in (*row.problems, *(f"note: {n}" for n in row.notes)):
+                print(f"row {row.number}: {line}")
+        if not checked.ok:
+            raise userimport.ImportRefused(checked)
+        generated = sum(not r.password for r in checked.rows)
+        if args.dry_run:
+            print(f"{len(checked.rows)} trainees ready to import (dry run: nothing imported)")
+            return EXIT_OK
+        if generated and out is None:
+            rows = "1 row has" if generated == 1 else f"{generated} rows have"
+            raise UsageError(
+                f"{rows} no password: give -o PASSWORDS.csv to save the "
+                "temporary passwords generated for them"
+            )
+        imported = userimport.apply(engine, None, data)
+    if out is not None:
+        _write_private(out, imported.passwords_csv())
+    cohorts = ", ".join(sorted({u.cohort or "" for u in imported.users}))
+    print(f"imported {len(imported.users)} trainees into {cohorts}")
+    if out is not None:
+        print(f"temporary passwords written to {out}; they must be changed at first sign-in")
+    return EXIT_OK
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file only its owner can read: it holds passwords."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 def cmd_users_deactivate(args: argparse.Namespace) -> int:
     """Stop a user from signing in; their history stays."""
     with store() as engine:
-        accounts.set_active(engine, None, args.username, False)
+        useradmin.set_active(engine, None, args.username, False)
     print(f"deactivated '{args.username}'")
     return EXIT_OK
 
@@ -59,7 +122,7 @@ def cmd_users_deactivate(args: argparse.Namespace) -> int:
 def cmd_users_activate(args: argparse.Namespace) -> int:
     """Let a deactivated user sign in again."""
     with store() as engine:
-        accounts.set_active(engine, None, args.username, True)
+        useradmin.set_active(engine, None, args.username, True)
     print(f"reactivated '{args.username}'")
     return EXIT_OK
 
@@ -87,7 +150,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("username")
     password_arg(p)
+    p.add_argument(
+        "--temporary",
+        action="store_true",
+        help="the user must choose a new password at their next sign-in",
+    )
     p.set_defaults(func=cmd_users_set_password)
+    p = usub.add_parser("edit", help=cmd_users_edit.__doc__, description=cmd_users_edit.__doc__)
+    p.add_argument("username")
+    p.add_argument("--display-name", help="the name shown in the app")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--cohort", help="the clinic or site; an empty string removes it (managers)")
+    p.set_defaults(func=cmd_users_edit)
+    p = usub.add_parser(
+        "import", help=cmd_users_import.__doc__, description=cmd_users_import.__doc__
+    )
+    p.add_argument("file", metavar="FILE", help="CSV: username, display_name, cohort[, password]")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check every row and report; import nothing"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PASSWORDS.csv",
+        help="a new file for the generated temporary passwords (needed when a row has none)",
+    )
+    p.set_defaults(func=cmd_users_import)
     for name, func in (("deactivate", cmd_users_deactivate), ("activate", cmd_users_activate)):
         p = usub.add_parser(name, help=func.__doc__, description=func.__doc__)
         p.add_argument("username")

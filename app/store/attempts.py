@@ -232,9 +232,39 @@ def quiz_responses(conn: Connection, quiz_id: str, cohort: str | None) -> pd.Dat
     )
 
 
+def export_questions(conn: Connection, attempt_ids: list[int]) -> list[tuple]:
+    """Every question of these attempts with its response, as the driver returns them.
+
+    Tuples of (attempt_id, position, snapshot_hash, answer as JSON text or None, points or None,
+    answered_at or None), ordered by attempt and position. ``answered_at`` is the driver's value:
+    an aware datetime on PostgreSQL, text in UTC on SQLite.
+    """
+    query = (
+        select(
+            attempt_questions.c.attempt_id,
+            attempt_questions.c.position,
+            attempt_questions.c.snapshot_hash,
+            cast(responses.c.answer, Text),
+            responses.c.points,
+            responses.c.answered_at,
+        )
+        .outerjoin(responses, _ITS_RESPONSE)
+        .where(attempt_questions.c.attempt_id.in_(attempt_ids))
+        .order_by(attempt_questions.c.attempt_id, attempt_questions.c.position)
+    )
+    return _driver_rows(conn, query)
+
+
+def snapshot_contents(conn: Connection, hashes: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored content of each of these question snapshots, by hash."""
+    query = select(snapshots.c.hash, snapshots.c.content).where(snapshots.c.hash.in_(hashes))
+    return {h: content for h, content in conn.execute(query).all()}
+
+
 def _driver_rows(conn: Connection, query: Select) -> list[tuple]:
     """The rows of ``query`` as the driver returns them: no SQLAlchemy rows or result types."""
-    compiled = query.compile(dialect=conn.dialect)
+    # render_postcompile expands IN (...) lists into one parameter per value.
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)

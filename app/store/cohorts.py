@@ -103,3 +103,49 @@ def for_export(
     if until is not None:
         query = query.where(attempts.c.started_at < until)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def trainee_accounts(conn: Connection, cohort: str | None = None) -> list[dict[str, Any]]:
+    """Trainee accounts (active or not) with when each was created, by username."""
+    query = (
+        select(
+            users.c.id,
+            users.c.username,
+            users.c.display_name,
+            users.c.cohort,
+            users.c.active,
+            users.c.created_at,
+        )
+        .where(users.c.role == "trainee")
+        .order_by(users.c.username_key)
+    )
+    if cohort is not None:
+        query = query.where(users.c.cohort == cohort)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def at_quizzes(
+    conn: Connection, quiz_ids: list[str], cohort: str | None = None, before: Any = None
+) -> list[dict[str, Any]]:
+    """Trainees' attempts at these quizzes, open or not, with the quiz as it was taken.
+
+    ``before`` (exclusive) bounds when each attempt was started.
+    """
+    if not quiz_ids:
+        return []
+    query = select(
+        attempts.c.id,
+        attempts.c.user_id,
+        attempts.c.quiz_id,
+        attempts.c.status,
+        attempts.c.started_at,
+        attempts.c.deadline,
+        attempts.c.submitted_at,
+        attempts.c.score_percent,
+        attempts.c.passed,
+        attempts.c.quiz,
+    ).where(attempts.c.quiz_id.in_(quiz_ids))
+    query = _scope(query, cohort, None).order_by(attempts.c.id)
+    if before is not None:
+        query = query.where(attempts.c.started_at < before)
+    return [dict(r) for r in conn.execute(query).mappings()]

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -61,6 +62,9 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Set when someone else chose the password (a reset, an import): the user must replace it
+    # before any page opens.
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
 )
 
 audit_log = Table(

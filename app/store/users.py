@@ -16,6 +16,7 @@ USER_COLUMNS = (
     users.c.role,
     users.c.cohort,
     users.c.active,
+    users.c.must_change_password,
 )
 
 
@@ -53,6 +54,43 @@ def listing(
     if cohort:
         query = query.where(users.c.cohort == cohort)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def roster(conn: Connection) -> list[dict[str, Any]]:
+    """Every user with when they were created, any lockout, and their last sign-in."""
+    last_login = (
+        select(audit_log.c.actor_id, func.max(audit_log.c.at).label("last_login"))
+        .where(audit_log.c.action == "login")
+        .group_by(audit_log.c.actor_id)
+        .subquery()
+    )
+    query = (
+        select(*USER_COLUMNS, users.c.created_at, users.c.locked_until, last_login.c.last_login)
+        .outerjoin(last_login, last_login.c.actor_id == users.c.id)
+        .order_by(users.c.username_key)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def cohorts(conn: Connection) -> list[str]:
+    """Every cohort someone belongs to, sorted."""
+    query = select(users.c.cohort).where(users.c.cohort.is_not(None)).distinct()
+    return sorted(conn.execute(query).scalars())
+
+
+def active_managers(conn: Connection) -> int:
+    query = select(func.count()).where(users.c.role == "manager", users.c.active.is_(True))
+    return conn.execute(query).scalar_one()
+
+
+def taken(conn: Connection, username_keys: list[str]) -> dict[str, bool]:
+    """Which of these folded usernames exist already, each with whether its account is active."""
+    if not username_keys:
+        return {}
+    query = select(users.c.username_key, users.c.active).where(
+        users.c.username_key.in_(username_keys)
+    )
+    return {key: active for key, active in conn.execute(query)}
 
 
 def audit(

@@ -13,7 +13,11 @@ from app.ui.resources import engine
 
 
 def current_user() -> User | None:
-    """The signed-in user, checked against the database on every run (sign-out, deactivation)."""
+    """The signed-in user, checked against the database on every run (sign-out, deactivation).
+
+    A user whose password someone else set (a reset, an import) counts as not signed in yet:
+    the sign-in page asks them to choose a new password (``must_change``) before any page opens.
+    """
     if keys.TOKEN not in st.session_state and not st.session_state.get(keys.SIGNED_OUT):
         cookie = st.context.cookies.get(websession.COOKIE_NAME)
         token = websession.token_from_cookie(engine(), cookie)
@@ -22,7 +26,16 @@ def current_user() -> User | None:
     user = websession.user_for(engine(), st.session_state.get(keys.TOKEN))
     if user is None:
         st.session_state.pop(keys.TOKEN, None)
+    if user is not None and user.must_change_password:
+        st.session_state[keys.MUST_CHANGE] = user
+        return None
+    st.session_state.pop(keys.MUST_CHANGE, None)
     return user
+
+
+def must_change() -> User | None:
+    """The signed-in user who must choose a new password before going on, if any."""
+    return st.session_state.get(keys.MUST_CHANGE)
 
 
 def sign_in(user: User) -> None:
@@ -35,6 +48,7 @@ def sign_in(user: User) -> None:
 
 def sign_out() -> None:
     """End the session in the database at once; the browser drops its cookie on the next run."""
+    st.session_state.pop(keys.MUST_CHANGE, None)
     websession.end(engine(), st.session_state.pop(keys.TOKEN, None))
     st.session_state.pop(keys.DELIVER, None)
     st.session_state[keys.SIGNED_OUT] = True

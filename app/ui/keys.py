@@ -80,3 +80,110 @@ def comment_text(attempt_id: int, position: int | None) -> str:
 
 def comment_remove(comment_id: int) -> str:
     return f"review.remove.{comment_id}"
+
+
+# The certification dashboard (app/ui/views/certification.py)
+CERT_COHORT = "certification.cohort"
+CERT_QUIZ = "certification.quiz"
+CERT_AS_OF = "certification.as_of"
+CERT_INACTIVE = "certification.inactive"
+CERT_EXPIRING = "certification.expiring"
+CERT_EXPIRED = "certification.expired"
+CERT_NEVER = "certification.never"
+CERT_ALL = "certification.all"
+CERT_TABLES = (CERT_EXPIRING, CERT_EXPIRED, CERT_NEVER, CERT_ALL)
+CERT_PICK = "certification.pick"
+CERT_NARROW = "certification.narrow"  # a cohort clicked in the table, to choose in the next run
+CERT_GO = "certification.go"  # the trainee picked, to open at the start of the next run
+
+
+def cert_cohorts(cohort: str | None) -> str:
+    """The per-cohort table of the certification page (a new one, unselected, per cohort)."""
+    return f"certification.cohorts.{cohort or 'all'}"
+
+
+# Exports page (app/ui/views/exports.py)
+EXPORT_KIND = "exports.kind"
+EXPORT_FROM = "exports.from"
+EXPORT_TO = "exports.to"
+EXPORT_COHORT = "exports.cohort"
+EXPORT_QUIZ = "exports.quiz"
+EXPORT_BOM = "exports.bom"
+EXPORT_PREPARE = "exports.prepare"
+EXPORT_DOWNLOAD = "exports.download"
+EXPORT_READY = "exports.ready"  # the last prepared file: (what it was made for, bytes, rows, name)
+
+
+# A password someone else set must be replaced before any page opens (app/ui/auth.py, signin.py);
+# My account (app/ui/views/account.py) uses the same form.
+MUST_CHANGE = "auth.must_change"  # the signed-in user who must choose a new password first
+PASSWORD_FORM = "account.password"
+PASSWORD_FORCED_FORM = "signin.new_password"
+PASSWORD_CURRENT = "account.password.current"
+PASSWORD_NEW = "account.password.new"
+PASSWORD_REPEAT = "account.password.repeat"
+PASSWORD_ERROR = "account.password.error"
+FORCED_SIGN_OUT = "signin.new_password.sign_out"
+
+# The Users page (app/ui/views/users.py)
+USERS_SEARCH = "users.search"
+USERS_ROLE = "users.role"
+USERS_COHORT = "users.cohort"
+USERS_STATUS = "users.status"
+USERS_TABLE = "users.table"  # the accounts table; its selected row follows USERS_PICK
+USERS_PICK = "users.pick"  # the username whose panel is open
+USERS_MESSAGE = "users.message"  # (text, kind) for the next run
+USERS_TEMP = "users.temporary"  # (who, password) shown once, then forgotten
+USERS_RESET_FORM = "users.reset"
+USERS_RESET_MODE = "users.reset.mode"
+USERS_RESET_TYPED = "users.reset.typed"
+USERS_TOGGLE = "users.toggle"  # Deactivate… / Reactivate…
+USERS_CONFIRM = "users.confirm"  # the username whose (de)activation awaits confirmation
+USERS_CONFIRM_YES = "users.confirm.yes"
+USERS_CONFIRM_NO = "users.confirm.no"
+USERS_NEW_FORM = "users.new"
+USERS_NEW_USERNAME = "users.new.username"
+USERS_NEW_NAME = "users.new.name"
+USERS_NEW_ROLE = "users.new.role"
+USERS_NEW_COHORT = "users.new.cohort"
+USERS_NEW_MODE = "users.new.mode"
+USERS_NEW_PASSWORD = "users.new.password"
+USERS_UPLOADS = "users.uploads"  # how many files were imported: a new uploader key clears it
+USERS_IMPORT = "users.import"
+USERS_IMPORTED = "users.imported"  # (summary, passwords CSV) until the manager is done with it
+USERS_IMPORT_DONE = "users.import.done"
+USERS_TEMPLATE = "users.template"
+USERS_PASSWORDS = "users.passwords"
+
+
+def users_upload(generation: int) -> str:
+    return f"users.upload.{generation}"
+
+
+def users_edit_form(user_id: int) -> str:
+    return f"users.edit.{user_id}"
+
+
+def users_edit(user_id: int, field: str) -> str:
+    """A field of the edit form, per user, so switching users never carries values over."""
+    return f"users.edit.{user_id}.{field}"
+
+
+# The audit log (app/ui/views/audit.py)
+AUDIT_FROM = "audit.from"
+AUDIT_TO = "audit.to"
+AUDIT_ACTIONS = "audit.actions"
+AUDIT_USER = "audit.user"
+AUDIT_SEARCH = "audit.search"
+AUDIT_FILTERS = (AUDIT_FROM, AUDIT_TO, AUDIT_ACTIONS, AUDIT_USER, AUDIT_SEARCH)
+AUDIT_CLEAR = "audit.clear"
+AUDIT_REFRESH = "audit.refresh"
+AUDIT_PAGE = "audit.page"
+AUDIT_PER_PAGE = "audit.per_page"
+AUDIT_PREV = "audit.prev"
+AUDIT_NEXT = "audit.next"
+AUDIT_TABLE = "audit.table"
+AUDIT_TABLE_BOX = "audit-lines"  # the table's container; a CSS class, so no dot
+AUDIT_DOWNLOAD = "audit.download"
+AUDIT_SEEN = "audit.seen"  # the filters of the last run: a change goes back to page 1
+AUDIT_KNOWN = "audit.known"  # (when read, the actions in the log) for the action filter

@@ -35,6 +35,7 @@ PAGES = (
     PageDef("users", "Users", ":material/manage_accounts:", wide=True),
     PageDef("exports", "Exports", ":material/download:"),
     PageDef("audit", "Audit log", ":material/policy:", wide=True),
+    PageDef("account", "My account", ":material/account_circle:"),
 )
 assert {p.id for p in PAGES} == set(PAGE_ROLES), "every page needs its roles in app.accounts"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app import accounts
-from app.accounts import AccountError
-from app.ui import auth
+from app.accounts import AccountError, User
+from app.ui import auth, keys
 from app.ui.fmt import when
 from app.ui.resources import engine
 
@@ -35,6 +35,10 @@ def _submit() -> None:
 
 
 def render() -> None:
+    user = auth.must_change()
+    if user is not None:
+        _choose_password(user)
+        return
     st.title("Resurface")
     st.caption("Laser skin resurfacing training and certification")
     with st.form("signin", border=True):
@@ -46,3 +50,19 @@ def render() -> None:
     error = st.session_state.pop(ERROR, None)
     if error:
         st.error(error, icon=":material/error:")
+
+
+def _choose_password(user: User) -> None:
+    """Signed in with a password someone else set: no page opens until the user chooses theirs."""
+    from app.ui.views.account import password_form
+
+    st.title("Choose a new password")
+    st.info(
+        f"Welcome, {user.display_name}. Your password was set by a trainer or manager; "
+        "choose your own to continue. Type the one you were given as the current password.",
+        icon=":material/key:",
+    )
+    password_form(user, keys.PASSWORD_FORCED_FORM, "Save new password")
+    st.button(
+        "Sign out", key=keys.FORCED_SIGN_OUT, on_click=auth.sign_out, icon=":material/logout:"
+    )

@@ -1,0 +1,287 @@
+"""Who holds which certification, as of a moment: a roster per trainee and certification, and an
+overview per cohort for the manager's dashboard. Frames out, no Streamlit.
+
+A quiz with ``certifies:`` grants its certification on a passed attempt, for the months the quiz
+said when it was taken (``app.progress.certifications_from`` holds that rule). Everything here is
+as of ``now``: an attempt counts if it was started before it, its result if it was submitted
+before it, and a trainee is listed if their account was created before it, so a report for a past
+date reads the same whenever it is run. ``active`` is the account's state when the report is run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from app import attempts, clock
+from app.accounts import User, report_scope
+from app.bank import Catalogue
+from app.bank.schema import Quiz
+from app.dashboard import EXPIRING_WITHIN
+from app.progress import Certification, certifications_from
+from app.store import cohorts as q
+
+STATUSES = ("current", "expiring", "expired", "never")
+CERTIFIED = ("current", "expiring")
+ROSTER_COLUMNS = [
+    "user_id",
+    "username",
+    "display_name",
+    "cohort",
+    "active",
+    "certification",
+    "quiz_id",
+    "status",
+    "passed_at",
+    "expires_at",
+    "best_score_percent",
+    "attempts",
+]
+COHORT_COLUMNS = [
+    "quiz_id",
+    "certification",
+    "cohort",
+    "trainees",
+    "certified",
+    "share",
+    *STATUSES,
+]
+FUNNEL_STAGES = ("invited", "attempted", "passed", "certified")
+FUNNEL_COLUMNS = ["quiz_id", "certification", "stage", "trainees", "share"]
+
+# Stands in for the operator at the console (actor None), who may see every cohort. Only used to
+# be allowed to close attempts past their deadline; it is never written anywhere.
+_CONSOLE = User(0, "console", "Console operator", "manager", None, True)
+
+
+class NotACertification(ValueError):
+    """The quiz asked for is not in the banks or grants no certification."""
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The certification dashboard for one scope, as of ``now``."""
+
+    now: datetime
+    cohort: str | None  # the cohort covered; None: every cohort
+    # The trainees counted, one row per trainee and certification (ROSTER_COLUMNS).
+    roster: pd.DataFrame
+    # Per certification and cohort (COHORT_COLUMNS): trainees, certified now (current or
+    # expiring), their share (0 to 1), and how many are in each status.
+    cohorts: pd.DataFrame
+    # The same per certification over the whole scope (``cohort`` None).
+    totals: pd.DataFrame
+    # Roster rows expiring within 30 days with ``days_left`` (whole days), soonest first.
+    expiring: pd.DataFrame
+    # Roster rows expired with ``days_since`` (whole days), longest lapsed first.
+    expired: pd.DataFrame
+    # Per certification, trainees at each of FUNNEL_STAGES and their share of those invited.
+    funnel: pd.DataFrame
+
+
+def certifying(catalogue: Catalogue, quiz_id: str | None = None) -> list[Quiz]:
+    """The quizzes that grant a certification (only ``quiz_id``'s, if given).
+
+    Raises NotACertification for a quiz_id that is not a certifying quiz of the banks.
+    """
+    quizzes = [quiz for quiz in catalogue.quizzes.values() if quiz.certifies is not None]
+    if quiz_id is None:
+        return quizzes
+    found = [quiz for quiz in quizzes if quiz.id == quiz_id]
+    if not found:
+        raise NotACertification(f"quiz '{quiz_id}' grants no certification")
+    return found
+
+
+def roster(
+    engine: Engine,
+    actor: User | None,
+    catalogue: Catalogue,
+    cohort: str | None = None,
+    quiz_id: str | None = None,
+    now: datetime | None = None,
+    include_inactive: bool = True,
+) -> pd.DataFrame:
+    """One row per trainee in scope and certification, as of ``now`` (ROSTER_COLUMNS).
+
+    ``status`` is current, expiring (ends within 30 days), expired or never; ``passed_at`` is the
+    latest pass, ``expires_at`` when it ends (UTC); ``best_score_percent`` the best submitted score
+    at the certifying quiz, rounded down to 2 decimals; ``attempts`` every attempt at it, open
+    ones included. ``actor`` None is the operator at the console. Raises Forbidden (trainees, a
+    trainer asking for another cohort) and NotACertification.
+    """
+    now = now or clock.now()
+    scope = cohort if actor is None else report_scope(actor, cohort)
+    quizzes = certifying(catalogue, quiz_id)
+    wanted = {quiz.id for quiz in quizzes}
+    with engine.connect() as conn:
+        people = [
+            p
+            for p in q.trainee_accounts(conn, scope)
+            if p["created_at"] < now and (include_inactive or p["active"])
+        ]
+    rows = _as_of(_settled(engine, actor or _CONSOLE, sorted(wanted), scope, now), now)
+    by_user: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_user[row["user_id"]].append(row)
+    lines = []
+    for person in people:
+        mine = by_user.get(person["id"], [])
+        for cert in certifications_from(mine, catalogue, now):
+            if cert.quiz_id not in wanted:
+                continue
+            at_quiz = [r for r in mine if r["quiz_id"] == cert.quiz_id]
+            scores = [
+                r["score_percent"]
+                for r in at_quiz
+                if r["status"] == "submitted" and r["score_percent"] is not None
+            ]
+            lines.append(
+                {
+                    "user_id": person["id"],
+                    "username": person["username"],
+                    "display_name": person["display_name"],
+                    "cohort": person["cohort"],
+                    "active": bool(person["active"]),
+                    "certification": cert.name,
+                    "quiz_id": cert.quiz_id,
+                    "status": status_of(cert, now),
+                    "passed_at": cert.earned_at,
+                    "expires_at": cert.valid_until,
+                    "best_score_percent": _floor2(max(scores)) if scores else None,
+                    "attempts": len(at_quiz),
+                }
+            )
+    frame = pd.DataFrame(lines, columns=ROSTER_COLUMNS)
+    for column in ("passed_at", "expires_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[us, UTC]")
+    frame = frame.astype(
+        {"user_id": "int64", "active": "bool", "best_score_percent": "float64", "attempts": "int64"}
+    )
+    # People come by username; a stable sort groups them by cohort and keeps that order.
+    return frame.sort_values("cohort", kind="stable", na_position="last").reset_index(drop=True)
+
+
+def status_of(cert: Certification, now: datetime) -> str:
+    """current, expiring (ends within 30 days of ``now``), expired or never."""
+    if cert.status == "not yet" or cert.valid_until is None:
+        return "never"
+    if cert.status == "expired":
+        return "expired"
+    return "expiring" if cert.valid_until - now <= EXPIRING_WITHIN else "current"
+
+
+def overview(
+    engine: Engine,
+    actor: User,
+    catalogue: Catalogue,
+    cohort: str | None = None,
+    quiz_id: str | None = None,
+    now: datetime | None = None,
+    include_inactive: bool = False,
+) -> Overview:
+    """Certification per cohort and in total, who is expiring or expired, and the funnel from
+    invited to certified, as of ``now``; deactivated trainees only if ``include_inactive``.
+
+    Raises Forbidden (trainees; a trainer asking for another cohort) and NotACertification.
+    """
+    now = now or clock.now()
+    scope = report_scope(actor, cohort)
+    people = roster(engine, actor, catalogue, scope, quiz_id, now, include_inactive)
+    moment = pd.Timestamp(now)
+    expiring = people[people["status"] == "expiring"]
+    expiring = expiring.assign(days_left=(expiring["expires_at"] - moment).dt.days.astype("int64"))
+    expired = people[people["status"] == "expired"]
+    expired = expired.assign(days_since=(moment - expired["expires_at"]).dt.days.astype("int64"))
+    return Overview(
+        now,
+        scope,
+        people,
+        _counts(people, ["quiz_id", "certification", "cohort"]),
+        _counts(people, ["quiz_id", "certification"]).assign(cohort=None)[COHORT_COLUMNS],
+        expiring.sort_values(["expires_at", "username"]).reset_index(drop=True),
+        expired.sort_values(["expires_at", "username"]).reset_index(drop=True),
+        _funnel(people),
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _settled(
+    engine: Engine, actor: User, quiz_ids: list[str], cohort: str | None, now: datetime
+) -> list[dict[str, Any]]:
+    """Attempts at these quizzes started before ``now``; any still open past a deadline that fell
+    before ``now`` is closed (and scored, as of its deadline) first."""
+    with engine.connect() as conn:
+        rows = q.at_quizzes(conn, quiz_ids, cohort, before=now)
+    # Only deadlines that have really passed: a report dated in the future must not close an
+    # attempt a trainee is still taking. Closing dates the result at the deadline, whenever it
+    # is done, so a report for a past date reads the same before and after.
+    present = clock.now()
+    cutoff = min(now, present)
+    expired = [
+        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < cutoff
+    ]
+    for attempt_id in expired:
+        attempts.get(engine, actor, attempt_id, present)
+    if not expired:
+        return rows
+    with engine.connect() as conn:
+        return q.at_quizzes(conn, quiz_ids, cohort, before=now)
+
+
+def _as_of(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The attempts as they stood at ``now``: one submitted later was still open then."""
+    out = []
+    for row in rows:
+        if row["started_at"] >= now:
+            continue
+        if row["status"] == "submitted" and row["submitted_at"] >= now:
+            row = {**row, "status": "open", "submitted_at": None, "score_percent": None}
+            row["passed"] = None
+        out.append(row)
+    return out
+
+
+def _floor2(value: float) -> float:
+    """Rounded down to 2 decimals, so a score just under the pass mark never reads as it."""
+    return math.floor(value * 100 + 1e-9) / 100
+
+
+def _counts(people: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    columns = [c for c in COHORT_COLUMNS if c not in ("quiz_id", "certification", "cohort")]
+    if people.empty:
+        return pd.DataFrame(columns=[*keys, *columns])
+    counts = (
+        people.groupby([*keys, "status"], dropna=False, sort=True)
+        .size()
+        .unstack("status", fill_value=0)
+        .reindex(columns=list(STATUSES), fill_value=0)
+    )
+    counts["trainees"] = counts[list(STATUSES)].sum(axis=1)
+    counts["certified"] = counts[list(CERTIFIED)].sum(axis=1)
+    counts["share"] = counts["certified"] / counts["trainees"]
+    return counts.reset_index()[[*keys, *columns]].rename_axis(columns=None)
+
+
+def _funnel(people: pd.DataFrame) -> pd.DataFrame:
+    lines = []
+    for (quiz_id, name), rows in people.groupby(["quiz_id", "certification"], sort=False):
+        invited = len(rows)
+        reached = {
+            "invited": invited,
+            "attempted": int((rows["attempts"] > 0).sum()),
+            "passed": int(rows["passed_at"].notna().sum()),
+            "certified": int(rows["status"].isin(CERTIFIED).sum()),
+        }
+        for stage in FUNNEL_STAGES:
+            share = reached[stage] / invited if invited else 0.0
+            lines.append((quiz_id, name, stage, reached[stage], share))
+    return pd.DataFrame(lines, columns=FUNNEL_COLUMNS)

@@ -1,0 +1,178 @@
+"""CSV exports for managers: built in one pass, written Excel-safe, logged in the audit log.
+
+Three kinds (KINDS): ``attempts`` (one row per attempt), ``responses`` (one row per question of
+each attempt) and ``certifications`` (one row per trainee per certification). The page and the
+CLI both call ``write``, so what a manager downloads and what ``resurface export`` writes are the
+same bytes. See app.exports.excel for what Excel-safe means.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from sqlalchemy import Engine
+
+from app import clock
+from app.accounts import Forbidden, User
+from app.bank import Catalogue
+from app.certification import NotACertification
+from app.exports import attempts as attempts_export
+from app.exports import certifications as certifications_export
+from app.exports import responses as responses_export
+from app.exports.excel import FORMULA_START, excel_safe, to_csv, write_frames
+from app.store import users as user_store
+from app.store.db import writing
+
+__all__ = [
+    "ATTEMPT_COLUMNS",
+    "CERTIFICATION_COLUMNS",
+    "FORMULA_START",
+    "KINDS",
+    "MEANING",
+    "RESPONSE_COLUMNS",
+    "ExportError",
+    "Filters",
+    "excel_safe",
+    "export",
+    "filename",
+    "to_csv",
+    "write",
+]
+
+ATTEMPT_COLUMNS = attempts_export.COLUMNS
+RESPONSE_COLUMNS = responses_export.COLUMNS
+CERTIFICATION_COLUMNS = certifications_export.COLUMNS
+BUILDERS = {
+    "attempts": attempts_export.frames,
+    "responses": responses_export.frames,
+    "certifications": certifications_export.frames,
+}
+KINDS = tuple(BUILDERS)
+# What each column means, by kind: shown on the Exports page and repeated in the README.
+MEANING = {
+    "attempts": attempts_export.MEANING,
+    "responses": responses_export.MEANING,
+    "certifications": certifications_export.MEANING,
+}
+Progress = Callable[[int, int], None]
+
+
+class ExportError(ValueError):
+    """An export was asked for with filters that do not fit it."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which rows an export covers.
+
+    ``attempts`` and ``responses``: attempts started within [since, until), by one cohort's
+    trainees, at one quiz. ``certifications``: the status at ``until`` (default: now), counting
+    only what happened before it; ``since`` does not apply.
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    cohort: str | None = None
+    quiz_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    engine: Engine
+    conn: Any
+    actor: User | None
+    filters: Filters
+    catalogue: Catalogue | None
+    as_of: datetime
+
+
+def write(
+    engine: Engine,
+    actor: User | None,
+    kind: str,
+    out: BinaryIO,
+    filters: Filters | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+    bom: bool = True,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Write one kind of export as CSV to ``out``; its number of rows. Logged in the audit log.
+
+    ``actor`` None is the operator at the console. ``progress(done, total)`` is called as the
+    export goes (in attempts for attempts and responses, in rows for certifications). The
+    certifications export needs the ``catalogue``. Raises Forbidden for anyone but an active
+    manager, ExportError for an unknown kind or filters that do not fit it.
+    """
+    if kind not in BUILDERS:
+        raise ExportError(f"unknown export '{kind}' (expected one of {', '.join(KINDS)})")
+    if actor is not None and not (actor.active and actor.role == "manager"):
+        raise Forbidden("exports are for managers")
+    filters = filters or Filters()
+    now = now or clock.now()
+    _check(kind, filters, catalogue)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # One snapshot for every chunk: an attempt submitted meanwhile is in all or none.
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        job = _Job(engine, conn, actor, filters, catalogue, filters.until or now)
+        try:
+            rows = write_frames(BUILDERS[kind](job, progress or _quiet), out, bom)
+        except NotACertification as exc:
+            raise ExportError(str(exc)) from None
+    shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(filters).items()}
+    with writing(engine) as conn:
+        user_store.audit(conn, now, actor.id if actor else None, "export", kind, rows=rows, **shown)
+    return rows
+
+
+def export(
+    engine: Engine,
+    actor: User | None,
+    kind: str,
+    filters: Filters | None = None,
+    bom: bool = True,
+    now: datetime | None = None,
+    catalogue: Catalogue | None = None,
+) -> tuple[bytes, int]:
+    """The CSV bytes of one kind of export and its number of rows (see ``write``)."""
+    out = io.BytesIO()
+    rows = write(engine, actor, kind, out, filters, catalogue=catalogue, bom=bom, now=now)
+    return out.getvalue(), rows
+
+
+def filename(kind: str, filters: Filters, now: datetime) -> str:
+    """A download name that says what is in the file: kind, cohort, quiz and dates."""
+    parts = ["resurface", kind]
+    parts += [p for p in (filters.cohort, filters.quiz_id) if p]
+    if kind == "certifications":
+        parts.append(f"as-of-{(filters.until or now):%Y-%m-%d}")
+    else:
+        if filters.since:
+            parts.append(f"from-{filters.since:%Y-%m-%d}")
+        if filters.until:
+            parts.append(f"before-{filters.until:%Y-%m-%d}")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in "-".join(parts))
+    return f"{safe}.csv"
+
+
+def _check(kind: str, filters: Filters, catalogue: Catalogue | None) -> None:
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise ExportError("the From date must be before the To date")
+    if kind == "certifications":
+        if filters.since is not None:
+            raise ExportError(
+                "a certifications export is the status at one moment: give a To date (or none "
+                "for now), not a From date"
+            )
+        if catalogue is None:
+            raise ExportError("the certifications export needs the quiz catalogue")
+
+
+def _quiet(done: int, total: int) -> None:
+    """No progress to show."""

@@ -1,0 +1,76 @@
+"""My account: who you are, and changing your own password (also the forced change at sign-in)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import useradmin
+from app.accounts import MIN_PASSWORD, AccountError, User
+from app.ui import auth, keys, nav
+from app.ui.resources import engine
+
+
+def _change(user: User) -> None:
+    current = st.session_state.get(keys.PASSWORD_CURRENT, "")
+    new = st.session_state.get(keys.PASSWORD_NEW, "")
+    repeat = st.session_state.get(keys.PASSWORD_REPEAT, "")
+    st.session_state.pop(keys.PASSWORD_ERROR, None)
+    if not current or not new:
+        st.session_state[keys.PASSWORD_ERROR] = "Enter your current password and a new one."
+        return
+    if new != repeat:
+        st.session_state[keys.PASSWORD_ERROR] = "The two new passwords differ: type them again."
+        return
+    try:
+        changed = useradmin.change_own_password(engine(), user, current, new)
+    except AccountError as exc:
+        st.session_state[keys.PASSWORD_ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        return
+    # Changing the password ended every session of the user, this one too: begin a fresh one.
+    auth.sign_in(changed)
+    st.session_state.pop(keys.MUST_CHANGE, None)
+    nav.notice(
+        "Your password was changed. Any other browser signed in as you has been signed out.",
+        "success",
+    )
+
+
+def password_form(user: User, form_key: str, submit: str) -> None:
+    """Current password, new one twice; the error (if any) below the form."""
+    with st.form(form_key, border=True, clear_on_submit=True):
+        st.text_input(
+            "Current password",
+            type="password",
+            key=keys.PASSWORD_CURRENT,
+            autocomplete="current-password",
+        )
+        st.text_input(
+            "New password",
+            type="password",
+            key=keys.PASSWORD_NEW,
+            autocomplete="new-password",
+            help=f"At least {MIN_PASSWORD} characters. A short sentence is easy to remember.",
+        )
+        st.text_input(
+            "New password again",
+            type="password",
+            key=keys.PASSWORD_REPEAT,
+            autocomplete="new-password",
+        )
+        st.form_submit_button(submit, type="primary", on_click=_change, args=(user,))
+    error = st.session_state.pop(keys.PASSWORD_ERROR, None)
+    if error:
+        st.error(error, icon=":material/error:")
+
+
+def render() -> None:
+    user = nav.require("account")
+    nav.show_notice()
+    st.title("My account")
+    facts = [f"**{user.display_name}**", f"Username `{user.username}`", user.role.title()]
+    if user.cohort:
+        facts.append(f"Cohort {user.cohort}")
+    st.markdown(" · ".join(facts))
+    st.caption("To change your name, role or cohort, ask a manager.")
+    st.subheader("Change your password")
+    password_form(user, keys.PASSWORD_FORM, "Change password")

@@ -1,0 +1,145 @@
+"""Managers: download attempts, responses or certifications as CSV files for Excel."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from app import accounts, clock, exports
+from app.accounts import Forbidden
+from app.ui import keys, nav
+from app.ui.resources import catalogue, engine
+
+ALL = "__all__"
+KINDS = {
+    "attempts": "Attempts: one row per attempt",
+    "responses": "Responses: one row per question answered",
+    "certifications": "Certifications: one row per trainee per certification",
+}
+
+
+def _utc_day(d: date) -> datetime:
+    return datetime.combine(d, datetime.min.time(), tzinfo=UTC)
+
+
+def render() -> None:
+    user = nav.require("exports")
+    st.title("Exports")
+    st.caption(
+        "CSV files that open in Excel (UTF-8, cells that could run as formulas neutralised). "
+        "The command `resurface export` writes the same files. Every export is recorded in the "
+        "audit log."
+    )
+    kind = st.radio("What to export", list(KINDS), format_func=KINDS.get, key=keys.EXPORT_KIND)
+    filters = _filters(user, kind)
+    bom = st.toggle(
+        "Byte-order mark (needed by Excel to show accents; turn off for other programs)",
+        value=True,
+        key=keys.EXPORT_BOM,
+    )
+    asked = (kind, filters, bom)
+    ready = st.session_state.get(keys.EXPORT_READY)
+    if st.button(
+        "Prepare CSV", type="primary", icon=":material/table_view:", key=keys.EXPORT_PREPARE
+    ):
+        ready = _prepare(user, kind, filters, bom)
+    if ready is not None and ready[0] == asked:
+        _, data, rows, name = ready
+        st.success(f"{rows:,} rows ready ({len(data) / 1e6:.1f} MB).")
+        st.download_button(
+            f"Download {name}",
+            data,
+            file_name=name,
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key=keys.EXPORT_DOWNLOAD,
+        )
+    elif ready is not None:
+        st.info("The settings changed since the last file was prepared: prepare it again.")
+    with st.expander("What the columns mean", expanded=ready is None):
+        st.dataframe(
+            pd.DataFrame(list(exports.MEANING[kind].items()), columns=["Column", "Meaning"]),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
+    cat = catalogue()
+    certifying = kind == "certifications"
+    quizzes = {q.id: q.title for q in cat.quizzes.values() if q.certifies or not certifying}
+    cohorts = sorted(
+        {u.cohort for u in accounts.list_users(engine(), user, role="trainee") if u.cohort}
+    )
+    left, right = st.columns(2)
+    cohort = left.selectbox(
+        "Cohort",
+        [ALL, *cohorts],
+        format_func=lambda c: "All cohorts" if c == ALL else c,
+        key=keys.EXPORT_COHORT,
+    )
+    quiz = right.selectbox(
+        "Certification" if certifying else "Quiz",
+        [ALL, *quizzes],
+        format_func=lambda q: quizzes.get(q, "All certifications" if certifying else "All quizzes"),
+        key=f"{keys.EXPORT_QUIZ}.{kind}",  # the choices differ by kind
+    )
+    left, right = st.columns(2)
+    since = None
+    if certifying:
+        until = right.date_input(
+            "Status as of (end of day, UTC)",
+            value=None,
+            key=keys.EXPORT_TO,
+            format="DD/MM/YYYY",
+            help="Leave empty for now. Only passes before then count.",
+        )
+    else:
+        since = left.date_input(
+            "Started from (UTC)", value=None, key=keys.EXPORT_FROM, format="DD/MM/YYYY"
+        )
+        until = right.date_input(
+            "Started up to and including (UTC)", value=None, key=keys.EXPORT_TO, format="DD/MM/YYYY"
+        )
+    return exports.Filters(
+        since=_utc_day(since) if since else None,
+        until=_utc_day(until + timedelta(days=1)) if until else None,
+        cohort=None if cohort == ALL else cohort,
+        quiz_id=None if quiz == ALL else quiz,
+    )
+
+
+def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool):
+    """Build the file with a progress bar; keep it for the download button. None if refused."""
+    bar = st.progress(0.0, text="Preparing…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Preparing… {done:,} of {total:,}")
+
+    now = clock.now()
+    try:
+        out = io.BytesIO()
+        rows = exports.write(
+            engine(),
+            user,
+            kind,
+            out,
+            filters,
+            catalogue=catalogue(),
+            bom=bom,
+            now=now,
+            progress=progress,
+        )
+    except (exports.ExportError, Forbidden) as exc:
+        bar.empty()
+        message = str(exc)
+        st.error(message[:1].upper() + message[1:])
+        return None
+    bar.empty()
+    ready = ((kind, filters, bom), out.getvalue(), rows, exports.filename(kind, filters, now))
+    st.session_state[keys.EXPORT_READY] = ready
+    return ready

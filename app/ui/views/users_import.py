@@ -1,0 +1,118 @@
+"""The Users page's Import trainees tab: upload a CSV, preview every row, import all or none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from app import userimport
+from app.accounts import User
+from app.ui import keys
+from app.ui.resources import engine
+
+REPORT_LINES = 30
+
+
+def render(me: User, say: Callable[[str, str], None]) -> None:
+    """The Import trainees tab: upload, preview every row, import, the passwords download."""
+    done = st.session_state.get(keys.USERS_IMPORTED)
+    if done:
+        _imported(*done)
+        return
+    where = "any cohort" if me.role == "manager" else f"your cohort ({me.cohort})"
+    st.markdown(
+        "Upload a CSV file with a header row naming the columns **username**, "
+        "**display_name** and **cohort**, and optionally **password**. Trainees may go into "
+        f"{where}. Rows without a password get a generated one. Every imported trainee must "
+        "choose their own password at their first sign-in. Nothing is imported unless every "
+        "row is valid."
+    )
+    st.download_button(
+        "Download an example file",
+        userimport.template_csv(),
+        file_name="trainees-example.csv",
+        mime="text/csv",
+        key=keys.USERS_TEMPLATE,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    generation = st.session_state.get(keys.USERS_UPLOADS, 0)
+    upload = st.file_uploader(
+        "CSV file of trainees", type=["csv", "txt"], key=keys.users_upload(generation)
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    checked = userimport.preview(engine(), me, data)
+    _preview(upload.name, checked)
+    if not checked.ok:
+        return
+    count = len(checked.rows)
+    if st.button(f"Import {count} trainees", key=keys.USERS_IMPORT, type="primary"):
+        bar = st.progress(0.0, text="Preparing passwords…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(
+                done / total if total else 1.0, text=f"Preparing passwords: {done} of {total}"
+            )
+
+        try:
+            imported = userimport.apply(engine(), me, data, progress)
+        except userimport.ImportRefused as exc:
+            bar.empty()
+            say(f"Nothing imported from {upload.name}: {exc}. See the rows below.", "error")
+            st.rerun()
+        cohorts = ", ".join(sorted({u.cohort or "" for u in imported.users}))
+        summary = f"Imported {len(imported.users)} trainees from {upload.name} into {cohorts}."
+        st.session_state[keys.USERS_IMPORTED] = (summary, imported.passwords_csv())
+        st.session_state[keys.USERS_UPLOADS] = generation + 1
+        st.rerun()
+
+
+def _preview(name: str, checked: userimport.Preview) -> None:
+    problems = checked.report()
+    if checked.rows:
+        bad = sum(not r.ok for r in checked.rows)
+        st.markdown(
+            f"**{name}**: {len(checked.rows)} row{'s' if len(checked.rows) != 1 else ''}, "
+            f"{len(checked.rows) - bad} ready, {bad} with problems."
+        )
+        st.dataframe(checked.frame(), hide_index=True, width="stretch")
+    if problems:
+        shown = "\n".join(f"- {line}" for line in problems[:REPORT_LINES])
+        more = len(problems) - REPORT_LINES
+        if more > 0:
+            shown += f"\n- … and {more} more (see the table)"
+        st.error(
+            f"Nothing can be imported from {name} until every problem is fixed:\n\n{shown}",
+            icon=":material/error:",
+        )
+    else:
+        st.success(f"All {len(checked.rows)} rows of {name} are ready to import.")
+
+
+def _imported(summary: str, passwords: bytes) -> None:
+    st.success(summary, icon=":material/check_circle:")
+    st.download_button(
+        "Download the temporary passwords (CSV)",
+        passwords,
+        file_name=f"temporary-passwords-{date.today():%Y-%m-%d}.csv",
+        mime="text/csv",
+        key=keys.USERS_PASSWORDS,
+        type="primary",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    st.warning(
+        "Give each trainee only their own line of the file, then delete it. The passwords are "
+        "not kept anywhere and cannot be shown again once you click Done; each must be changed "
+        "at the first sign-in."
+    )
+    st.button(
+        "Done",
+        key=keys.USERS_IMPORT_DONE,
+        on_click=st.session_state.pop,
+        args=(keys.USERS_IMPORTED, None),
+    )

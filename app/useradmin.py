@@ -1,0 +1,373 @@
+"""Managing accounts: what managers and trainers do to other people's, and your own password.
+
+Managers manage everyone; trainers the trainees of their own cohort, whom they may rename, reset
+and deactivate but not promote or move to another cohort. Nobody changes their own role or
+deactivates themselves, and nothing may leave the app without an active manager. Every change is
+written to the audit log with its before and after values (never a password).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from app import accounts, clock
+from app.accounts import (
+    ROLES,
+    AccountError,
+    Forbidden,
+    InvalidUser,
+    NotFound,
+    Role,
+    User,
+    WeakPassword,
+    can_manage,
+    can_view,
+    check_cohort,
+    check_display_name,
+    check_password,
+    username_key,
+)
+from app.store import sessions as session_store
+from app.store import users as q
+from app.store.db import writing
+
+# No 0/O, 1/l/I: a temporary password is read off a screen or a sheet and typed by hand.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+STATUSES = ("active", "deactivated")
+
+
+class LastManager(Forbidden):
+    """The change would leave no active manager to run the app."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to change it is wrong."""
+
+
+class SamePassword(WeakPassword):
+    """The new password is the one being replaced."""
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What an actor may change about one account (the UI shows only these controls)."""
+
+    display_name: bool = False
+    role: bool = False
+    cohort: bool = False
+    reset_password: bool = False
+    activate: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.display_name or self.role or self.cohort or self.reset_password
+
+
+def rights(actor: User | None, target: User) -> Rights:
+    """What ``actor`` (None: the console operator) may do to ``target``: a pure function."""
+    if actor is None:
+        return Rights(True, True, True, True, True)
+    if not actor.active:
+        return Rights()
+    if actor.id == target.id:
+        manager = actor.role == "manager"
+        return Rights(display_name=True, cohort=manager)
+    if actor.role == "manager":
+        return Rights(True, True, True, True, True)
+    if can_manage(actor, target.role, target.cohort):  # a trainer and a trainee of their cohort
+        return Rights(display_name=True, reset_password=True, activate=True)
+    return Rights()
+
+
+def generate_password() -> str:
+    """A random temporary password such as ``k7Rm-Xq2d-Pz9w`` (about 70 bits)."""
+    groups = ("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "-".join(groups)
+
+
+def managed(conn: Any, actor: User | None, username: str, allow_self: bool) -> User:
+    """The user ``actor`` may manage, read inside the caller's transaction.
+
+    Raises NotFound (also for users the actor may not see), Forbidden.
+    """
+    row = q.by_key(conn, username_key(username.strip()))
+    if row is None or (actor is not None and not can_view(actor, User.of(row))):
+        raise NotFound(f"no user '{username}'")
+    target = User.of(row)
+    if actor is None or (allow_self and actor.id == target.id):
+        return target
+    if actor.id == target.id:
+        raise Forbidden("you cannot do this to your own account")
+    if not can_manage(actor, target.role, target.cohort):
+        raise Forbidden(f"{actor.username} may not manage {target.username}")
+    return target
+
+
+def keep_a_manager(conn: Any) -> None:
+    """Refuse (LastManager) to take away the only active manager; call inside the transaction."""
+    if q.active_managers(conn) <= 1:
+        raise LastManager("this is the only active manager; make someone else a manager first")
+
+
+def _actor_id(actor: User | None) -> int | None:
+    return actor.id if actor else None
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A user as the Users page lists them."""
+
+    user: User
+    created_at: datetime
+    last_sign_in: datetime | None
+    locked_until: datetime | None
+
+    def status(self, now: datetime | None = None) -> str:
+        if not self.user.active:
+            return "deactivated"
+        if self.locked_until and self.locked_until > (now or clock.now()):
+            return "locked"
+        return "must change password" if self.user.must_change_password else "active"
+
+
+def roster(
+    engine: Engine,
+    actor: User | None,
+    search: str = "",
+    role: Role | None = None,
+    cohort: str | None = None,
+    status: str | None = None,
+) -> list[Listed]:
+    """The accounts ``actor`` manages, by username: managers everyone, trainers their trainees.
+
+    ``search`` matches part of a username or display name, ignoring case; ``status`` is
+    "active" or "deactivated" (None: both).
+    """
+    if actor is not None and not actor.active:
+        return []
+    with engine.connect() as conn:
+        rows = q.roster(conn)
+    needle = username_key(search.strip())
+    out = []
+    for row in rows:
+        user = User.of(row)
+        staff_only = actor is not None and actor.role != "manager"
+        if staff_only and (user.id == actor.id or not can_view(actor, user)):
+            continue
+        if role and user.role != role:
+            continue
+        if cohort and user.cohort != cohort:
+            continue
+        if status and (status == "active") != user.active:
+            continue
+        if needle and needle not in username_key(user.username + "\0" + user.display_name):
+            continue
+        out.append(Listed(user, row["created_at"], row["last_login"], row["locked_until"]))
+    return out
+
+
+def cohorts(engine: Engine, actor: User | None) -> list[str]:
+    """The cohorts ``actor`` may put people in: every one in use for managers, a trainer's own."""
+    if actor is not None and not actor.active:
+        return []
+    if actor is not None and actor.role != "manager":
+        return [actor.cohort] if actor.cohort else []
+    with engine.connect() as conn:
+        return q.cohorts(conn)
+
+
+# --- changes to someone's account --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edited:
+    """The user after an edit, and what changed: field -> (before, after)."""
+
+    user: User
+    changes: dict[str, tuple[str | None, str | None]]
+
+    def describe(self) -> str:
+        """``role trainee → trainer; cohort north → south`` (or ``nothing changed``)."""
+        shown = {"display_name": "display name"}
+        parts = [
+            f"{shown.get(f, f)} {before or '(none)'} → {after or '(none)'}"
+            for f, (before, after) in self.changes.items()
+        ]
+        return "; ".join(parts) or "nothing changed"
+
+
+def edit_user(
+    engine: Engine,
+    actor: User | None,
+    username: str,
+    display_name: str | None = None,
+    role: Role | None = None,
+    cohort: str | None = None,
+) -> Edited:
+    """Change a user's display name, role and/or cohort (None: leave as is; cohort "" clears it).
+
+    ``actor`` None is the operator at the console. Raises NotFound, Forbidden, LastManager,
+    InvalidUser.
+    """
+    if role is not None and role not in ROLES:
+        raise InvalidUser(f"role must be one of {', '.join(ROLES)}")
+    with writing(engine) as conn:
+        row = q.by_key(conn, username_key(username.strip()))
+        if row is None or (actor is not None and not can_view(actor, User.of(row))):
+            raise NotFound(f"no user '{username}'")
+        target = User.of(row)
+        new_role = target.role if role is None else role
+        asked_cohort = target.cohort if cohort is None else (cohort.strip() or None)
+        _check_rights(actor, target, rights(actor, target), new_role, asked_cohort)
+        new_name = target.display_name if display_name is None else check_display_name(display_name)
+        new_cohort = check_cohort(asked_cohort, new_role)
+        if target.active and target.role == "manager" and new_role != "manager":
+            keep_a_manager(conn)
+        after = {"display_name": new_name, "role": new_role, "cohort": new_cohort}
+        changes = {f: (getattr(target, f), v) for f, v in after.items() if getattr(target, f) != v}
+        if not changes:
+            return Edited(target, {})
+        q.change(conn, target.id, **{f: v for f, (_, v) in changes.items()})
+        q.audit(
+            conn,
+            clock.now(),
+            _actor_id(actor),
+            "user.edit",
+            target.username,
+            **{f: list(pair) for f, pair in changes.items()},
+        )
+    return Edited(replace(target, display_name=new_name, role=new_role, cohort=new_cohort), changes)
+
+
+def _check_rights(
+    actor: User | None, target: User, allowed: Rights, role: str, cohort: str | None
+) -> None:
+    if actor is None:
+        return
+    if not allowed.display_name:
+        raise Forbidden(f"{actor.username} may not manage {target.username}")
+    if role != target.role and not allowed.role:
+        if actor.id == target.id:
+            raise Forbidden("you cannot change your own role; ask another manager")
+        raise Forbidden("trainers cannot change anyone's role; ask a manager")
+    if cohort != target.cohort and not allowed.cohort:
+        if actor.id == target.id:
+            raise Forbidden("you cannot change your own cohort; ask a manager")
+        raise Forbidden(
+            f"trainers cannot move trainees out of their cohort '{actor.cohort}'; ask a manager"
+        )
+
+
+def set_password(
+    engine: Engine, actor: User | None, username: str, password: str, temporary: bool = False
+) -> None:
+    """Set a password (yourself, or a user you manage; ``actor`` None = operator at the console).
+
+    ``temporary``: the user must choose a new one at their next sign-in (never for your own).
+    Also clears a lockout and signs the user out of every browser. Raises NotFound, Forbidden,
+    WeakPassword.
+    """
+    check_password(password)
+    password_hash = accounts.hasher.hash(password)
+    with writing(engine) as conn:
+        target = managed(conn, actor, username, allow_self=True)
+        temporary = temporary and not (actor is not None and actor.id == target.id)
+        _store_password(conn, actor, target, password_hash, temporary)
+
+
+def reset_password(
+    engine: Engine, actor: User | None, username: str, password: str | None = None
+) -> str:
+    """Give someone else a temporary password (typed, or generated when None) and return it.
+
+    They must choose their own at their next sign-in; their lockout is cleared and every browser
+    they were signed in on is signed out. Raises NotFound, Forbidden, WeakPassword.
+    """
+    password = generate_password() if password is None else password
+    check_password(password)
+    password_hash = accounts.hasher.hash(password)
+    with writing(engine) as conn:
+        target = managed(conn, actor, username, allow_self=False)
+        _store_password(conn, actor, target, password_hash, True)
+    return password
+
+
+def _store_password(
+    conn: Any, actor: User | None, target: User, password_hash: str, temporary: bool
+) -> None:
+    q.change(
+        conn,
+        target.id,
+        password_hash=password_hash,
+        failed_logins=0,
+        locked_until=None,
+        must_change_password=temporary,
+    )
+    session_store.end_sessions_of(conn, target.id)
+    detail = {"temporary": True} if temporary else {}
+    q.audit(conn, clock.now(), _actor_id(actor), "user.password", target.username, **detail)
+
+
+def set_active(engine: Engine, actor: User | None, username: str, active: bool) -> User:
+    """Deactivate or reactivate a user; their history stays, their browser sessions end.
+
+    Raises NotFound, Forbidden, LastManager.
+    """
+    with writing(engine) as conn:
+        target = managed(conn, actor, username, allow_self=False)
+        if not active and target.role == "manager" and target.active:
+            keep_a_manager(conn)
+        q.change(conn, target.id, active=active)
+        session_store.end_sessions_of(conn, target.id)
+        q.audit(
+            conn,
+            clock.now(),
+            _actor_id(actor),
+            "user.activate" if active else "user.deactivate",
+            target.username,
+        )
+    return replace(target, active=active)
+
+
+# --- your own account ---------------------------------------------------------------------------
+
+
+def change_own_password(engine: Engine, user: User, current: str, new: str) -> User:
+    """Replace your own password, given the current one; clears "must change password".
+
+    Every browser session of the user ends (the caller signs the current one in again).
+    Raises WrongPassword, SamePassword, WeakPassword, NotFound.
+    """
+    check_password(new)
+    with engine.connect() as conn:
+        row = q.by_id(conn, user.id)
+    if row is None or not row["active"]:
+        raise NotFound(f"no user '{user.username}'")
+    if not accounts.verify(row["password_hash"], current):
+        raise WrongPassword("the current password is wrong")
+    if current == new:
+        raise SamePassword("the new password must differ from the current one")
+    password_hash = accounts.hasher.hash(new)
+    with writing(engine) as conn:
+        latest = q.by_id(conn, user.id)
+        if latest is None or latest["password_hash"] != row["password_hash"]:
+            raise WrongPassword("your password was changed meanwhile; sign in again")
+        q.change(
+            conn,
+            user.id,
+            password_hash=password_hash,
+            failed_logins=0,
+            locked_until=None,
+            must_change_password=False,
+        )
+        session_store.end_sessions_of(conn, user.id)
+        q.audit(conn, clock.now(), user.id, "user.password", row["username"], own=True)
+    return replace(User.of(row), must_change_password=False)

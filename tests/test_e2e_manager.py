@@ -1,0 +1,103 @@
+"""End to end for managers: download each CSV export from the page and read it with pandas.
+
+Runs ``resurface serve`` on its own database and drives it with Debian's Chromium. Each download
+must be the very bytes the core writes for the same filters (and so what `resurface export`
+writes), and must read back with the awkward names intact and neutralised.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from e2e_support import PASSWORD, check, click, served, settle, shoot, sign_in
+from playwright.sync_api import Page, expect
+
+from app import accounts, config, exports
+from app.bank import load
+from app.store import open_store
+from conftest import finish
+
+AWKWARD = '=HYPERLINK("x"), Dubois "Zoë"\nsecond line'
+LABELS = {
+    "attempts": "Attempts: one row per attempt",
+    "responses": "Responses: one row per question answered",
+    "certifications": "Certifications: one row per trainee per certification",
+}
+
+
+@pytest.fixture(scope="module")
+def db_file(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e-manager') / 'resurface.db'}"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load([config.quizzes_dir()])
+
+
+@pytest.fixture(scope="module")
+def engine(db_file):
+    engine = open_store(db_file)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def people(engine, catalogue) -> dict[str, accounts.User]:
+    """A trainee with an awkward name passed the quick check; another took the exam."""
+    boss = accounts.init_first_manager(engine, "boss", PASSWORD)
+    ann = accounts.create_user(engine, boss, "ann", PASSWORD, "trainee", "north", AWKWARD)
+    bob = accounts.create_user(engine, boss, "bob", PASSWORD, "trainee", "=south")
+    finish(engine, ann, catalogue, "quick-check", 10, datetime(2026, 5, 4, 8, 30, tzinfo=UTC))
+    finish(engine, bob, catalogue, "certification-exam", 20)
+    return {"boss": boss, "ann": ann, "bob": bob}
+
+
+@pytest.fixture(scope="module")
+def base_url(db_file, people, tmp_path_factory) -> Iterator[str]:
+    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
+    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
+
+
+def download(page: Page, kind: str, tmp_path) -> bytes:
+    check(page, page.get_by_role("radio", name=LABELS[kind]))
+    click(page, page.get_by_role("button", name="Prepare CSV"))
+    expect(page.get_by_text("rows ready")).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.name.startswith(f"resurface-{kind}")
+    assert target.suffix == ".csv"
+    return target.read_bytes()
+
+
+def test_a_manager_downloads_each_export(
+    browser, context, page, base_url, engine, catalogue, people, tmp_path
+):
+    sign_in(page, base_url, "boss")
+    click(page, page.get_by_role("link", name="Exports"))
+    expect(page.get_by_role("heading", name="Exports")).to_be_visible()
+    settle(page)
+    shoot(context, page, "exports")
+    got = {kind: download(page, kind, tmp_path) for kind in exports.KINDS}
+    for kind, data in got.items():
+        assert data == exports.export(engine, None, kind, catalogue=catalogue)[0], kind
+    read = {k: pd.read_csv(io.BytesIO(v), encoding="utf-8-sig") for k, v in got.items()}
+    attempts = read["attempts"].set_index("username")
+    assert attempts.loc["ann", "display_name"] == "'" + AWKWARD  # shown as text, never run
+    assert attempts.loc["bob", "cohort"] == "'=south"
+    assert attempts.loc["ann", "score_percent"] == 100
+    assert len(read["responses"]) == attempts["max_points"].sum()
+    assert read["responses"]["answer"].notna().sum() == 10 + 20
+    certified = read["certifications"].set_index("username")
+    assert certified.loc["bob", "status"] == (
+        "current" if attempts.loc["bob", "passed"] else "never"
+    )
+    assert certified.loc["ann", "status"] == "never"

@@ -1,0 +1,105 @@
+"""The Exports page: managers prepare and download the same bytes the core and CLI write."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from ui_helpers import open_page, shipped_catalogue, sign_in, titles, values
+
+from app import exports
+from app.bank import Catalogue
+from app.store import users as user_store
+from app.ui import keys
+from conftest import finish
+
+T0 = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return shipped_catalogue()
+
+
+@pytest.fixture
+def done(ui, fresh_db, catalogue) -> None:
+    """ann (north) on 4 May, cat (south) on 6 May: the quick check each."""
+    finish(fresh_db, ui["ann"], catalogue, "quick-check", 10, T0)
+    finish(fresh_db, ui["cat"], catalogue, "quick-check", 4, T0 + timedelta(days=2))
+
+
+def exports_page():
+    at = open_page(sign_in("boss"), "exports")
+    assert titles(at) == ["Exports"]
+    return at
+
+
+def prepared(at) -> tuple[bytes, int]:
+    ready = at.session_state[keys.EXPORT_READY]
+    return ready[1], ready[2]
+
+
+def test_the_page_explains_each_column_of_the_chosen_kind(done):
+    at = exports_page()
+    (table,) = at.dataframe
+    assert table.value["Column"].tolist() == list(exports.MEANING["attempts"])
+    at.radio(key=keys.EXPORT_KIND).set_value("responses").run()
+    assert at.dataframe[0].value["Column"].tolist() == exports.RESPONSE_COLUMNS
+
+
+def test_a_manager_prepares_the_same_bytes_as_the_core(ui, fresh_db, done):
+    at = exports_page()
+    at.radio(key=keys.EXPORT_KIND).set_value("responses").run()
+    at.selectbox(key=keys.EXPORT_COHORT).set_value("north").run()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    assert not at.exception
+    data, rows = prepared(at)
+    assert values(at.success) == [f"{rows:,} rows ready ({len(data) / 1e6:.1f} MB)."]
+    expected = exports.export(fresh_db, None, "responses", exports.Filters(cohort="north"))[0]
+    assert data == expected
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert set(frame["username"]) == {"ann"}
+    assert rows == 10
+    assert at.get("download_button")
+    with fresh_db.connect() as conn:
+        line = user_store.audit_lines(conn, "export")[0]
+    assert (line["actor_id"], line["target"], line["detail"]["cohort"]) == (
+        ui["boss"].id,
+        "responses",
+        "north",
+    )
+
+
+def test_dates_filter_and_a_changed_setting_asks_to_prepare_again(done):
+    at = exports_page()
+    at.date_input(key=keys.EXPORT_FROM).set_value(date(2026, 5, 5)).run()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    data, rows = prepared(at)
+    assert rows == 1
+    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["username"].tolist() == ["cat"]
+    at.toggle(key=keys.EXPORT_BOM).set_value(False).run()
+    assert values(at.info) == [
+        "The settings changed since the last file was prepared: prepare it again."
+    ]
+    assert not at.get("download_button")
+
+
+def test_from_after_to_is_refused_with_a_message(done):
+    at = exports_page()
+    at.date_input(key=keys.EXPORT_FROM).set_value(date(2026, 5, 6)).run()
+    at.date_input(key=keys.EXPORT_TO).set_value(date(2026, 5, 4)).run()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    assert not at.exception
+    assert values(at.error) == ["The From date must be before the To date"]
+    assert keys.EXPORT_READY not in at.session_state
+
+
+@pytest.mark.parametrize("name", ["ann", "tina"])
+def test_trainees_and_trainers_cannot_open_exports(ui, name):
+    at = open_page(sign_in(name), "exports")
+    assert "Exports" not in titles(at)
+    assert not [b for b in at.button if b.key == keys.EXPORT_PREPARE]
