@@ -1,7 +1,8 @@
 """Load every content file into one catalogue, keeping what is valid and listing what is not.
 
 A broken file never stops the rest from loading: a file that cannot be parsed is skipped, a bad
-question or quiz is left out on its own, and each problem is reported with its file and line.
+question or quiz is left out on its own, and each problem is reported with its file and line. A
+file stops being checked after ``MAX_PROBLEMS`` problems, and says where it stopped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ from app.bank.schema import (
 from app.bank.text import SourceIndex, plural
 from app.bank.yamlpos import Loc, Located, YamlError, load_file
 
+# Per file: past this many, a file is unlikely to be content at all, and a list of thousands of
+# problems would cost more to build and show than it helps.
+MAX_PROBLEMS = 100
+STOPPED = (
+    f"stopped checking this file after {MAX_PROBLEMS} problems; "
+    "fix those first (what follows is not loaded)"
+)
 SPECIAL = {"topics.yaml": "topics", "sources.yaml": "sources", "quizzes.yaml": "quizzes"}
 _QUESTION = TypeAdapter(Question)
 _QUIZ = TypeAdapter(Quiz)
@@ -148,20 +156,43 @@ def _look_up(name: str, given: list[Path]) -> list[Path]:
 class _Loader:
     def __init__(self, cat: Catalogue, root: Path) -> None:
         self.cat = cat
-        self.root = root
+        self.root = root.resolve()
         self.first_seen: dict[tuple[str, str], str] = {}  # (kind, id) -> "file:line"
+        self.file_start = 0  # where the current file's problems begin in cat.problems
+        self.stopped = False  # the current file has reported MAX_PROBLEMS
 
     def name(self, path: Path) -> str:
         try:
-            return str(path.resolve().relative_to(self.root.resolve()))
+            return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
 
     def problem(self, file: str, line: int, subject: str, loc: Loc, message: str) -> None:
-        self.cat.problems.append(Problem(file, line, subject, field_name(loc), message))
+        if not self.halted(file, line, subject):
+            self.cat.problems.append(Problem(file, line, subject, field_name(loc), message))
+
+    def halted(self, file: str, line: int, subject: str) -> bool:
+        """Whether the current file has reported ``MAX_PROBLEMS``; says so once, at ``line``."""
+        if len(self.cat.problems) - self.file_start < MAX_PROBLEMS:
+            return False
+        if not self.stopped:
+            self.stopped = True
+            self.cat.problems.append(Problem(file, line, subject, "", STOPPED))
+        return True
+
+    def errors(
+        self, exc: ValidationError, located: Located, file: str, subject: str, base: Loc = ()
+    ) -> None:
+        room = max(0, MAX_PROBLEMS - (len(self.cat.problems) - self.file_start))
+        found = from_validation_error(exc, located, file, subject, base, limit=room + 1)
+        for p in found:
+            if self.halted(file, p.line, subject):
+                break
+            self.cat.problems.append(p)
 
     def parse(self, path: Path, model: type, subject: str) -> tuple[Any, Located] | None:
         file = self.name(path)
+        self.file_start, self.stopped = len(self.cat.problems), False
         try:
             located = load_file(path)
         except YamlError as exc:
@@ -182,16 +213,19 @@ class _Loader:
         try:
             return model.model_validate(located.data), located
         except ValidationError as exc:
-            self.cat.problems += from_validation_error(exc, located, file, subject)
+            self.errors(exc, located, file, subject)
             return None
 
     def unique(self, kind: str, ident: str, file: str, line: int, subject: str, loc: Loc) -> bool:
-        where = self.first_seen.setdefault((kind, ident), f"{file}:{line}")
-        if where != f"{file}:{line}":
+        # Each definition is checked once, so any earlier one is another: two on one line (flow
+        # style) are as much a duplicate as two on different lines.
+        where = self.first_seen.get((kind, ident))
+        if where is not None:
             self.problem(
                 file, line, subject, loc, f"{kind} id '{ident}' is already used at {where}"
             )
             return False
+        self.first_seen[(kind, ident)] = f"{file}:{line}"
         return True
 
     def topics(self, paths: list[Path]) -> None:
@@ -259,6 +293,8 @@ class _Loader:
                 for where, msg in rules.own_words(iter([(("vignette",), case.vignette)]), index):
                     self.problem(file, located.line_of((*loc, *where)), case.id, where, msg)
         for i, raw in enumerate(data.questions):
+            if self.halted(file, located.line_of(("questions", i)), "bank"):
+                break
             self.question(raw, ("questions", i), header, cases, file, located, index)
 
     def question(
@@ -279,7 +315,7 @@ class _Loader:
         try:
             q: QuestionBase = _QUESTION.validate_python(raw)
         except ValidationError as exc:
-            self.cat.problems += from_validation_error(exc, located, file, subject, base)
+            self.errors(exc, located, file, subject, base)
             return
         found = rules.question_rules(q)
         known = set(self.cat.sources) if self.cat.sources else None
@@ -305,6 +341,8 @@ class _Loader:
         candidates = self.cat.candidates()
         for i, raw in enumerate(data.quizzes):
             base: Loc = ("quizzes", i)
+            if self.halted(file, located.line_of(base), "quizzes"):
+                break
             subject = (
                 raw.get("id")
                 if isinstance(raw, dict) and isinstance(raw.get("id"), str)
@@ -313,7 +351,7 @@ class _Loader:
             try:
                 quiz: Quiz = _QUIZ.validate_python(raw)
             except ValidationError as exc:
-                self.cat.problems += from_validation_error(exc, located, file, subject, base)
+                self.errors(exc, located, file, subject, base)
                 continue
             before = len(self.cat.problems)
             self.quiz_rules(quiz, candidates, file, located, base)

@@ -84,11 +84,17 @@ def _message(err: dict) -> str:
 
 
 def from_validation_error(
-    exc: ValidationError, located: Located, file: str, subject: str, base: Loc = ()
+    exc: ValidationError,
+    located: Located,
+    file: str,
+    subject: str,
+    base: Loc = (),
+    limit: int | None = None,
 ) -> list[Problem]:
-    """Turn pydantic's errors into problems whose lines come from the YAML positions."""
+    """Turn pydantic's errors (the first ``limit`` of them) into problems whose lines come from
+    the YAML positions."""
     out = []
-    for err in exc.errors():
+    for err in exc.errors()[:limit]:
         loc: Loc = tuple(err["loc"])
         # Discriminated unions put the tag in the path: ("single", "options") -> ("options",)
         if loc and loc[0] in QUESTION_TYPES:
