@@ -118,15 +118,16 @@ def check_username(username: str) -> str:
     return name
 
 
+def _control(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category == "Cs" or (category == "Cc" and ch not in "\t\r\n")
+
+
 def has_control(text: str) -> bool:
-    """Whether ``text`` holds a control character (NUL, escape, a line break...) or half of a
-    surrogate pair: nothing a person types into a name, and PostgreSQL refuses NUL outright."""
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character (see ``has_control``) shown as U+FFFD."""
-    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+    """Whether ``text`` holds a control character other than a tab or line break (NUL, escape,
+    bell...) or half of a surrogate pair: nothing a person types into a name; PostgreSQL refuses
+    NUL outright, and an escape in a name would drive the terminal that lists it."""
+    return any(map(_control, text))
 
 
 def check_cohort(cohort: str | None, role: str) -> str | None:
@@ -322,19 +323,15 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     # would roll back the very counter that locks the account.
     error: AccountError | None = None
     with writing(engine) as conn:
-        row = q.by_key(conn, key) if key else None
-        if row is not None:
-            # Hold the row's write lock from here to the commit, then read the counter again:
-            # on PostgreSQL, guesses made at the same moment would otherwise each read the same
-            # count, so the account would never lock, or a guess would clear a lock just set.
-            # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.) Writing the
-            # username key back changes nothing: it never changes.
-            q.change(conn, row["id"], username_key=row["username_key"])
-            row = q.by_key(conn, row["username_key"])
+        # The row stays locked to the commit: guesses made at the same moment on PostgreSQL
+        # would otherwise each read the same failure count, and the account would never lock.
+        # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.)
+        row = q.by_key(conn, key, lock=True) if key else None
         if row is None:
             verify(_DUMMY_HASH, password)
-            target = printable(username)[:200]
-            q.audit(conn, now, None, "login.failed", target, reason="unknown user")
+            # What was typed is not kept: a username nobody has is often a password typed into
+            # the wrong box.
+            q.audit(conn, now, None, "login.failed", None, reason="unknown user")
             error = LoginFailed("wrong username or password")
         elif not row["active"]:
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="inactive")

@@ -145,8 +145,7 @@ def _start(
     seed: int,
     now: datetime | None,
 ) -> AttemptView:
-    if not actor.active:
-        raise Forbidden("this account is deactivated")
+    _still_active(actor)
     now = now or clock.now()
     existing = open_attempt(engine, actor, quiz.id, now)
     if existing is not None:
@@ -219,7 +218,7 @@ def save_answer(
 
     ``answer`` uses canonical indices (see app.engine). Raises AttemptClosed (also when the time is
     up: the attempt is then closed and scored), AnswerFinal, InvalidAnswer, NoSuchQuestion,
-    AttemptNotFound.
+    AttemptNotFound, Forbidden (a deactivated account).
     """
     now = now or clock.now()
 
@@ -258,8 +257,12 @@ def set_flag(
 def submit(
     engine: Engine, actor: User, attempt_id: int, now: datetime | None = None
 ) -> AttemptView:
-    """Close and score the attempt; submitting twice records one result. Raises AttemptNotFound."""
+    """Close and score the attempt; submitting twice records one result.
+
+    Raises AttemptNotFound, Forbidden (a deactivated account).
+    """
     now = now or clock.now()
+    _still_active(actor)
     with writing(engine) as conn:
         row = q.get(conn, attempt_id, lock=True)
         if row is None or row["user_id"] != actor.id:
@@ -348,12 +351,18 @@ def _may_see(conn: Connection, actor: User, row: dict[str, Any]) -> bool:
 
 
 def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
+    _still_active(actor)
     row = q.get(conn, attempt_id, lock=True)
     if row is None or row["user_id"] != actor.id:
         raise AttemptNotFound(f"no attempt {attempt_id}")
     if row["status"] != "open":
         raise AttemptClosed("this attempt has been submitted and takes no more answers")
     return row
+
+
+def _still_active(actor: User) -> None:
+    if not actor.active:
+        raise Forbidden("this account is deactivated")
 
 
 def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:

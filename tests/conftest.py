@@ -198,13 +198,15 @@ def ui(monkeypatch, db_url, people):
 def browser():
     """Debian's Chromium, headless, for the browser tests (never a downloaded browser)."""
     from e2e_support import CHROMIUM
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    # Patience for a loaded 2-CPU machine: a rerun can take seconds there; the checks are the same.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser

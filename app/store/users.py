@@ -20,9 +20,15 @@ USER_COLUMNS = (
 )
 
 
-def by_key(conn: Connection, username_key: str) -> dict[str, Any] | None:
-    """The full row of the user with this folded username, or None."""
-    row = conn.execute(select(users).where(users.c.username_key == username_key)).mappings().first()
+def by_key(conn: Connection, username_key: str, lock: bool = False) -> dict[str, Any] | None:
+    """The full row of the user with this folded username, or None.
+
+    ``lock`` holds the row until the transaction ends (PostgreSQL; SQLite locks the database).
+    """
+    query = select(users).where(users.c.username_key == username_key)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 
 

@@ -66,3 +66,12 @@ def percent(value: float | None) -> str:
         return "-"
     shown = f"{math.floor(value * 10 + 1e-9) / 10:.1f}"
     return f"{shown.removesuffix('.0')}%"
+
+
+# Characters Markdown (and Streamlit's extensions: :emoji:, :color[...], $math$) would act on.
+_MARKDOWN = frozenset("\\`*_{}[]()#!|<>~$:")
+
+
+def plain(text: str) -> str:
+    """``text`` as typed, for a Markdown element: a name like ``[x](https://...)`` is no link."""
+    return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)

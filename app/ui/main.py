@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.ui import auth, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.views import signin
 
 st.set_page_config(page_title="Resurface", page_icon=":material/school:", layout="centered")
@@ -21,8 +21,8 @@ if user is None:
 else:
     with st.sidebar:
         st.markdown(
-            f"**{user.display_name}**  \n{user.role.title()}"
-            + (f" · {user.cohort}" if user.cohort else "")
+            f"**{fmt.plain(user.display_name)}**  \n{user.role.title()}"
+            + (f" · {fmt.plain(user.cohort)}" if user.cohort else "")
         )
         st.button("Sign out", key="auth.sign_out", on_click=auth.sign_out, icon=":material/logout:")
     page = st.navigation(nav.pages_for(user), position="sidebar")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import useradmin
 from app.accounts import MIN_PASSWORD, AccountError, User
-from app.ui import auth, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine
 
 
@@ -67,9 +67,13 @@ def render() -> None:
     user = nav.require("account")
     nav.show_notice()
     st.title("My account")
-    facts = [f"**{user.display_name}**", f"Username `{user.username}`", user.role.title()]
+    facts = [
+        f"**{fmt.plain(user.display_name)}**",
+        f"Username {fmt.plain(user.username)}",
+        user.role.title(),
+    ]
     if user.cohort:
-        facts.append(f"Cohort {user.cohort}")
+        facts.append(f"Cohort {fmt.plain(user.cohort)}")
     st.markdown(" · ".join(facts))
     st.caption("To change your name, role or cohort, ask a manager.")
     st.subheader("Change your password")

@@ -90,7 +90,7 @@ def render() -> None:
 
 def _filters(user: User, quizzes: list[Quiz]) -> Choice:
     if user.role == "trainer":
-        st.caption(f"Trainees of cohort **{user.cohort or '(none)'}**")
+        st.caption(f"Trainees of cohort **{fmt.plain(user.cohort or '(none)')}**")
     widths = ([2] if len(quizzes) > 1 else []) + ([1] if user.role == "manager" else []) + [1]
     columns = iter(st.columns(widths))
     quiz = quizzes[0]

@@ -29,7 +29,7 @@ def render() -> None:
     target = st.session_state.pop("home.go", None)
     if target is not None:
         nav.go("quiz", attempt=target)
-    st.title(f"Welcome, {user.display_name}")
+    st.title(f"Welcome, {fmt.plain(user.display_name)}")
     nav.show_notice()
     now = clock.now()
     cat = catalogue()

@@ -50,13 +50,16 @@ def render() -> None:
         return
     st.page_link(
         nav.page("trainee"),
-        label=f"{owner.display_name}'s record",
+        label=f"{fmt.plain(owner.display_name)}'s record",
         icon=":material/arrow_back:",
         query_params={"user": owner.id},
     )
     nav.show_notice()
     st.title(view.quiz.title)
-    st.caption(f"{owner.display_name} ({owner.username}) · cohort {owner.cohort or '(none)'}")
+    st.caption(
+        f"{fmt.plain(owner.display_name)} ({fmt.plain(owner.username)}) · "
+        f"cohort {fmt.plain(owner.cohort or '(none)')}"
+    )
     _summary(view)
     may_comment = not view.is_open and owner.id != user.id
     st.markdown("##### Comments on the whole attempt")

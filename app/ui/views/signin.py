@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import accounts
 from app.accounts import AccountError, User
-from app.ui import auth, keys
+from app.ui import auth, fmt, keys
 from app.ui.fmt import when
 from app.ui.resources import engine
 
@@ -58,7 +58,7 @@ def _choose_password(user: User) -> None:
 
     st.title("Choose a new password")
     st.info(
-        f"Welcome, {user.display_name}. Your password was set by a trainer or manager; "
+        f"Welcome, {fmt.plain(user.display_name)}. Your password was set by a trainer or manager; "
         "choose your own to continue. Type the one you were given as the current password.",
         icon=":material/key:",
     )

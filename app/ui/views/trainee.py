@@ -31,9 +31,10 @@ def render() -> None:
         st.error(f"There is no trainee {raw} that you can open.")
         return
     person = record.user
-    st.title(person.display_name)
+    st.title(fmt.plain(person.display_name))
     inactive = " · :orange-badge[Deactivated]" if not person.active else ""
-    st.caption(f"{person.username} · cohort {person.cohort or '(none)'}{inactive}")
+    cohort = fmt.plain(person.cohort or "(none)")
+    st.caption(f"{fmt.plain(person.username)} · cohort {cohort}{inactive}")
     for cert in record.certifications:
         until = f" until {fmt.day(cert.valid_until)}" if cert.status == "valid" else ""
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""

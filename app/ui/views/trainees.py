@@ -63,7 +63,7 @@ def render() -> None:
 def _filters(user: accounts.User, cat) -> dashboard.Filters:
     quizzes = {ALL: "All quizzes"} | {q.id: q.title for q in cat.quizzes.values()}
     if user.role == "trainer":
-        st.caption(f"Trainees of cohort **{user.cohort or '(none)'}**")
+        st.caption(f"Trainees of cohort **{fmt.plain(user.cohort or '(none)')}**")
     columns = st.columns([2, 1, 1, 1] if user.role == "manager" else [2, 1, 1])
     quiz = columns[0].selectbox("Quiz", list(quizzes), format_func=quizzes.get, key=keys.DASH_QUIZ)
     since = columns[1].date_input("From", value=None, key=keys.DASH_FROM, format="DD/MM/YYYY")

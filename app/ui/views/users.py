@@ -11,7 +11,7 @@ import streamlit as st
 
 from app import accounts, useradmin
 from app.accounts import ROLES, AccountError, User
-from app.ui import keys, nav
+from app.ui import fmt, keys, nav
 from app.ui.fmt import day, when
 from app.ui.resources import engine
 from app.ui.views import users_import
@@ -167,11 +167,11 @@ def _panel(me: User, item: Listed) -> None:
     user = item.user
     allowed = useradmin.rights(me, user)
     with st.container(border=True):
-        st.subheader(user.display_name)
+        st.subheader(fmt.plain(user.display_name))
         facts = [
-            f"`{user.username}`",
+            fmt.plain(user.username),
             user.role,
-            f"cohort {user.cohort}" if user.cohort else "no cohort",
+            f"cohort {fmt.plain(user.cohort)}" if user.cohort else "no cohort",
         ]
         facts += [
             item.status(),

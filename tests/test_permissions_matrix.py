@@ -1,0 +1,719 @@
+"""Every page and every service function that takes an acting user, for every kind of user.
+
+Kinds of user: a trainee (ann, cohort north), a trainer (tina, north), a manager (boss), a
+deactivated manager (gone: the strongest test of "deactivated means nothing"), and nobody (pages:
+not signed in; services: ``actor`` None, the operator at the console, where the signature admits
+it). Allowed calls must succeed; refused calls must raise the error the design names (Forbidden,
+or NotFound and its kin where even saying "forbidden" would reveal that something exists) and
+must leave every table exactly as it was.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from ui_helpers import new_session, open_page, shipped_catalogue, sign_in, titles, values
+
+import app
+from app import (
+    accounts,
+    attempts,
+    auditlog,
+    certification,
+    comments,
+    dashboard,
+    exports,
+    progress,
+    reports,
+    useradmin,
+    userimport,
+)
+from app.accounts import Forbidden, NotFound, User
+from app.attempts import AttemptNotFound
+from app.bank import Catalogue
+from app.comments import CommentNotFound
+from app.store.tables import metadata
+from app.userimport import ImportRefused
+from conftest import PW, finish
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+KINDS = ("trainee", "trainer", "manager", "deactivated", "nobody")
+ACTING = {"trainee": "ann", "trainer": "tina", "manager": "boss", "deactivated": "gone"}
+NEW_PW = "a brand new password"
+OK = "ok"
+SKIP = "skip"  # the function takes a User, never None: there is no "nobody" to call it as
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return shipped_catalogue()
+
+
+@dataclass
+class World:
+    """The people of conftest plus a deactivated manager, and attempts and a comment to aim at."""
+
+    engine: Any
+    catalogue: Catalogue
+    users: dict[str, User]
+    ann_done: int  # submitted, every answer blank: mistakes to practise
+    ann_open: int  # open, untimed
+    cat_done: int  # a trainee of the other cohort (south)
+    gone_open: int  # opened by the manager before being deactivated
+    comment: int  # tina's, on ann_done
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def actor(self, kind: str) -> User | None:
+        return self.users[ACTING[kind]] if kind in ACTING else None
+
+
+@pytest.fixture
+def world(fresh_db, people, catalogue) -> World:
+    boss = people["boss"]
+    gone = accounts.create_user(fresh_db, boss, "gone", PW, "manager")
+    quick = catalogue.quizzes["quick-check"]
+    for name in ("tina", "boss"):  # staff with a mistake each, so they may practise it
+        finish(fresh_db, people[name], catalogue, "practice-aftercare", right=0)
+    ann_done = finish(fresh_db, people["ann"], catalogue, "practice-aftercare", right=0)
+    cat_done = finish(fresh_db, people["cat"], catalogue, "practice-aftercare", right=0)
+    ann_open = attempts.start(fresh_db, people["ann"], quick, catalogue).id
+    gone_open = attempts.start(fresh_db, gone, quick, catalogue).id
+    comment = comments.add(fresh_db, people["tina"], ann_done, "Look at the sun question.").id
+    boss_comment = comments.add(fresh_db, boss, ann_done, "Agreed.").id
+    # One of tina's comments for each actor to try to take back: tina's removal must not leave
+    # the manager nothing to remove.
+    tina_comment = {
+        name: comments.add(fresh_db, people["tina"], ann_done, f"For {name} to remove.").id
+        for name in ACTING.values()
+    }
+    useradmin.set_active(fresh_db, boss, "gone", False)
+    users = {**people, "gone": accounts.get_user(fresh_db, boss, "gone")}
+    assert not users["gone"].active
+    return World(
+        fresh_db,
+        catalogue,
+        users,
+        ann_done,
+        ann_open,
+        cat_done,
+        gone_open,
+        comment,
+        {"boss_comment": boss_comment, "tina_comment": tina_comment},
+    )
+
+
+def snapshot(engine) -> dict[str, list[str]]:
+    """Every row of every table, to show that a refused call wrote nothing at all."""
+    with engine.connect() as conn:
+        return {
+            t.name: sorted(repr(tuple(r)) for r in conn.execute(select(t)))
+            for t in metadata.sorted_tables
+        }
+
+
+# --- which functions: found by introspection ------------------------------------------------------
+
+# Every public function of the core whose first parameter is the engine and that takes an acting
+# user (a parameter named ``actor``, or ``user`` for what you do to your own account) must have a
+# case below: a new one without a case fails test_every_service_function_has_a_case, so nobody
+# adds a way in without saying who may use it. Functions that take no acting user at all (pure
+# helpers, builders fed by these) cannot be found this way; they are reached only through these.
+NOT_SERVICES = {
+    # Starts a session for the user authenticate() has just returned: it checks nobody, and the
+    # session it makes gives a deactivated user nothing (websession.user_for and deliver refuse).
+    "app.websession.begin",
+}
+
+
+def service_functions() -> set[str]:
+    found = set()
+    for info in pkgutil.walk_packages(app.__path__, "app."):
+        if info.name.startswith(("app.ui", "app.cli")):
+            continue  # the UI and the CLI call the core; they are not a way around it
+        module = importlib.import_module(info.name)
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if func.__module__ != info.name or name.startswith("_"):
+                continue
+            params = list(inspect.signature(func).parameters)
+            if params[:1] == ["engine"] and ("actor" in params or params[1:2] == ["user"]):
+                found.add(f"{info.name}.{name}")
+    return found - NOT_SERVICES
+
+
+def admits_nobody(func: Callable) -> bool:
+    """Whether the acting user may be None (the console operator)."""
+    params = inspect.signature(func).parameters
+    param = params.get("actor") or params.get("user")
+    assert param is not None
+    return "None" in str(param.annotation)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    func: Callable
+    call: Callable[[World, User | None], Any]
+    expect: dict[str, Any]  # kind -> OK or the exception type; nobody: SKIP unless admitted
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.func.__module__}.{self.func.__name__}"
+
+
+def rule(func, trainee, trainer, manager, deactivated, nobody=OK) -> dict[str, Any]:
+    return {
+        "trainee": trainee,
+        "trainer": trainer,
+        "manager": manager,
+        "deactivated": deactivated,
+        "nobody": nobody if admits_nobody(func) else SKIP,
+    }
+
+
+def new_name(actor: User | None) -> str:
+    """A username for a new account, one per actor, so several actors may each make one."""
+    return f"new-{actor.username if actor else 'console'}"
+
+
+def csv_rows(actor: User | None, cohort: str) -> bytes:
+    head = "username,display_name,cohort,password"
+    return f"{head}\r\n{new_name(actor)},New One,{cohort},a temp password\r\n".encode()
+
+
+def listed_only_visible(world: World, actor: User | None, result: list) -> None:
+    """Listings filter instead of refusing: everyone listed must be someone the actor may see."""
+    people = [getattr(item, "user", item) for item in result]
+    if actor is None:
+        return
+    for person in people:
+        assert accounts.can_view(actor, person), f"{actor.username} was shown {person.username}"
+    if not actor.active:
+        assert {p.id for p in people} <= {actor.id}, "a deactivated user sees nobody else"
+
+
+D = dashboard.Filters
+
+
+def _cases() -> list[Case]:
+    cases: list[Case] = []
+
+    def add(name, func, call, *expect, check=None):
+        cases.append(Case(name, func, call, rule(func, *expect)))
+        if check is not None:
+            CHECKS[name] = check
+
+    # accounts
+    add(
+        "create_user north trainee",
+        accounts.create_user,
+        lambda w, a: accounts.create_user(w.engine, a, new_name(a), PW, "trainee", "north"),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "create_user south trainee",
+        accounts.create_user,
+        lambda w, a: accounts.create_user(w.engine, a, new_name(a), PW, "trainee", "south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "create_user manager",
+        accounts.create_user,
+        lambda w, a: accounts.create_user(w.engine, a, new_name(a), PW, "manager"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "get_user own cohort",
+        accounts.get_user,
+        lambda w, a: accounts.get_user(w.engine, a, "bob"),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "get_user other cohort",
+        accounts.get_user,
+        lambda w, a: accounts.get_user(w.engine, a, "cat"),
+        NotFound, NotFound, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "get_user_by_id",
+        accounts.get_user_by_id,
+        lambda w, a: accounts.get_user_by_id(w.engine, a, w.users["bob"].id),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "list_users",
+        accounts.list_users,
+        lambda w, a: accounts.list_users(w.engine, a),
+        OK, OK, OK, OK,
+        check=listed_only_visible,
+    )  # fmt: skip
+    for func in (accounts.set_active, useradmin.set_active):
+        add(
+            f"{func.__module__} set_active",
+            func,
+            lambda w, a, func=func: func(w.engine, a, "bob", False),
+            NotFound, OK, OK, NotFound,
+        )  # fmt: skip
+    for func in (accounts.set_password, useradmin.set_password):
+        add(
+            f"{func.__module__} set_password",
+            func,
+            lambda w, a, func=func: func(w.engine, a, "bob", NEW_PW),
+            NotFound, OK, OK, NotFound,
+        )  # fmt: skip
+    add(
+        "set_password of another cohort",
+        useradmin.set_password,
+        lambda w, a: useradmin.set_password(w.engine, a, "cat", NEW_PW),
+        NotFound, NotFound, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "set_password of a trainer",
+        useradmin.set_password,
+        lambda w, a: useradmin.set_password(w.engine, a, "tom", NEW_PW),
+        NotFound, NotFound, OK, NotFound,
+    )  # fmt: skip
+
+    # useradmin
+    add(
+        "edit_user display name",
+        useradmin.edit_user,
+        lambda w, a: useradmin.edit_user(w.engine, a, "bob", display_name="Bobby"),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "edit_user promote",
+        useradmin.edit_user,
+        lambda w, a: useradmin.edit_user(w.engine, a, "bob", role="trainer"),
+        NotFound, Forbidden, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "edit_user other cohort",
+        useradmin.edit_user,
+        lambda w, a: useradmin.edit_user(w.engine, a, "cat", display_name="Kat"),
+        NotFound, NotFound, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "reset_password",
+        useradmin.reset_password,
+        lambda w, a: useradmin.reset_password(w.engine, a, "bob"),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "roster",
+        useradmin.roster,
+        lambda w, a: useradmin.roster(w.engine, a),
+        OK, OK, OK, OK,
+        check=listed_only_visible,
+    )  # fmt: skip
+    add(
+        "cohorts",
+        useradmin.cohorts,
+        lambda w, a: useradmin.cohorts(w.engine, a),
+        OK, OK, OK, OK,
+        check=lambda w, a, result: a is None or a.active or result == [],
+    )  # fmt: skip
+    add(
+        "change_own_password",
+        useradmin.change_own_password,
+        lambda w, a: useradmin.change_own_password(w.engine, a, PW, NEW_PW),
+        OK, OK, OK, NotFound,
+    )  # fmt: skip
+
+    # userimport
+    for func in (userimport.preview, userimport.apply):
+        add(
+            f"import {func.__name__} own cohort",
+            func,
+            lambda w, a, func=func: func(w.engine, a, csv_rows(a, "north")),
+            Forbidden, OK, OK, Forbidden,
+        )  # fmt: skip
+    add(
+        "import apply other cohort",
+        userimport.apply,
+        lambda w, a: userimport.apply(w.engine, a, csv_rows(a, "south")),
+        Forbidden, ImportRefused, OK, Forbidden,
+    )  # fmt: skip
+
+    # attempts: only the owner answers, flags and submits; staff read their trainees'
+    def quiz(w: World) -> Any:
+        return w.catalogue.quizzes["practice-planning"]
+
+    add(
+        "start",
+        attempts.start,
+        lambda w, a: attempts.start(w.engine, a, quiz(w), w.catalogue),
+        OK, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "start_questions",
+        attempts.start_questions,
+        lambda w, a: attempts.start_questions(
+            w.engine, a, quiz(w), [next(iter(w.catalogue.entries))], w.catalogue
+        ),
+        OK, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "save_answer on ann's open attempt",
+        attempts.save_answer,
+        lambda w, a: attempts.save_answer(w.engine, a, w.ann_open, 0, None),
+        OK, AttemptNotFound, AttemptNotFound, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "set_flag on ann's open attempt",
+        attempts.set_flag,
+        lambda w, a: attempts.set_flag(w.engine, a, w.ann_open, 0, True),
+        OK, AttemptNotFound, AttemptNotFound, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "submit ann's open attempt",
+        attempts.submit,
+        lambda w, a: attempts.submit(w.engine, a, w.ann_open),
+        OK, AttemptNotFound, AttemptNotFound, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "get ann's attempt",
+        attempts.get,
+        lambda w, a: attempts.get(w.engine, a, w.ann_done),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "get an attempt of the other cohort",
+        attempts.get,
+        lambda w, a: attempts.get(w.engine, a, w.cat_done),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "open_attempt (own only)",
+        attempts.open_attempt,
+        lambda w, a: attempts.open_attempt(w.engine, a, "quick-check"),
+        OK, OK, OK, OK,
+        check=lambda w, a, view: view is None or view.user_id == a.id,
+    )  # fmt: skip
+    add(
+        "attempts_of ann",
+        attempts.attempts_of,
+        lambda w, a: attempts.attempts_of(w.engine, a, w.users["ann"].id),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "attempts_of cat",
+        attempts.attempts_of,
+        lambda w, a: attempts.attempts_of(w.engine, a, w.users["cat"].id),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
+
+    # progress: your own, or a trainee's you look after
+    own = lambda w, a, rows: all(r["user_id"] == a.id for r in rows)  # noqa: E731
+    add(
+        "standings",
+        progress.standings,
+        lambda w, a: progress.standings(w.engine, a, w.catalogue),
+        OK, OK, OK, OK,
+    )  # fmt: skip
+    add(
+        "overview",
+        progress.overview,
+        lambda w, a: progress.overview(w.engine, a, w.catalogue),
+        OK, OK, OK, OK,
+        check=lambda w, a, o: own(w, a, o.open_attempts),
+    )  # fmt: skip
+    add(
+        "open_attempts",
+        progress.open_attempts,
+        lambda w, a: progress.open_attempts(w.engine, a),
+        OK, OK, OK, OK,
+        check=own,
+    )  # fmt: skip
+    add(
+        "recent_mistakes",
+        progress.recent_mistakes,
+        lambda w, a: progress.recent_mistakes(w.engine, a, w.catalogue),
+        OK, OK, OK, OK,
+    )  # fmt: skip
+    add(
+        "start_mistakes",
+        progress.start_mistakes,
+        lambda w, a: progress.start_mistakes(w.engine, a, w.catalogue),
+        OK, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "history of ann",
+        progress.history,
+        lambda w, a: progress.history(w.engine, a, w.users["ann"].id),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "history of cat",
+        progress.history,
+        lambda w, a: progress.history(w.engine, a, w.users["cat"].id),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "certifications of ann",
+        progress.certifications,
+        lambda w, a: progress.certifications(w.engine, a, w.users["ann"].id, w.catalogue),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+
+    # dashboard and reports: staff, their own cohort (trainers) or any (managers)
+    add(
+        "cohort_dashboard",
+        dashboard.cohort_dashboard,
+        lambda w, a: dashboard.cohort_dashboard(w.engine, a, w.catalogue),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "cohort_dashboard of south",
+        dashboard.cohort_dashboard,
+        lambda w, a: dashboard.cohort_dashboard(w.engine, a, w.catalogue, D(cohort="south")),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "trainee_record of ann",
+        dashboard.trainee_record,
+        lambda w, a: dashboard.trainee_record(w.engine, a, w.users["ann"].id, w.catalogue),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "trainee_record of cat",
+        dashboard.trainee_record,
+        lambda w, a: dashboard.trainee_record(w.engine, a, w.users["cat"].id, w.catalogue),
+        Forbidden, NotFound, OK, Forbidden,
+    )  # fmt: skip
+    for func in (reports.quiz_responses, reports.item_analysis):
+        with_catalogue = func is reports.item_analysis
+        args = (lambda w: (w.catalogue,)) if with_catalogue else (lambda w: ())
+        add(
+            f"{func.__name__}",
+            func,
+            lambda w, a, func=func, args=args: func(w.engine, a, "practice-aftercare", *args(w)),
+            Forbidden, OK, OK, Forbidden,
+        )  # fmt: skip
+        add(
+            f"{func.__name__} of south",
+            func,
+            lambda w, a, func=func, args=args: func(
+                w.engine, a, "practice-aftercare", *args(w), cohort="south"
+            ),
+            Forbidden, Forbidden, OK, Forbidden,
+        )  # fmt: skip
+
+    # certification
+    add(
+        "certification roster",
+        certification.roster,
+        lambda w, a: certification.roster(w.engine, a, w.catalogue),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "certification roster of south",
+        certification.roster,
+        lambda w, a: certification.roster(w.engine, a, w.catalogue, cohort="south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "certification overview",
+        certification.overview,
+        lambda w, a: certification.overview(w.engine, a, w.catalogue),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+
+    # comments
+    add(
+        "comment on ann's attempt",
+        comments.add,
+        lambda w, a: comments.add(w.engine, a, w.ann_done, "Well done."),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "comment on cat's attempt",
+        comments.add,
+        lambda w, a: comments.add(w.engine, a, w.cat_done, "Well done."),
+        Forbidden, AttemptNotFound, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "comments of ann's attempt",
+        comments.of_attempt,
+        lambda w, a: comments.of_attempt(w.engine, a, w.ann_done),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "comments of cat's attempt",
+        comments.of_attempt,
+        lambda w, a: comments.of_attempt(w.engine, a, w.cat_done),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "remove tina's comment",
+        comments.remove,
+        lambda w, a: comments.remove(w.engine, a, w.extra["tina_comment"][a.username]),
+        Forbidden, OK, OK, CommentNotFound,
+    )  # fmt: skip
+    add(
+        "remove boss's comment",
+        comments.remove,
+        lambda w, a: comments.remove(w.engine, a, w.extra["boss_comment"]),
+        Forbidden, Forbidden, OK, CommentNotFound,
+    )  # fmt: skip
+
+    # exports and the audit log: active managers and the console only
+    for kind in exports.KINDS:
+        for func in (exports.export, exports.write):
+
+            def call(w, a, func=func, kind=kind):
+                if func is exports.write:
+                    return func(w.engine, a, kind, io.BytesIO(), catalogue=w.catalogue)
+                return func(w.engine, a, kind, catalogue=w.catalogue)
+
+            add(f"exports.{func.__name__} {kind}", func, call, Forbidden, Forbidden, OK, Forbidden)
+    audit_calls = {
+        auditlog.search: lambda w, a: auditlog.search(w.engine, a),
+        auditlog.count: lambda w, a: auditlog.count(w.engine, a),
+        auditlog.lines: lambda w, a: list(auditlog.lines(w.engine, a)),
+        auditlog.actions: lambda w, a: auditlog.actions(w.engine, a),
+        auditlog.write: lambda w, a: auditlog.write(w.engine, a, io.BytesIO()),
+        auditlog.export: lambda w, a: auditlog.export(w.engine, a, fmt="json"),
+    }
+    for func, call in audit_calls.items():
+        add(f"auditlog.{func.__name__}", func, call, Forbidden, Forbidden, OK, Forbidden)
+    return cases
+
+
+CHECKS: dict[str, Callable[[World, User | None, Any], Any]] = {}
+CASES = _cases()
+
+
+def test_every_service_function_has_a_case():
+    covered = {case.qualname for case in CASES}
+    missing = service_functions() - covered
+    assert not missing, f"add a permission case for: {sorted(missing)}"
+    assert covered <= service_functions(), "a case names a function that is gone"
+
+
+def outcome(case: Case, world: World, kind: str) -> str | None:
+    """What went wrong for one kind of user, or None."""
+    actor, expected = world.actor(kind), case.expect[kind]
+    if expected == OK:
+        try:
+            result = case.call(world, actor)
+        except Exception as exc:
+            return f"{kind}: refused with {type(exc).__name__}: {exc}"
+        check = CHECKS.get(case.name)
+        if check is not None and check(world, actor, result) is False:
+            return f"{kind}: allowed, but the result shows too much: {result!r:.200}"
+        return None
+    before = snapshot(world.engine)
+    try:
+        case.call(world, actor)
+    except expected:
+        pass
+    except Exception as exc:
+        return f"{kind}: expected {expected.__name__}, got {type(exc).__name__}: {exc}"
+    else:
+        return f"{kind}: expected {expected.__name__}, but it was allowed"
+    if snapshot(world.engine) != before:
+        return f"{kind}: refused, but it wrote something"
+    return None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_service_function_for_every_kind_of_user(world, case):
+    # The refusals first: each must leave every table as it was, so the next kind meets the same
+    # world; then the allowed calls, in the order of KINDS (none spoils another's: each acts on
+    # its own things or repeats a change harmlessly).
+    kinds = [k for k in KINDS if case.expect[k] != SKIP]
+    refused = [k for k in kinds if case.expect[k] != OK]
+    allowed = [k for k in kinds if case.expect[k] == OK]
+    problems = [p for kind in refused + allowed if (p := outcome(case, world, kind))]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("act", ["save_answer", "set_flag", "submit"])
+def test_a_deactivated_user_may_not_go_on_with_their_open_attempt(world, act):
+    gone = world.users["gone"]
+    calls = {
+        "save_answer": lambda: attempts.save_answer(world.engine, gone, world.gone_open, 0, None),
+        "set_flag": lambda: attempts.set_flag(world.engine, gone, world.gone_open, 0, True),
+        "submit": lambda: attempts.submit(world.engine, gone, world.gone_open),
+    }
+    before = snapshot(world.engine)
+    with pytest.raises(Forbidden):
+        calls[act]()
+    assert snapshot(world.engine) == before
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+PAGE_KINDS = (*KINDS, "demoted")  # demoted: a trainer made a trainee while signed in
+
+
+def page_signs(ann_done: int, ann_id: int) -> dict[str, tuple[dict, Callable[[Any], bool]]]:
+    """Per page: the query parameters to open it with, and what shows that it rendered."""
+
+    def title(text: str) -> Callable[[Any], bool]:
+        return lambda at: text in titles(at)
+
+    def warning(text: str) -> Callable[[Any], bool]:
+        return lambda at: text in values(at.warning)
+
+    return {
+        "home": ({}, lambda at: any(t.startswith("Welcome, ") for t in titles(at))),
+        "quiz": ({}, warning("No attempt chosen. Start or resume a quiz from your home page.")),
+        "results": ({}, warning("No attempt chosen. Your attempts are listed under History.")),
+        "history": ({}, title("History")),
+        "trainees": ({}, title("Trainees")),
+        "trainee": ({"user": ann_id}, title("Ann Example")),
+        "review": ({"attempt": ann_done}, title("Practice: Aftercare")),
+        "items": ({}, title("Item analysis")),
+        "bank": ({}, title("Question bank")),
+        "certification": ({}, title("Certification")),
+        "users": ({}, title("Users")),
+        "exports": ({}, title("Exports")),
+        "audit": ({}, title("Audit log")),
+        "account": ({}, title("My account")),
+    }
+
+
+def test_every_page_has_a_sign_to_look_for():
+    assert set(page_signs(1, 1)) == set(accounts.PAGE_ROLES)
+
+
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_every_page_for_every_kind_of_user(ui, fresh_db, catalogue, kind):
+    boss = ui["boss"]
+    useradmin.edit_user(fresh_db, boss, "ann", display_name="Ann Example")
+    ann_done = finish(fresh_db, ui["ann"], catalogue, "practice-aftercare", right=0)
+    signs = page_signs(ann_done, ui["ann"].id)
+    if kind == "nobody":
+        at, user = new_session(), None
+    else:
+        name = {"deactivated": "tina", "demoted": "tina"}.get(kind, ACTING.get(kind))
+        at = sign_in(name)
+        if kind == "deactivated":
+            useradmin.set_active(fresh_db, boss, name, False)
+        if kind == "demoted":
+            useradmin.edit_user(fresh_db, boss, name, role="trainee")
+        user = accounts.get_user(fresh_db, boss, name)
+    problems = []
+    for page, (params, rendered) in signs.items():
+        open_page(at, page, **params)
+        if accounts.may_open(user, page):
+            if not rendered(at) or at.error:
+                problems.append(f"{page}: should render; shows {titles(at)} {values(at.error)}")
+            continue
+        shown = titles(at)
+        fallback = (
+            ["Resurface"] if user is None or not user.active else [f"Welcome, {user.display_name}"]
+        )
+        if rendered(at) or at.dataframe or shown != fallback:
+            problems.append(f"{page}: should show nothing of it; shows {shown}")
+    assert not problems, "\n".join(problems)
