@@ -262,11 +262,11 @@ def submit(
     Raises AttemptNotFound, Forbidden (a deactivated account).
     """
     now = now or clock.now()
-    _still_active(actor)
     with writing(engine) as conn:
         row = q.get(conn, attempt_id, lock=True)
         if row is None or row["user_id"] != actor.id:
             raise AttemptNotFound(f"no attempt {attempt_id}")
+        _still_active(actor)
         if row["status"] == "open":
             _close(conn, row, now, "deadline" if _expired(row, now) else "user")
     return get(engine, actor, attempt_id, now)
@@ -351,10 +351,10 @@ def _may_see(conn: Connection, actor: User, row: dict[str, Any]) -> bool:
 
 
 def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
-    _still_active(actor)
     row = q.get(conn, attempt_id, lock=True)
     if row is None or row["user_id"] != actor.id:
         raise AttemptNotFound(f"no attempt {attempt_id}")
+    _still_active(actor)
     if row["status"] != "open":
         raise AttemptClosed("this attempt has been submitted and takes no more answers")
     return row

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
@@ -74,15 +75,29 @@ def _healthy(url: str) -> bool:
 @contextmanager
 def served(env: dict[str, str], log: Path, timeout: float = 60) -> Iterator[str]:
     """Run ``resurface serve`` on a free port in its own process group; yield its base URL."""
+    port = free_port()
+    log.write_bytes(b"")
+    server = launch(env, log, port, timeout)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop_group(server)
+
+
+def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> subprocess.Popen:
+    """Start ``resurface serve`` on ``port`` in its own process group; return once it is healthy.
+
+    The output is appended to ``log``. The caller stops it (see ``_stop_group``, or SIGKILL the
+    group to crash it).
+    """
     # The command installed beside this Python, so an unactivated virtualenv works too.
     command = shutil.which("resurface", path=str(Path(sys.executable).parent)) or shutil.which(
         "resurface"
     )
     if command is None:
         raise RuntimeError("no `resurface` command: install the project with `pip install -e .`")
-    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         server = subprocess.Popen(
             [command, "serve", "--port", str(port), "--host", "127.0.0.1"],
             env=env,
@@ -90,19 +105,18 @@ def served(env: dict[str, str], log: Path, timeout: float = 60) -> Iterator[str]
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: the Streamlit child goes with it
         )
-        try:
-            deadline = time.monotonic() + timeout
-            while not _healthy(url):
-                if server.poll() is not None:
-                    raise RuntimeError(f"resurface serve exited early:\n{log.read_text()}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"no healthy server at {url} in {timeout} s:\n{log.read_text()}"
-                    )
-                time.sleep(0.2)
-            yield url
-        finally:
-            _stop_group(server)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if server.poll() is not None:
+                raise RuntimeError(f"resurface serve exited early:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no healthy server at {url} in {timeout} s:\n{log.read_text()}")
+            time.sleep(0.2)
+    except BaseException:
+        _stop_group(server)
+        raise
+    return server
 
 
 def _stop_group(server: subprocess.Popen) -> None:
@@ -191,6 +205,14 @@ def answer_current(page: Page) -> str:
         option.click()
         settle(page)
     return "; ".join(picked)
+
+
+def countdown(page: Page) -> timedelta:
+    """The time left that the quiz page shows (``44:12 left``)."""
+    left = re.compile(r"(\d{2}):(\d{2}) left")
+    text = page.get_by_test_id("stMarkdownContainer").filter(has_text=left).inner_text()
+    minutes, seconds = left.search(text).groups()
+    return timedelta(minutes=int(minutes), seconds=int(seconds))
 
 
 def navigator(page: Page) -> Locator:

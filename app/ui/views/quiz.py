@@ -234,7 +234,9 @@ def _confirm_submit(view: AttemptView) -> None:
         st.rerun()
     if right.button("Submit now", type="primary", key="quiz.confirm", width="stretch"):
         attempts.submit(engine(), st.session_state[keys.USER], view.id)
-        nav.go("results", attempt=view.id)
+        # Rerun the whole page, which sends a closed attempt to its results. Switching pages
+        # from here, inside the dialog, let the countdown's last tick blank the results page.
+        st.rerun(scope="app")
 
 
 def _countdown(attempt_id: int, deadline: datetime) -> None:
