@@ -1,4 +1,4 @@
-"""Server-side time of one answer click on the quiz page: median and p95 over 100 clicks.
+"""Server-side time of one answer click on the quiz page: median and p95 over 50 clicks.
 
 A click is what the server does when a trainee picks an option: the widget callback saves the
 answer, then the whole quiz page script runs again. Streamlit's AppTest runs exactly that script
@@ -9,18 +9,17 @@ Baselines, measured in the same run:
   - core: ``attempts.save_answer`` + ``attempts.get`` alone, i.e. the storage part of a click.
 Prints a table; asserts nothing.
 
-    python benchmarks/answer_click.py [--clicks 100] [--database-url URL]
+    python benchmarks/answer_click.py [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from measure import PW, Row, Run, environ, markdown, timing
 from streamlit.testing.v1 import AppTest
 
 from app import accounts, attempts, config
@@ -29,13 +28,7 @@ from app.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "app" / "ui" / "main.py"
-PW = "benchmark password"
 QUIZ = "certification-exam"
-
-
-def _stats(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000
 
 
 def click_times(clicks: int) -> tuple[list[float], int]:
@@ -100,37 +93,33 @@ def core_times(runs: int) -> list[float]:
     return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clicks", type=int, default=100)
-    parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["RESURFACE_DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.db"
+def measure(run: Run) -> list[Row]:
+    """An answer click against AppTest's own cost and against the core save + read alone."""
+    clicks = run.size(50, 10)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        environ("RESURFACE_DATABASE_URL", f"sqlite:///{tmp}/bench.db"),
+    ):
         engine = open_store(config.database_url())
         boss = accounts.init_first_manager(engine, "boss", PW)
         accounts.create_user(engine, boss, "ann", PW, "trainee", "north")
         engine.dispose()
-        catalogue = load([config.quizzes_dir()], sources_dir=config.sources_dir())
-        clicks, questions = click_times(args.clicks)
-        harness = harness_times(args.clicks, Path(tmp))
-        core = core_times(args.clicks)
-
-    click_med = _stats(clicks)[0]
-    rows = [
-        ("answer click (quiz page)", *_stats(clicks)),
-        ("baseline: AppTest, one-line page", *_stats(harness)),
-        ("baseline: core save + read", *_stats(core)),
+        samples, questions = click_times(clicks)
+        harness = harness_times(clicks, Path(tmp))
+        core = core_times(clicks)
+    what = "answer click, quiz page rerun (AppTest, SQLite)"
+    size = f"{clicks} clicks, {questions}-question exam"
+    return [
+        timing(what, size, samples, "AppTest running a one-line page", harness),
+        timing(what, size, samples, "core attempts.save_answer + get alone", core),
     ]
-    print(
-        f"{args.clicks} clicks on a {questions}-question exam; {len(catalogue.entries)} questions "
-        f"in {len(catalogue.banks)} banks loaded; database {config.database_url().split(':')[0]}"
-    )
-    print(f"{'measure':36} {'median ms':>10} {'p95 ms':>8} {'x harness':>10}")
-    harness_med = rows[1][1]
-    for name, med, p95 in rows:
-        print(f"{name:36} {med:10.1f} {p95:8.1f} {med / harness_med:10.1f}")
-    print(f"click minus harness (our share): median {click_med - harness_med:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 clicks instead of 50")
+    run = Run(quick=parser.parse_args().quick)
+    print(markdown(measure(run)))
 
 
 if __name__ == "__main__":

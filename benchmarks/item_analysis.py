@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from measure import Row, Run, sample, timing
 
 from app import analytics
 
@@ -64,6 +65,32 @@ def timed(fn: Callable[[], object], rounds: int) -> float:
         fn()
         out.append(time.perf_counter() - started)
     return statistics.median(out)
+
+
+def measure(run: Run) -> list[Row]:
+    """The three analyses together against the groupby baseline, on both data sets."""
+    attempts, rounds = run.size(20_000, 2_000), run.size(3, 1)
+    rows = []
+    for name, pool in (("fixed form", 30), ("pool of 150", 150)):
+        responses, options = build(attempts, 30, pool, run.seed)
+
+        def analysis(responses=responses, options=options) -> None:
+            analytics.item_stats(responses, options)
+            analytics.quiz_stats(responses)
+            analytics.distractors(responses, options)
+
+        base = sample(lambda r=responses: r.groupby("qid").points.mean(), rounds)
+        rows.append(
+            timing(
+                f"item analysis in memory, {name} (item + quiz stats + distractors)",
+                f"{len(responses):,} responses",
+                sample(analysis, rounds),
+                "groupby('qid').points.mean()",
+                base,
+                "< 2 s",
+            )
+        )
+    return rows
 
 
 def main() -> int:

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from item_analysis import timed  # the sibling script: benchmarks/ is on sys.path
+from measure import Row, Run, sample, timing
 from sqlalchemy import Engine, create_engine, insert, text
 
 from app import config, reports
@@ -192,6 +193,52 @@ def database(url: str | None) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def measure(run: Run) -> list[Row]:
+    """reports.item_analysis of all attempts against a bare cursor fetch, per database."""
+    n_attempts, rounds = run.size(20_000, 2_000), run.size(3, 1)
+    catalogue = load([config.quizzes_dir()])
+    backends = [("SQLite", None)]
+    if run.pg:
+        backends.append(("PostgreSQL", run.pg))
+    else:
+        run.note("item analysis: PostgreSQL not reachable, its row is skipped")
+    rows = []
+    for name, url in backends:
+        with database(url) as db:
+            engine = open_store(db)
+            started = time.perf_counter()
+            answered = seed(engine, catalogue, n_attempts, 60, run.seed)
+            if engine.dialect.name == "postgresql":
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql(f"VACUUM ANALYZE {', '.join(TABLES)}")
+            run.note(
+                f"item analysis, {name}: {n_attempts:,} attempts x {PER_ATTEMPT} questions "
+                f"({answered:,} answered) seeded in {time.perf_counter() - started:.1f} s"
+            )
+
+            def fetch(engine=engine) -> None:
+                with engine.connect() as conn:
+                    cur = conn.connection.driver_connection.cursor()
+                    cur.execute("SELECT attempt_id, position, points FROM responses")
+                    cur.fetchall()
+                    cur.close()
+
+            base = sample(fetch, rounds)
+            spent = sample(lambda engine=engine: _analysis(engine, catalogue, "all"), rounds)
+            engine.dispose()
+        rows.append(
+            timing(
+                f"item analysis from {name}, all attempts (reports.item_analysis)",
+                f"{n_attempts * PER_ATTEMPT:,} questions ({answered:,} answered)",
+                spent,
+                "cursor fetchall of 3 response columns",
+                base,
+                "< 2 s",
+            )
+        )
+    return rows
 
 
 def main() -> int:

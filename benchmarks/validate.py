@@ -3,60 +3,48 @@
 Baseline: parsing the same YAML files with PyYAML's C loader and nothing else. The ratio says what
 the positions, the schema, the rules and the source checks cost on top of plain parsing.
 Prints a table; asserts nothing.
+
+    python benchmarks/validate.py [--quick]
 """
 
 from __future__ import annotations
 
-import statistics
+import argparse
 import sys
-import time
 
 import yaml
+from measure import Row, Run, markdown, sample, timing
 
 from app import config
 from app.bank import load
 
-ROUNDS = 30
 
-
-def timed(fn) -> list[float]:
-    out = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - started)
-    return out
-
-
-def main() -> int:
+def measure(run: Run) -> list[Row]:
+    rounds = run.size(30, 5)
     quizzes = config.quizzes_dir()
     sources = config.sources_dir()
     files = sorted(quizzes.rglob("*.yaml"))
     texts = [f.read_text(encoding="utf-8") for f in files]
-
-    def baseline() -> None:
-        for text in texts:
-            yaml.load(text, Loader=yaml.CSafeLoader)
-
-    def validate() -> None:
-        load([quizzes], sources_dir=sources)
-
     cat = load([quizzes], sources_dir=sources)
-    rows = [("yaml.CSafeLoader parse only (baseline)", timed(baseline))]
-    rows.append(
-        (
-            "resurface validate (with --sources)" if sources else "resurface validate",
-            timed(validate),
+    base = sample(lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts], rounds)
+    spent = sample(lambda: load([quizzes], sources_dir=sources), rounds)
+    what = "resurface validate, shipped content" + (" (quotes checked)" if sources else "")
+    return [
+        timing(
+            what,
+            f"{len(cat.entries)} questions, {len(files)} files, {sum(map(len, texts)):,} bytes",
+            spent,
+            "bare yaml.load, CSafeLoader",
+            base,
         )
-    )
-    base = statistics.median(rows[0][1])
-    size = sum(map(len, texts))
-    print(f"{len(files)} files, {size:,} bytes, {len(cat.entries)} questions; {ROUNDS} rounds")
-    print(f"{'what':42} {'median ms':>10} {'p95 ms':>8} {'x baseline':>10}")
-    for name, samples in rows:
-        med = statistics.median(samples)
-        p95 = sorted(samples)[int(0.95 * (len(samples) - 1))]
-        print(f"{name:42} {med * 1000:10.1f} {p95 * 1000:8.1f} {med / base:10.1f}")
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    run = Run(quick=parser.parse_args().quick)
+    print(markdown(measure(run)))
     return 0
 
 

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from app import __version__, demo
 from app.accounts import AccountError
 from app.bank import ContentPathError
-from app.cli import audit, content, db, export, serve, users
+from app.cli import audit, bench, content, db, export, serve, users
 from app.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
 from app.store import DatabaseError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-GROUPS = (content, db, users, serve, export, audit)
+GROUPS = (content, db, users, serve, export, audit, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

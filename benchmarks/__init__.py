@@ -1,0 +1,1 @@
+"""Benchmarks that print one table and assert nothing: ``python -m benchmarks`` (see README.md)."""

@@ -1,0 +1,154 @@
+"""What every benchmark shares: the run's settings, timing, and a row of the one Markdown table.
+
+A row says what was measured, on how much, its median and p95 (or a total), the baseline
+measured in the same run with its figure, the ratio of the two medians, and the target the issue
+set, if any. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+PG_DEFAULT = "postgresql+psycopg://root@127.0.0.1:5432/test"
+PW = "benchmark password"
+HEADER = ("what", "size", "median", "p95 (or total)", "baseline", "baseline figure", "ratio")
+HEADER += ("target",)
+
+
+@dataclass
+class Run:
+    """The settings of one benchmark run; ``notes`` collects what the table cannot say."""
+
+    quick: bool = False
+    seed: int = 42
+    pg: str | None = None  # None: PostgreSQL is not reachable (or not asked for)
+    notes: list[str] = field(default_factory=list)
+
+    def size(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+@dataclass(frozen=True)
+class Row:
+    what: str
+    size: str
+    median: str
+    p95: str
+    baseline: str = ""
+    base_figure: str = ""
+    ratio: str = ""
+    target: str = ""
+
+    def cells(self) -> tuple[str, ...]:
+        return (self.what, self.size, self.median, self.p95, self.baseline, self.base_figure,
+                self.ratio, self.target)  # fmt: skip
+
+
+@contextmanager
+def environ(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable for a block (the app reads its settings from there)."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+def reachable(url: str | None) -> str | None:
+    """``url`` if a PostgreSQL server answers there, else None."""
+    if not url:
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return url
+    except (SQLAlchemyError, ImportError):
+        return None
+    finally:
+        engine.dispose()
+
+
+def seconds(value: float) -> str:
+    """A duration the way a reader wants it: µs, ms or s with three significant figures."""
+    if value < 1e-3:
+        return f"{value * 1e6:.3g} µs"
+    if value < 1:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value:.3g} s"
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    """(median, p95) of ``samples``; p95 is the nearest-rank value below the 95th percentile."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def sample(fn: Callable[[], object], rounds: int) -> list[float]:
+    """The wall-clock time of ``rounds`` calls of ``fn``, in seconds."""
+    out = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base > 0 else ""
+
+
+def timing(
+    what: str,
+    size: str,
+    samples: list[float],
+    baseline: str = "",
+    base_samples: list[float] | None = None,
+    target: str = "",
+) -> Row:
+    """A row from timings in seconds: median and p95 of each, the ratio of the medians."""
+    med = stats(samples)[0]
+    if not base_samples:
+        return Row(what, size, seconds(med), spread(samples), baseline, "", "", target)
+    base_med = stats(base_samples)[0]
+    figure = seconds(base_med)
+    if len(base_samples) >= 20:
+        figure += f" (p95 {spread(base_samples)})"
+    return Row(
+        what, size, seconds(med), spread(samples), baseline, figure, ratio(med, base_med), target
+    )
+
+
+def spread(samples: list[float]) -> str:
+    """p95 of 20 samples or more; of fewer, the slowest (a p95 of 3 would be the median)."""
+    if len(samples) >= 20:
+        return seconds(stats(samples)[1])
+    if len(samples) == 1:
+        return "1 run"
+    return f"max {seconds(max(samples))} of {len(samples)}"
+
+
+def markdown(rows: list[Row]) -> str:
+    """The rows as one Markdown table, columns padded so it reads as text too."""
+    body = [HEADER, *(r.cells() for r in rows)]
+    widths = [max(len(r[i]) for r in body) for i in range(len(HEADER))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in body
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""The benchmark command runs and prints its one Markdown table (no timing is asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from app import config
+from app.cli import EXIT_USAGE, bench, main
+
+
+def markdown_table(text: str) -> list[list[str]]:
+    """The rows of the one Markdown table in ``text``, header first, cells stripped."""
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    assert len(lines) >= 3, f"no Markdown table in:\n{text}"
+    assert set(lines[1]) <= {"|", "-"}, f"no header separator: {lines[1]}"
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines if line != lines[1]]
+
+
+def test_python_m_benchmarks_prints_one_markdown_table():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "validate", "--pg", ""],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = markdown_table(done.stdout)
+    assert rows[0] == [
+        "what", "size", "median", "p95 (or total)", "baseline", "baseline figure", "ratio", "target"
+    ]  # fmt: skip
+    assert len(rows) == 2
+    what, size, median, _p95, baseline, figure, ratio, _target = rows[1]
+    assert what.startswith("resurface validate")
+    assert "questions" in size
+    assert median.endswith(("µs", "ms", " s"))
+    assert baseline
+    assert figure
+    assert ratio.endswith("x")
+    assert "Python 3." in done.stdout  # the machine is described above the table
+    assert "SQLite 3." in done.stdout
+
+
+def test_resurface_bench_runs_the_benchmarks_of_the_checkout():
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "bench", "--list"],
+        cwd="/",  # from anywhere: the command finds the checkout itself
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    names = [line.split()[0] for line in done.stdout.splitlines()]
+    assert names[:2] == ["validate", "bank"]
+    assert {"save", "items", "export", "click", "dashboard", "load"} <= set(names)
+
+
+def test_resurface_bench_without_a_checkout_says_so(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(bench, "BENCHMARKS", tmp_path / "benchmarks")
+    assert main(["bench", "--quick"]) == EXIT_USAGE
+    assert "they ship with the source checkout only" in capsys.readouterr().err
+
+
+def test_resurface_bench_refuses_an_unknown_benchmark():
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "bench", "--only", "nonsense"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "invalid choice: 'nonsense'" in done.stderr
