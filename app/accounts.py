@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -252,6 +252,30 @@ def init_first_manager(
     return _create(engine, None, username, password, "manager", None, display_name, True, False)
 
 
+def new_user(
+    name: str,
+    display_name: str,
+    role: Role,
+    cohort: str | None,
+    password_hash: str,
+    now: datetime,
+    temporary: bool,
+) -> dict[str, Any]:
+    """The row of a new, active account (the name and fields already checked)."""
+    return {
+        "username": name,
+        "username_key": username_key(name),
+        "display_name": display_name,
+        "role": role,
+        "cohort": cohort,
+        "password_hash": password_hash,
+        "active": True,
+        "failed_logins": 0,
+        "created_at": now,
+        "must_change_password": temporary,
+    }
+
+
 def _create(
     engine: Engine,
     actor: User | None,
@@ -282,17 +306,7 @@ def _create(
                     f"{actor.username} may not create a {role} in cohort {cohort or '(none)'}"
                 )
             user_id = q.add(
-                conn,
-                username=name,
-                username_key=username_key(name),
-                display_name=shown,
-                role=role,
-                cohort=cohort,
-                password_hash=password_hash,
-                active=True,
-                failed_logins=0,
-                created_at=now,
-                must_change_password=temporary,
+                conn, **new_user(name, shown, role, cohort, password_hash, now, temporary)
             )
             q.audit(
                 conn,
@@ -307,6 +321,22 @@ def _create(
     except IntegrityError:
         raise DuplicateUser(f"username '{name}' is already taken") from None
     return User(user_id, name, shown, role, cohort, True, temporary)
+
+
+def count_wrong_password(
+    conn: Connection, row: dict[str, Any], now: datetime, reason: str
+) -> datetime | None:
+    """Count a wrong password against an account whose row the caller has locked, and audit it.
+
+    The MAX_FAILED-th in a row locks the account for LOCKOUT: returns until when, or None.
+    """
+    failed = row["failed_logins"] + 1
+    locked = now + LOCKOUT if failed >= MAX_FAILED else None
+    q.change(conn, row["id"], failed_logins=0 if locked else failed, locked_until=locked)
+    q.audit(
+        conn, now, row["id"], "login.failed", row["username"], reason=reason, locked=bool(locked)
+    )
+    return locked
 
 
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> User:
@@ -340,18 +370,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="locked")
             error = AccountLocked(row["locked_until"])
         elif not verify(row["password_hash"], password):
-            failed = row["failed_logins"] + 1
-            locked = now + LOCKOUT if failed >= MAX_FAILED else None
-            q.change(conn, row["id"], failed_logins=0 if locked else failed, locked_until=locked)
-            q.audit(
-                conn,
-                now,
-                row["id"],
-                "login.failed",
-                row["username"],
-                reason="password",
-                locked=bool(locked),
-            )
+            locked = count_wrong_password(conn, row, now, "password")
             error = AccountLocked(locked) if locked else LoginFailed("wrong username or password")
         else:
             changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}

@@ -220,9 +220,8 @@ def save_answer(
     up: the attempt is then closed and scored), AnswerFinal, InvalidAnswer, NoSuchQuestion,
     AttemptNotFound, Forbidden (a deactivated account).
     """
-    now = now or clock.now()
 
-    def save(conn: Connection, row: dict[str, Any]) -> None:
+    def save(conn: Connection, row: dict[str, Any], now: datetime) -> None:
         snap = _snapshot_at(conn, attempt_id, position)
         immediate = row["quiz"].get("feedback") == "immediate"
         if immediate and q.has_response(conn, attempt_id, position):
@@ -233,8 +232,7 @@ def save_answer(
             raise InvalidAnswer(f"{snap.qid}: choose an answer before checking it")
         q.save_response(conn, attempt_id, position, given, now)
 
-    _while_open(engine, actor, attempt_id, now, save)
-    return now
+    return _while_open(engine, actor, attempt_id, now, save)
 
 
 def set_flag(
@@ -247,11 +245,11 @@ def set_flag(
 ) -> None:
     """Flag a question for review (or clear the flag). Raises as save_answer."""
 
-    def flag(conn: Connection, row: dict[str, Any]) -> None:
+    def flag(conn: Connection, row: dict[str, Any], now: datetime) -> None:
         if not q.set_flag(conn, attempt_id, position, flagged):
             raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
 
-    _while_open(engine, actor, attempt_id, now or clock.now(), flag)
+    _while_open(engine, actor, attempt_id, now, flag)
 
 
 def submit(
@@ -261,12 +259,13 @@ def submit(
 
     Raises AttemptNotFound, Forbidden (a deactivated account).
     """
-    now = now or clock.now()
     with writing(engine) as conn:
         row = q.get(conn, attempt_id, lock=True)
         if row is None or row["user_id"] != actor.id:
             raise AttemptNotFound(f"no attempt {attempt_id}")
         _still_active(actor)
+        # Read the clock holding the lock: an answer saved before this close is dated before it.
+        now = now or clock.now()
         if row["status"] == "open":
             _close(conn, row, now, "deadline" if _expired(row, now) else "user")
     return get(engine, actor, attempt_id, now)
@@ -290,6 +289,25 @@ def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = Non
         if locked["status"] == "open":
             _close(conn, locked, now, "deadline")
         return _view(q.get(conn, attempt_id), q.questions(conn, attempt_id))
+
+
+def close_overdue(engine: Engine, actor: User, rows: list[dict[str, Any]], as_of: datetime) -> bool:
+    """Close (and score, as of its deadline) each open attempt among ``rows`` whose deadline fell
+    before ``as_of``; True if any was. For reports, which read summaries and then read them again.
+
+    Only deadlines that have really passed count: a report dated in the future must not close an
+    attempt a trainee is still taking. Closing dates the result at the deadline whenever it is
+    done, so a report for a past date reads the same before and after. Raises AttemptNotFound
+    for an attempt the actor may not see.
+    """
+    present = clock.now()
+    cutoff = min(as_of, present)
+    overdue = [
+        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < cutoff
+    ]
+    for attempt_id in overdue:
+        get(engine, actor, attempt_id, present)
+    return bool(overdue)
 
 
 def open_attempt(
@@ -320,23 +338,27 @@ def _while_open(
     engine: Engine,
     actor: User,
     attempt_id: int,
-    now: datetime,
-    act: Callable[[Connection, dict[str, Any]], None],
-) -> None:
-    """Run ``act`` on the actor's open attempt; past its deadline, close it and raise instead.
+    now: datetime | None,
+    act: Callable[[Connection, dict[str, Any], datetime], None],
+) -> datetime:
+    """Run ``act`` on the actor's open attempt at ``now`` (by default the time once the attempt is
+    locked, so writes to one attempt are dated in the order they happen); past its deadline, close
+    it and raise instead. Returns the time used.
 
     The close is committed before AttemptClosed is raised: raising inside the transaction would
     roll the close back.
     """
     with writing(engine) as conn:
         row = _own_open(conn, actor, attempt_id)
+        now = now or clock.now()
         expired = _expired(row, now)
         if expired:
             _close(conn, row, now, "deadline")
         else:
-            act(conn, row)
+            act(conn, row, now)
     if expired:
         raise AttemptClosed(TIME_UP)
+    return now
 
 
 def _expired(row: dict[str, Any], now: datetime) -> bool:

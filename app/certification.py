@@ -217,24 +217,14 @@ def overview(
 def _settled(
     engine: Engine, actor: User, quiz_ids: list[str], cohort: str | None, now: datetime
 ) -> list[dict[str, Any]]:
-    """Attempts at these quizzes started before ``now``; any still open past a deadline that fell
-    before ``now`` is closed (and scored, as of its deadline) first."""
-    with engine.connect() as conn:
-        rows = q.at_quizzes(conn, quiz_ids, cohort, before=now)
-    # Only deadlines that have really passed: a report dated in the future must not close an
-    # attempt a trainee is still taking. Closing dates the result at the deadline, whenever it
-    # is done, so a report for a past date reads the same before and after.
-    present = clock.now()
-    cutoff = min(now, present)
-    expired = [
-        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < cutoff
-    ]
-    for attempt_id in expired:
-        attempts.get(engine, actor, attempt_id, present)
-    if not expired:
-        return rows
-    with engine.connect() as conn:
-        return q.at_quizzes(conn, quiz_ids, cohort, before=now)
+    """Attempts at these quizzes started before ``now``, those overdue by then closed first."""
+
+    def read() -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            return q.at_quizzes(conn, quiz_ids, cohort, before=now)
+
+    rows = read()
+    return read() if attempts.close_overdue(engine, actor, rows, now) else rows
 
 
 def _as_of(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:

@@ -151,18 +151,14 @@ def trainee_record(
 
 
 def _settled(engine: Engine, actor: User, now: datetime, **scope: Any) -> list[dict[str, Any]]:
-    """Attempt summaries, any open attempt past its deadline closed (and scored) first."""
-    with engine.connect() as conn:
-        rows = q.summaries(conn, **scope)
-    expired = [
-        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < now
-    ]
-    for attempt_id in expired:
-        attempts.get(engine, actor, attempt_id, now)
-    if not expired:
-        return rows
-    with engine.connect() as conn:
-        return q.summaries(conn, **scope)
+    """Attempt summaries, those overdue by ``now`` closed (and scored) first."""
+
+    def read() -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            return q.summaries(conn, **scope)
+
+    rows = read()
+    return read() if attempts.close_overdue(engine, actor, rows, now) else rows
 
 
 def _certifying(catalogue: Catalogue) -> list[str]:

@@ -19,6 +19,7 @@ from app import accounts, clock
 from app.accounts import (
     ROLES,
     AccountError,
+    AccountLocked,
     Forbidden,
     InvalidUser,
     NotFound,
@@ -343,8 +344,9 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
 def change_own_password(engine: Engine, user: User, current: str, new: str) -> User:
     """Replace your own password, given the current one; clears "must change password".
 
-    Every browser session of the user ends (the caller signs the current one in again).
-    Raises WrongPassword, SamePassword, WeakPassword, NotFound.
+    Every browser session of the user ends (the caller signs the current one in again). A wrong
+    current password counts as a failed sign-in: the MAX_FAILED-th in a row locks the account and
+    ends its sessions. Raises WrongPassword, AccountLocked, SamePassword, WeakPassword, NotFound.
     """
     check_password(new)
     with engine.connect() as conn:
@@ -352,6 +354,15 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     if row is None or not row["active"]:
         raise NotFound(f"no user '{user.username}'")
     if not accounts.verify(row["password_hash"], current):
+        # Counted as a failed sign-in: a browser left signed in must not be a way to guess the
+        # password at leisure. The lock also signs the account out everywhere.
+        with writing(engine) as conn:
+            latest = q.by_key(conn, row["username_key"], lock=True)
+            locked = accounts.count_wrong_password(conn, latest, clock.now(), "current password")
+            if locked:
+                session_store.end_sessions_of(conn, user.id)
+        if locked:
+            raise AccountLocked(locked)
         raise WrongPassword("the current password is wrong")
     if current == new:
         raise SamePassword("the new password must differ from the current one")

@@ -41,6 +41,7 @@ BENCHMARKS = {
         "item analysis of 600,000 responses, in memory and from each database",
     ),
     "export": (("export_responses",), "responses export of 1,000,000 rows vs DataFrame.to_csv"),
+    "audit": (("audit_search",), "the audit log's searches over 1,000,000 lines, each database"),
     "click": (("answer_click",), "answer click on the quiz page (AppTest), median of 50"),
     "dashboard": (("dashboard_open",), "the trainer dashboard with 10,000 attempts (AppTest)"),
     "hostile": (("hostile_rows",), "refusing hostile YAML files vs parsing a real bank"),

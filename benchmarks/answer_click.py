@@ -14,12 +14,11 @@ Prints a table; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
-from measure import PW, Row, Run, environ, markdown, timing
+from measure import PW, Row, Run, environ, standalone, timing
 from streamlit.testing.v1 import AppTest
 
 from app import accounts, attempts, config
@@ -115,12 +114,9 @@ def measure(run: Run) -> list[Row]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 clicks instead of 50")
-    run = Run(quick=parser.parse_args().quick)
-    print(markdown(measure(run)))
+def main() -> int:
+    return standalone(measure, __doc__, quick="10 clicks instead of 50")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -14,13 +14,12 @@ the price of a durable commit. Prints median and p95 per save; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import threading
 import time
 from collections.abc import Callable
 
 from item_analysis_db import database
-from measure import PG_DEFAULT, PW, Row, Run, markdown, reachable, timing
+from measure import PW, Row, Run, standalone, timing
 from sqlalchemy import Column, Integer, MetaData, Table, update
 
 from app import accounts, attempts, config
@@ -149,14 +148,7 @@ def measure(run_: Run) -> list[Row]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", default=PG_DEFAULT, help="a PostgreSQL URL, or '' for none")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    run_ = Run(quick=args.quick, pg=reachable(args.pg))
-    print(markdown(measure(run_)))
-    print("\n".join(run_.notes))
-    return 0
+    return standalone(measure, __doc__, pg=True)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@ question ids and a comparison of 30 answers with a key in a dict. Prints a table
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 
-from measure import Row, Run, markdown, seconds, timing
+from measure import Row, Run, seconds, standalone, timing
 
 from app import config
 from app.bank import load
@@ -83,14 +82,7 @@ def measure(run: Run) -> list[Row]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args()
-    run = Run(quick=args.quick, seed=args.seed)
-    print(markdown(measure(run)))
-    print("\n".join(run.notes))
-    return 0
+    return standalone(measure, __doc__, seed=True)
 
 
 if __name__ == "__main__":

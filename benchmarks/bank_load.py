@@ -15,7 +15,6 @@ validation no slower than the bare pure-Python load. Prints a table; asserts not
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import shutil
@@ -23,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from measure import Row, Run, markdown, sample, timing
+from measure import Row, Run, sample, standalone, timing
 
 from app import config
 from app.bank import load
@@ -171,13 +170,7 @@ def measure(run: Run) -> list[Row]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=42)
-    run = Run(quick=parser.parse_args().quick, seed=parser.parse_args().seed)
-    print(markdown(measure(run)))
-    print("\n".join(run.notes))
-    return 0
+    return standalone(measure, __doc__, seed=True)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ nothing.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
 from answer_click import MAIN, harness_times
 from item_analysis_db import BOSS, PER_ATTEMPT, seed
-from measure import PW, Row, Run, environ, markdown, seconds, timing
+from measure import PW, Row, Run, environ, seconds, standalone, timing
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -84,12 +83,7 @@ def measure(run: Run) -> list[Row]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 attempts, 10 opens")
-    run = Run(quick=parser.parse_args().quick)
-    print(markdown(measure(run)))
-    print("\n".join(run.notes))
-    return 0
+    return standalone(measure, __doc__, quick="1,000 attempts, 10 opens")
 
 
 if __name__ == "__main__":

@@ -9,13 +9,12 @@ A case that is not refused is named in the row.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
 import yaml
 from hostile_yaml import CASES, refuse
-from measure import Row, Run, markdown, sample, seconds, stats, timing
+from measure import Row, Run, sample, seconds, standalone, stats, timing
 
 from app import config
 
@@ -55,12 +54,7 @@ def measure(run: Run) -> list[Row]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    run = Run(quick=parser.parse_args().quick)
-    print(markdown(measure(run)))
-    print("\n".join(run.notes))
-    return 0
+    return standalone(measure, __doc__)
 
 
 if __name__ == "__main__":

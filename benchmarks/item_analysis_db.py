@@ -32,7 +32,7 @@ from measure import Row, Run, sample, timing
 from sqlalchemy import Engine, create_engine, insert, text
 
 from app import config, reports
-from app.accounts import User, hasher, username_key
+from app.accounts import User, hasher, new_user
 from app.bank import Catalogue, load
 from app.bank.schema import SingleQuestion, TrueFalseQuestion
 from app.engine.snapshot import snapshot_of
@@ -96,18 +96,7 @@ def seed(
     people = [("boss", "manager", None)]
     people += [(f"t{i:05}", "trainee", "north") for i in range(trainees)]
     user_rows = [
-        {
-            "id": i,
-            "username": name,
-            "username_key": username_key(name),
-            "display_name": name,
-            "role": role,
-            "cohort": cohort,
-            "password_hash": password_hash,
-            "active": True,
-            "failed_logins": 0,
-            "created_at": now,
-        }
+        {"id": i, **new_user(name, name, role, cohort, password_hash, now, False)}
         for i, (name, role, cohort) in enumerate(people, start=1)
     ]
     quiz = catalogue.quizzes[QUIZ].model_dump(mode="json")

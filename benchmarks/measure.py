@@ -152,3 +152,33 @@ def markdown(rows: list[Row]) -> str:
     ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def standalone(
+    measure: Callable[[Run], list[Row]],
+    doc: str,
+    *,
+    quick: str = "small sizes, for a smoke run",
+    pg: bool = False,
+    seed: bool = False,
+) -> int:
+    """A benchmark script run on its own: ``--quick`` (and ``--pg``, ``--seed`` where it takes
+    them), then its rows as a Markdown table and its notes."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    if pg:
+        parser.add_argument("--pg", default=PG_DEFAULT, help="a PostgreSQL URL, or '' for none")
+    if seed:
+        parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data")
+    args = parser.parse_args()
+    settings: dict = {"quick": args.quick}
+    if pg:
+        settings["pg"] = reachable(args.pg or None)
+    if seed:
+        settings["seed"] = args.seed
+    run = Run(**settings)
+    print(markdown(measure(run)))
+    print("\n".join(run.notes))
+    return 0

@@ -9,11 +9,10 @@ Prints a table; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import yaml
-from measure import Row, Run, markdown, sample, timing
+from measure import Row, Run, sample, standalone, timing
 
 from app import config
 from app.bank import load
@@ -41,11 +40,7 @@ def measure(run: Run) -> list[Row]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    run = Run(quick=parser.parse_args().quick)
-    print(markdown(measure(run)))
-    return 0
+    return standalone(measure, __doc__)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from app import accounts, attempts, feedback
 from app.bank import Catalogue, load
+from app.store import open_store
 from app.store.db import make_engine
 from app.store.migrate import upgrade
 
@@ -97,11 +99,12 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"] if (PG_URL or IN_CI) else ["sqlite"]
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, empty database URL: a temp SQLite file, or a throwaway PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'resurface.db'}"
+@contextmanager
+def throwaway_database(backend: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file in ``folder``, or a PostgreSQL schema of its own
+    that is dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'resurface.db'}"
         return
     if not PG_URL:
         pytest.fail(
@@ -118,6 +121,13 @@ def db_url(request, tmp_path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, empty database URL: a temp SQLite file, or a throwaway PostgreSQL schema."""
+    with throwaway_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -192,6 +202,35 @@ def ui(monkeypatch, db_url, people):
 
     with app_on(monkeypatch, db_url):
         yield people
+
+
+# --- browser tests: a module's own database and server ----------------------------------------
+# For the test_e2e_* modules, each of which defines a module-scoped ``people`` fixture that fills
+# its database before the server starts.
+
+
+@pytest.fixture(scope="module")
+def db_file(request, tmp_path_factory) -> str:
+    """A temp SQLite database URL of the module's own."""
+    return f"sqlite:///{tmp_path_factory.mktemp(request.path.stem) / 'resurface.db'}"
+
+
+@pytest.fixture(scope="module")
+def engine(db_file: str) -> Iterator[Engine]:
+    """The test's own engine on the server's database, to set it up and check what happened."""
+    engine = open_store(db_file)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def base_url(db_file: str, people, tmp_path_factory) -> Iterator[str]:
+    """``resurface serve`` on the module's database once its ``people`` are in it."""
+    from e2e_support import served
+
+    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
+    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -193,6 +193,10 @@ def answer_current(page: Page) -> str:
     main = page.get_by_test_id("stMain")
     radios = main.get_by_role("radiogroup", name=ANSWER_RADIOS)
     boxes = main.get_by_role("checkbox")
+    # The widgets come after the question's heading: a page still being drawn can show the one
+    # without the others, and counting then would find nothing to answer.
+    expect(radios.or_(boxes).or_(main.get_by_role("combobox")).first).to_be_visible()
+    settle(page)
     if radios.count() or boxes.count():
         first = radios.first.get_by_role("radio") if radios.count() else boxes
         return check(page, first.first)
@@ -210,7 +214,7 @@ def answer_current(page: Page) -> str:
 def countdown(page: Page) -> timedelta:
     """The time left that the quiz page shows (``44:12 left``)."""
     left = re.compile(r"(\d{2}):(\d{2}) left")
-    text = page.get_by_test_id("stMarkdownContainer").filter(has_text=left).inner_text()
+    text = page.locator("[data-resurface-countdown]").inner_text()
     minutes, seconds = left.search(text).groups()
     return timedelta(minutes=int(minutes), seconds=int(seconds))
 

@@ -14,7 +14,6 @@ import signal
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -42,7 +41,7 @@ from e2e_support import (
     start_quiz,
 )
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import update
 
 from app import accounts, attempts, clock, config, feedback
 from app.attempts import AttemptClosed
@@ -55,7 +54,7 @@ from app.store.db import writing
 from app.store.tables import attempts as attempts_table
 from app.ui import fmt
 from app.ui.questions import answer_lines, is_complete
-from conftest import BACKENDS, PG_URL
+from conftest import BACKENDS, throwaway_database
 
 KILL_POINTS = 3
 SEED = 7
@@ -68,24 +67,8 @@ THREADS = 20
 @pytest.fixture(scope="module", params=BACKENDS)
 def database(request, tmp_path_factory) -> Iterator[str]:
     """A fresh database URL for the module: a SQLite file, or a throwaway PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('faults') / 'resurface.db'}"
-        return
-    if not PG_URL:
-        pytest.fail(
-            "CI=true but RESURFACE_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI"
-        )
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_database(request.param, tmp_path_factory.mktemp("faults")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

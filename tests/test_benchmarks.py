@@ -17,9 +17,10 @@ def markdown_table(text: str) -> list[list[str]]:
     return [[c.strip() for c in line.strip("|").split("|")] for line in lines if line != lines[1]]
 
 
-def test_python_m_benchmarks_prints_one_markdown_table():
+def quick(name: str) -> subprocess.CompletedProcess:
+    """``python -m benchmarks --quick --only NAME`` without PostgreSQL, checked to succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "validate", "--pg", ""],
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", name, "--pg", ""],
         cwd=config.PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -27,6 +28,11 @@ def test_python_m_benchmarks_prints_one_markdown_table():
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_python_m_benchmarks_prints_one_markdown_table():
+    done = quick("validate")
     rows = markdown_table(done.stdout)
     assert rows[0] == [
         "what", "size", "median", "p95 (or total)", "baseline", "baseline figure", "ratio", "target"
@@ -43,6 +49,22 @@ def test_python_m_benchmarks_prints_one_markdown_table():
     assert "SQLite 3." in done.stdout
 
 
+def test_the_audit_benchmark_times_each_search_of_the_page():
+    rows = markdown_table(quick("audit").stdout)[1:]
+    assert [r[0] for r in rows] == [
+        f"audit log page on SQLite: {what}"
+        for what in (
+            "no filter",
+            "a common action (login.ok, 62%)",
+            "a rare action (user.password, 0.1%)",
+            "one user's lines",
+            "text in the details",
+            "the actions offered by the filter",
+        )
+    ]
+    assert all(r[1].startswith("20,000 lines") and r[6].endswith("x") for r in rows)
+
+
 def test_resurface_bench_runs_the_benchmarks_of_the_checkout():
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", "bench", "--list"],
@@ -55,7 +77,7 @@ def test_resurface_bench_runs_the_benchmarks_of_the_checkout():
     assert done.returncode == 0, done.stderr
     names = [line.split()[0] for line in done.stdout.splitlines()]
     assert names[:2] == ["validate", "bank"]
-    assert {"save", "items", "export", "click", "dashboard", "load"} <= set(names)
+    assert {"save", "items", "export", "audit", "click", "dashboard", "load"} <= set(names)
 
 
 def test_resurface_bench_without_a_checkout_says_so(monkeypatch, tmp_path, capsys):

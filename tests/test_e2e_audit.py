@@ -7,34 +7,19 @@ test_e2e_trainer.py; screenshots the page at desktop (1280 px) and phone (390 px
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from e2e_support import PASSWORD, SCREENSHOTS, click, open_app, served, settle, shoot, sign_in
+from e2e_support import PASSWORD, SCREENSHOTS, click, open_app, settle, shoot, sign_in
 from playwright.sync_api import expect
 
 from app import accounts
-from app.store import open_store
 from app.store import users as user_store
 from app.store.db import writing
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def db_file(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e-audit') / 'resurface.db'}"
-
-
-@pytest.fixture(scope="module")
-def engine(db_file):
-    engine = open_store(db_file)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +34,6 @@ def people(engine) -> dict[str, accounts.User]:
                 conn, T0 + timedelta(minutes=i), tina.id, "comment.add", target, attempt=i
             )
     return {"boss": boss, "tina": tina}
-
-
-@pytest.fixture(scope="module")
-def base_url(db_file, people, tmp_path_factory) -> Iterator[str]:
-    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
-    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
-        yield url
 
 
 def test_a_manager_pages_filters_and_downloads_the_log(page, base_url, engine, people):

@@ -7,9 +7,6 @@ test_e2e_trainer.py.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from dateutil.relativedelta import relativedelta
 from e2e_support import (
@@ -17,7 +14,6 @@ from e2e_support import (
     SCREENSHOTS,
     click,
     open_app,
-    served,
     settle,
     shoot,
     sign_in,
@@ -26,22 +22,15 @@ from playwright.sync_api import Page, expect
 
 from app import accounts, clock, config
 from app.bank import load
-from app.store import open_store
 from conftest import finish
 
 EXAM = "certification-exam"
 
 
 @pytest.fixture(scope="module")
-def db_file(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e-certification') / 'resurface.db'}"
-
-
-@pytest.fixture(scope="module")
-def people(db_file) -> Iterator[dict[str, accounts.User]]:
+def people(engine) -> dict[str, accounts.User]:
     """north: Ann Example's pass ends in about 10 days, Bob Example's lapsed a month ago, Dee
     Example passed last week; south: Cat Example has not tried yet."""
-    engine = open_store(db_file)
     boss = accounts.init_first_manager(engine, "boss", PASSWORD)
     make = lambda name, role, cohort, shown=None: accounts.create_user(  # noqa: E731
         engine, boss, name, PASSWORD, role, cohort, shown
@@ -60,15 +49,7 @@ def people(db_file) -> Iterator[dict[str, accounts.User]]:
     finish(engine, made["bob"], catalogue, EXAM, at=now - relativedelta(months=13))
     finish(engine, made["dee"], catalogue, EXAM, 20, at=now - relativedelta(days=8))
     finish(engine, made["dee"], catalogue, EXAM, at=now - relativedelta(days=7))
-    engine.dispose()
     return made
-
-
-@pytest.fixture(scope="module")
-def base_url(db_file, people, tmp_path_factory) -> Iterator[str]:
-    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
-    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
-        yield url
 
 
 def choose(page: Page, label: str, option: str) -> None:

@@ -8,18 +8,15 @@ writes), and must read back with the awkward names intact and neutralised.
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from e2e_support import PASSWORD, check, click, served, settle, shoot, sign_in
+from e2e_support import PASSWORD, check, click, settle, shoot, sign_in
 from playwright.sync_api import Page, expect
 
 from app import accounts, config, exports
 from app.bank import load
-from app.store import open_store
 from conftest import finish
 
 AWKWARD = '=HYPERLINK("x"), Dubois "Zoë"\nsecond line'
@@ -31,20 +28,8 @@ LABELS = {
 
 
 @pytest.fixture(scope="module")
-def db_file(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e-manager') / 'resurface.db'}"
-
-
-@pytest.fixture(scope="module")
 def catalogue():
     return load([config.quizzes_dir()])
-
-
-@pytest.fixture(scope="module")
-def engine(db_file):
-    engine = open_store(db_file)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +41,6 @@ def people(engine, catalogue) -> dict[str, accounts.User]:
     finish(engine, ann, catalogue, "quick-check", 10, datetime(2026, 5, 4, 8, 30, tzinfo=UTC))
     finish(engine, bob, catalogue, "certification-exam", 20)
     return {"boss": boss, "ann": ann, "bob": bob}
-
-
-@pytest.fixture(scope="module")
-def base_url(db_file, people, tmp_path_factory) -> Iterator[str]:
-    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
-    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
-        yield url
 
 
 def download(page: Page, kind: str, tmp_path) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from e2e_support import (
     attempt_in_url,
     check,
     click,
+    countdown,
     go_to_question,
     navigator,
     open_app,
@@ -40,26 +40,12 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from app import accounts, attempts, clock, config, feedback, websession
 from app.bank import load
-from app.store import open_store
 from app.ui.questions import is_complete
 
 PRACTICE = "Practice: Aftercare"
 
 
-@pytest.fixture(scope="session")
-def e2e_db(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'resurface.db'}"
-
-
-@pytest.fixture(scope="session")
-def engine(e2e_db):
-    """The test's own engine on the server's database, to set it up and check what happened."""
-    engine = open_store(e2e_db)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def people(engine) -> dict[str, accounts.User]:
     """A manager, a trainer and two trainees of cohort north.
 
@@ -76,25 +62,8 @@ def people(engine) -> dict[str, accounts.User]:
     return made
 
 
-@pytest.fixture(scope="session")
-def base_url(e2e_db, people, tmp_path_factory) -> Iterator[str]:
-    """``resurface serve`` on a free port; the whole process group is stopped afterwards."""
-    env = {**os.environ, "RESURFACE_DATABASE_URL": e2e_db}
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with served(env, log) as url:
-        yield url
-
-
 def session_cookie(context: BrowserContext) -> dict | None:
     return next((c for c in context.cookies() if c["name"] == websession.COOKIE_NAME), None)
-
-
-def countdown(page: Page) -> timedelta:
-    """The time left that the quiz page shows (``44:12 left``)."""
-    left = re.compile(r"(\d{2}):(\d{2}) left")
-    text = page.get_by_test_id("stMarkdownContainer").filter(has_text=left).inner_text()
-    minutes, seconds = left.search(text).groups()
-    return timedelta(minutes=int(minutes), seconds=int(seconds))
 
 
 def expect_signin_page(page: Page) -> None:
@@ -325,9 +294,9 @@ def test_the_countdown_submits_the_attempt_at_zero_without_a_click(page, base_ur
 
 
 def test_a_server_restart_keeps_the_sign_in_and_the_attempt(
-    context, e2e_db, engine, people, tmp_path
+    context, db_file, engine, people, tmp_path
 ):
-    env = {**os.environ, "RESURFACE_DATABASE_URL": e2e_db}
+    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
     page = context.new_page()
     dan = people["dan"]
     with served(env, tmp_path / "before.log") as before_restart:

@@ -6,9 +6,7 @@ test_e2e_trainee.py; also screenshots each trainer page at desktop and phone wid
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from e2e_support import (
     SCREENSHOTS,
     click,
     open_app,
-    served,
     settle,
     shoot,
     sign_in,
@@ -26,20 +23,7 @@ from playwright.sync_api import Page, expect
 
 from app import accounts, comments, config
 from app.bank import load
-from app.store import open_store
 from conftest import finish
-
-
-@pytest.fixture(scope="module")
-def db_file(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e-trainer') / 'resurface.db'}"
-
-
-@pytest.fixture(scope="module")
-def engine(db_file):
-    engine = open_store(db_file)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +39,6 @@ def people(engine) -> dict[str, accounts.User]:
     }
     finish(engine, made["ann"], load([config.quizzes_dir()]), "quick-check", 6)
     return made
-
-
-@pytest.fixture(scope="module")
-def base_url(db_file, people, tmp_path_factory) -> Iterator[str]:
-    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
-    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
-        yield url
 
 
 def choose(page: Page, label: str, option: str) -> None:

@@ -7,35 +7,20 @@ other e2e tests; also screenshots the Users page at desktop and phone width.
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from e2e_support import PASSWORD, SCREENSHOTS, click, open_app, served, settle, shoot, sign_in
+from e2e_support import PASSWORD, SCREENSHOTS, click, open_app, settle, shoot, sign_in
 from playwright.sync_api import expect
 
 from app import accounts
-from app.store import open_store
 
 TRAINEES = (
     "username;display_name;cohort;password\r\n"
     "dan.dee;Dan Dee;north;\r\n"
     "eve.eng;Eve Eng;north;first-day-2025\r\n"
 )
-
-
-@pytest.fixture(scope="module")
-def db_file(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e-users') / 'resurface.db'}"
-
-
-@pytest.fixture(scope="module")
-def engine(db_file):
-    engine = open_store(db_file)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +33,6 @@ def people(engine) -> dict[str, accounts.User]:
             engine, boss, "ann", PASSWORD, "trainee", "north", "Ann Example"
         ),
     }
-
-
-@pytest.fixture(scope="module")
-def base_url(db_file, people, tmp_path_factory) -> Iterator[str]:
-    env = {**os.environ, "RESURFACE_DATABASE_URL": db_file}
-    with served(env, tmp_path_factory.mktemp("server") / "server.log") as url:
-        yield url
 
 
 def test_a_manager_imports_trainees_from_a_csv_file(page, base_url, engine, people, tmp_path):

@@ -16,6 +16,7 @@ import io
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -49,6 +50,8 @@ pytestmark = pytest.mark.usefixtures("cheap_passwords")
 KINDS = ("trainee", "trainer", "manager", "deactivated", "nobody")
 ACTING = {"trainee": "ann", "trainer": "tina", "manager": "boss", "deactivated": "gone"}
 NEW_PW = "a brand new password"
+NOW = datetime.now(UTC)
+LONG_AGO = NOW - timedelta(days=30)
 OK = "ok"
 SKIP = "skip"  # the function takes a User, never None: there is no "nobody" to call it as
 
@@ -408,6 +411,15 @@ def _cases() -> list[Case]:
         "attempts_of cat",
         attempts.attempts_of,
         lambda w, a: attempts.attempts_of(w.engine, a, w.users["cat"].id),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
+
+    add(
+        "close_overdue of an attempt of the other cohort",
+        attempts.close_overdue,
+        lambda w, a: attempts.close_overdue(
+            w.engine, a, [{"id": w.cat_done, "status": "open", "deadline": LONG_AGO}], NOW
+        ),
         AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
     )  # fmt: skip
 

@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, inspect, text
 
-from app import accounts, clock, useradmin
+from app import accounts, auditlog, clock, useradmin
 from app.store import make_engine
 from app.store.migrate import current, head, upgrade
 from app.store.tables import users
@@ -35,7 +35,7 @@ def test_an_older_database_upgrades_with_its_data(db_url):
                 )
             )
         upgrade(engine)
-        assert current(engine) == head() == "0004"
+        assert current(engine) == head() == "0005"
         user = accounts.authenticate(engine, "old.timer", PW)
         assert (user.username, user.role) == ("Old.Timer", "manager")
         trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")
@@ -58,7 +58,7 @@ def test_0004_adds_must_change_password_false_for_existing_users(db_url):
                 {"hash": accounts.hasher.hash(PW), "yes": True, "now": clock.now()},
             )
         upgrade(engine)
-        assert current(engine) == "0004"
+        assert current(engine) == head()
         ann = accounts.authenticate(engine, "ann", PW)
         assert ann.must_change_password is False
         assert useradmin.reset_password(engine, None, "ann", "temporary one") == "temporary one"
@@ -92,6 +92,26 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+    finally:
+        engine.dispose()
+
+
+def test_0005_indexes_the_audit_log_without_touching_its_lines(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0004")
+        boss = accounts.init_first_manager(engine, "boss", PW)
+        accounts.create_user(engine, boss, "ann", PW, "trainee", "north")
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT * FROM audit_log ORDER BY id")).all()
+        upgrade(engine)
+        assert current(engine) == "0005"
+        names = {i["name"] for i in inspect(engine).get_indexes("audit_log")}
+        assert {"ix_audit_log_action_at", "ix_audit_log_actor_at"} <= names
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT * FROM audit_log ORDER BY id")).all() == before
+        found = auditlog.search(engine, boss, auditlog.Filters(actions=("user.create",)))
+        assert [line.target for line in found.lines] == ["ann", "boss"]  # newest first
     finally:
         engine.dispose()
 

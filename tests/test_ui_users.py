@@ -266,3 +266,21 @@ def test_my_account_changes_the_password(ui, fresh_db):
     assert titles(at) == ["My account"], "still signed in, in a fresh session"
     assert values(at.success)[0].startswith("Your password was changed.")
     assert accounts.authenticate(fresh_db, "ann", NEW_PW).username == "ann"
+
+
+def test_guessing_the_current_password_on_my_account_locks_and_signs_out(ui, fresh_db):
+    at = open_page(sign_in("ann"), "account")
+    for attempt in range(1, accounts.MAX_FAILED + 1):
+        at.text_input(key=keys.PASSWORD_CURRENT).input(f"guess number {attempt}")
+        at.text_input(key=keys.PASSWORD_NEW).input(NEW_PW)
+        at.text_input(key=keys.PASSWORD_REPEAT).input(NEW_PW)
+        submit_form(at, keys.PASSWORD_FORM)
+        assert not at.exception
+        if attempt < accounts.MAX_FAILED:
+            assert values(at.error) == ["The current password is wrong."]
+    assert titles(at) == ["Resurface"], "signed out, on the sign-in page"
+    [error] = values(at.error)
+    assert error.startswith("Too many wrong passwords: this account is locked until ")
+    assert "signed out everywhere" in error
+    with pytest.raises(accounts.AccountLocked):
+        accounts.authenticate(fresh_db, "ann", PW)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from app import accounts, useradmin
+from app import accounts, useradmin, websession
 from app.accounts import AccountLocked, Forbidden, InvalidUser, LoginFailed, NotFound, WeakPassword
 from app.store import users as q
 from app.useradmin import LastManager, Rights, SamePassword, WrongPassword, rights
@@ -141,6 +143,42 @@ def test_reset_password_sets_a_temporary_one_that_must_be_changed(people, fresh_
     assert not accounts.authenticate(fresh_db, "ann", "my own new password").must_change_password
 
 
+def test_guessing_the_current_password_locks_the_account_and_signs_it_out(people, fresh_db):
+    ann = accounts.authenticate(fresh_db, "ann", PW)
+    token = websession.begin(fresh_db, ann)
+    for _ in range(accounts.MAX_FAILED - 1):
+        with pytest.raises(WrongPassword):
+            useradmin.change_own_password(fresh_db, ann, "a guess at it", "my own new password")
+    assert websession.user_for(fresh_db, token) == ann, "a few slips sign nobody out"
+    with pytest.raises(AccountLocked) as locked:
+        useradmin.change_own_password(fresh_db, ann, "a guess at it", "my own new password")
+    assert websession.user_for(fresh_db, token) is None
+    with pytest.raises(AccountLocked):
+        accounts.authenticate(fresh_db, "ann", PW)  # the right password waits for the lock too
+    lines = audit(fresh_db, "login.failed")
+    assert [line["detail"] for line in lines] == [
+        {"reason": "current password", "locked": False}
+    ] * (accounts.MAX_FAILED - 1) + [
+        {"reason": "current password", "locked": True},
+        {"reason": "locked"},
+    ]
+    assert "a guess at it" not in str(audit(fresh_db, None))
+    # After the lock, the count starts again from nothing, as for sign-ins.
+    later = locked.value.until + timedelta(seconds=1)
+    assert accounts.authenticate(fresh_db, "ann", PW, now=later).username == "ann"
+
+
+def test_a_wrong_current_password_then_the_right_one_starts_the_count_again(people, fresh_db):
+    ann = accounts.authenticate(fresh_db, "ann", PW)
+    for _ in range(2):
+        for _ in range(accounts.MAX_FAILED - 1):
+            with pytest.raises(WrongPassword):
+                useradmin.change_own_password(fresh_db, ann, "a guess at it", "my own new password")
+        ann = useradmin.change_own_password(fresh_db, ann, PW, "my own new password")
+        ann = useradmin.change_own_password(fresh_db, ann, "my own new password", PW)
+    assert accounts.authenticate(fresh_db, "ann", PW).username == "ann"
+
+
 def test_a_typed_temporary_password_and_its_rules(people, fresh_db):
     assert (
         useradmin.reset_password(fresh_db, people["boss"], "tom", "typed by boss!")
@@ -159,8 +197,6 @@ def test_a_typed_temporary_password_and_its_rules(people, fresh_db):
 
 
 def test_reset_clears_a_lockout_and_ends_sessions(people, fresh_db):
-    from app import websession
-
     token = websession.begin(fresh_db, people["ann"])
     for _ in range(accounts.MAX_FAILED):
         with pytest.raises((LoginFailed, AccountLocked)):

@@ -8,15 +8,15 @@ file stops being checked after ``MAX_PROBLEMS`` problems, and says where it stop
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from app.bank import rules
-from app.bank.draws import Candidate, fillable, pool
+from app.bank.model import Catalogue, Entry
 from app.bank.problems import Problem, field_name, from_validation_error
+from app.bank.quizrules import quiz_rules
 from app.bank.schema import (
     BankFile,
     BankHeader,
@@ -25,13 +25,21 @@ from app.bank.schema import (
     QuestionBase,
     Quiz,
     QuizzesFile,
-    SourceDoc,
     SourcesFile,
-    Topic,
     TopicsFile,
 )
-from app.bank.text import SourceIndex, plural
+from app.bank.text import SourceIndex
 from app.bank.yamlpos import Loc, Located, YamlError, load_file
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "STOPPED",
+    "Catalogue",
+    "ContentPathError",
+    "Entry",
+    "discover",
+    "load",
+]
 
 # Per file: past this many, a file is unlikely to be content at all, and a list of thousands of
 # problems would cost more to build and show than it helps.
@@ -47,48 +55,6 @@ _QUIZ = TypeAdapter(Quiz)
 
 class ContentPathError(Exception):
     """A path given to the loader does not exist or holds no YAML files."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A valid question with the bank it came from and where it is written."""
-
-    question: QuestionBase
-    bank: str
-    topic: str
-    case: Case | None
-    file: str
-    line: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The question as a plain object, the shape ``resurface banks --json`` prints."""
-        out = {"id": self.question.id, "bank": self.bank, "topic": self.topic}
-        out |= self.question.model_dump(mode="json", exclude={"id"})
-        out["case"] = self.case.model_dump(mode="json") if self.case else None
-        return out
-
-
-@dataclass
-class Catalogue:
-    """Everything that loaded cleanly, plus every problem found on the way."""
-
-    topics: dict[str, Topic] = field(default_factory=dict)
-    sources: dict[str, SourceDoc] = field(default_factory=dict)
-    banks: dict[str, BankHeader] = field(default_factory=dict)
-    cases: dict[str, Case] = field(default_factory=dict)
-    entries: dict[str, Entry] = field(default_factory=dict)
-    quizzes: dict[str, Quiz] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def candidates(self) -> list[Candidate]:
-        return [
-            Candidate(e.question.id, e.bank, e.topic, frozenset(e.question.tags))
-            for e in self.entries.values()
-        ]
 
 
 def discover(paths: Iterable[Path]) -> dict[str, list[Path]]:
@@ -354,53 +320,11 @@ class _Loader:
                 self.errors(exc, located, file, subject, base)
                 continue
             before = len(self.cat.problems)
-            self.quiz_rules(quiz, candidates, file, located, base)
+            for at, where, msg in quiz_rules(quiz, self.cat.topics, self.cat.banks, candidates):
+                self.problem(file, located.line_of((*base, *at)), quiz.id, where, msg)
             line = located.line_of(base)
             if (
                 self.unique("quiz", quiz.id, file, line, quiz.id, ("id",))
                 and len(self.cat.problems) == before
             ):
                 self.cat.quizzes[quiz.id] = quiz
-
-    def quiz_rules(
-        self, quiz: Quiz, candidates: list[Candidate], file: str, located: Located, base: Loc
-    ) -> None:
-        if quiz.certifies and quiz.mode != "exam":
-            self.problem(
-                file,
-                located.line_of((*base, "certifies")),
-                quiz.id,
-                ("certifies",),
-                "only an exam can grant a certification",
-            )
-        pools = []
-        for j, draw in enumerate(quiz.draw):
-            loc: Loc = ("draw", j)
-            line = located.line_of((*base, *loc))
-            if draw.topic and draw.topic not in self.cat.topics:
-                self.problem(file, line, quiz.id, (*loc, "topic"), f"unknown topic '{draw.topic}'")
-            if draw.bank and draw.bank not in self.cat.banks:
-                self.problem(file, line, quiz.id, (*loc, "bank"), f"unknown bank '{draw.bank}'")
-            found = pool(draw, candidates)
-            if draw.count > len(found):
-                self.problem(
-                    file,
-                    line,
-                    quiz.id,
-                    (*loc, "count"),
-                    f"asks for {plural(draw.count, 'question')} but only {len(found)} match",
-                )
-            pools.append(found)
-        asked = sum(d.count for d in quiz.draw)
-        if all(d.count <= len(p) for d, p in zip(quiz.draw, pools, strict=True)):
-            filled = fillable(pools, [d.count for d in quiz.draw])
-            if filled < asked:
-                line = located.line_of((*base, "draw"))
-                self.problem(
-                    file,
-                    line,
-                    quiz.id,
-                    ("draw",),
-                    f"the draws overlap: they ask for {asked} different questions "
-                    f"but only {filled} can be drawn",
-                )

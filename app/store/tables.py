@@ -77,6 +77,9 @@ audit_log = Table(
     Column("target", String(200), nullable=True),
     Column("detail", JSON, nullable=True),
     Index("ix_audit_log_at", "at"),
+    # The log's filters: one action (or a group, ``user.*``, a range of this index) or one user.
+    Index("ix_audit_log_action_at", "action", "at"),
+    Index("ix_audit_log_actor_at", "actor_id", "at"),
 )
 
 snapshots = Table(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app import useradmin
-from app.accounts import MIN_PASSWORD, AccountError, User
+from app.accounts import MIN_PASSWORD, AccountError, AccountLocked, User
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine
+from app.ui.views import signin
 
 
 def _change(user: User) -> None:
@@ -23,6 +24,11 @@ def _change(user: User) -> None:
         return
     try:
         changed = useradmin.change_own_password(engine(), user, current, new)
+    except AccountLocked as exc:
+        # The lock ended every session of the account, this one too: say why on the sign-in page.
+        auth.sign_out()
+        st.session_state[signin.ERROR] = signin.locked(exc.until, signed_out=True)
+        return
     except AccountError as exc:
         st.session_state[keys.PASSWORD_ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return

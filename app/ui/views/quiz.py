@@ -240,19 +240,74 @@ def _confirm_submit(view: AttemptView) -> None:
 
 
 def _countdown(attempt_id: int, deadline: datetime) -> None:
-    @st.fragment(run_every=1)
-    def tick() -> None:
-        left = deadline - clock.now()
-        if left.total_seconds() <= 0:
-            # Closing is the core's job: reading the attempt past its deadline submits it.
-            attempts.get(engine(), st.session_state[keys.USER], attempt_id)
-            nav.notice(
-                "Time is up: your attempt was submitted with the answers you had saved.", "warning"
-            )
-            st.rerun(scope="app")
-        text = f":material/timer: **{countdown_text(left)}** left"
-        if left.total_seconds() < WARN_SECONDS:
-            text = f":red[{text}]"
-        st.markdown(text)
+    """Time left, counted down in the browser; one server run, at the deadline, closes the attempt.
 
-    tick()
+    The browser counts from the seconds left when the page was drawn, so a clock set wrong on the
+    trainee's computer changes nothing. Counting on the server (a fragment rerun every second) cost
+    every trainee a script run a second, and under load those runs crossed the trainee's own clicks
+    and left pages that no longer answered them.
+    """
+    left = deadline - clock.now()
+    if left.total_seconds() <= 0:
+        _time_up(attempt_id)
+    seconds = left.total_seconds()
+    warn = " warn" if seconds < WARN_SECONDS else ""
+    st.html(
+        f'<div class="resurface-countdown{warn}" data-resurface-countdown role="timer">'
+        '<span class="icon" aria-hidden="true">timer</span> '
+        f"<b>{countdown_text(left)}</b> left</div>"
+        f"<style>{_COUNTDOWN_CSS}</style>"
+        f"<script>{_COUNTDOWN_JS.replace('LEFT_MS', str(round(seconds * 1000)))}</script>",
+        unsafe_allow_javascript=True,
+    )
+
+    # Fires once, just after the deadline (each rerun of the page sets it again from now).
+    @st.fragment(run_every=seconds + 0.5)
+    def at_deadline() -> None:
+        if clock.now() >= deadline:
+            _time_up(attempt_id)
+
+    at_deadline()
+
+
+def _time_up(attempt_id: int) -> None:
+    # Closing is the core's job: reading the attempt past its deadline submits it.
+    attempts.get(engine(), st.session_state[keys.USER], attempt_id)
+    nav.notice("Time is up: your attempt was submitted with the answers you had saved.", "warning")
+    st.rerun(scope="app")
+
+
+WARN_COLOR = "#e0245e"  # Streamlit's red, as :red[] shows it
+_COUNTDOWN_CSS = f"""
+.resurface-countdown {{ font-size: 1rem; line-height: 1.6; }}
+.resurface-countdown .icon {{ font-family: 'Material Symbols Rounded'; font-size: 1.25rem;
+  vertical-align: -0.25em; font-weight: normal; user-select: none; }}
+.resurface-countdown.warn {{ color: {WARN_COLOR}; }}
+"""
+# One ticker per browser tab, reading the newest end time; it stops when no countdown is shown.
+_COUNTDOWN_JS = f"""(() => {{
+  window.__resurfaceEnd = performance.now() + LEFT_MS;
+  window.__resurfaceMisses = 0;
+  const tick = () => {{
+    const shown = document.querySelectorAll('[data-resurface-countdown]');
+    if (!shown.length) {{
+      // Gone for good (another page) after a few seconds, not while a rerun redraws it.
+      if (++window.__resurfaceMisses > 20) {{
+        clearInterval(window.__resurfaceTicker); window.__resurfaceTicker = 0;
+      }}
+      return;
+    }}
+    window.__resurfaceMisses = 0;
+    const left = Math.max(0, Math.floor((window.__resurfaceEnd - performance.now()) / 1000));
+    const h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+    const two = n => String(n).padStart(2, '0');
+    const text = h ? `${{h}}:${{two(m)}}:${{two(s)}}` : `${{two(m)}}:${{two(s)}}`;
+    for (const el of shown) {{
+      const b = el.querySelector('b');
+      if (b && b.textContent !== text) b.textContent = text;
+      el.classList.toggle('warn', left < {WARN_SECONDS});
+    }}
+  }};
+  if (!window.__resurfaceTicker) window.__resurfaceTicker = setInterval(tick, 250);
+  setTimeout(tick, 0);
+}})();"""

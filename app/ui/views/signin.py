@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from app import accounts
@@ -11,6 +13,15 @@ from app.ui.fmt import when
 from app.ui.resources import engine
 
 ERROR = "signin.error"
+
+
+def locked(until: datetime, signed_out: bool = False) -> str:
+    """What the sign-in page says of an account locked by wrong passwords."""
+    everywhere = " and has been signed out everywhere" if signed_out else ""
+    return (
+        f"Too many wrong passwords: this account is locked until {when(until)}{everywhere}. "
+        "Try again then, or ask a manager to reset your password."
+    )
 
 
 def _submit() -> None:
@@ -23,10 +34,7 @@ def _submit() -> None:
     try:
         user = accounts.authenticate(engine(), username, password)
     except accounts.AccountLocked as exc:
-        st.session_state[ERROR] = (
-            f"Too many wrong passwords: this account is locked until {when(exc.until)}. "
-            "Try again then, or ask a manager to reset your password."
-        )
+        st.session_state[ERROR] = locked(exc.until)
         return
     except AccountError as exc:
         st.session_state[ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
