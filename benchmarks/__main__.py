@@ -44,6 +44,10 @@ BENCHMARKS = {
     "audit": (("audit_search",), "the audit log's searches over 1,000,000 lines, each database"),
     "click": (("answer_click",), "answer click on the quiz page (AppTest), median of 50"),
     "dashboard": (("dashboard_open",), "the trainer dashboard with 10,000 attempts (AppTest)"),
+    "exportpage": (
+        ("exports_page",),
+        "the Exports page rerun while a 300,000-row prepared file waits (AppTest)",
+    ),
     "hostile": (("hostile_rows",), "refusing hostile YAML files vs parsing a real bank"),
     "load": (("load_trainees",), "N concurrent trainees in Chromium against resurface serve"),
 }

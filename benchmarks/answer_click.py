@@ -30,12 +30,20 @@ MAIN = ROOT / "app" / "ui" / "main.py"
 QUIZ = "certification-exam"
 
 
-def click_times(clicks: int) -> tuple[list[float], int]:
-    """Time ``clicks`` answer clicks on the first single-answer question of a fresh exam."""
-    at = AppTest.from_file(str(MAIN), default_timeout=120).run()
-    at.text_input(key="signin.username").input("ann")
+def signed_in(username: str, timeout: float = 120) -> AppTest:
+    """The app in AppTest with ``username`` signed in through the form (password ``PW``)."""
+    at = AppTest.from_file(str(MAIN), default_timeout=timeout).run()
+    at.text_input(key="signin.username").input(username)
     at.text_input(key="signin.password").input(PW)
     at.button(key="FormSubmitter:signin-Sign in").click().run()
+    if not at.button(key="auth.sign_out"):
+        raise SystemExit(f"{username} could not sign in: {at.exception or at.main}")
+    return at
+
+
+def click_times(clicks: int) -> tuple[list[float], int]:
+    """Time ``clicks`` answer clicks on the first single-answer question of a fresh exam."""
+    at = signed_in("ann")
     at.button(key=f"home.start.{QUIZ}").click().run()
     attempt_id = int(at.query_params["attempt"][0])
     engine = open_store(config.database_url())

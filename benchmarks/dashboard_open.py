@@ -18,14 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from answer_click import MAIN, harness_times
-from item_analysis_db import BOSS, PER_ATTEMPT, seed
+from answer_click import harness_times, signed_in
+from item_analysis_db import BOSS, PER_ATTEMPT, seeded_file
 from measure import PW, Row, Run, environ, seconds, standalone, timing
-from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from app import accounts, config
-from app.bank import load
+from app import accounts
 from app.store import open_store
 
 PAGE = "trainees"
@@ -33,12 +31,7 @@ PAGE = "trainees"
 
 def open_times(opens: int) -> list[float]:
     """Sign the trainer in, then time ``opens`` openings of the dashboard."""
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.text_input(key="signin.username").input("tina")
-    at.text_input(key="signin.password").input(PW)
-    at.button(key="FormSubmitter:signin-Sign in").click().run()
-    if not at.button(key="auth.sign_out"):
-        raise SystemExit("dashboard: the trainer could not sign in")
+    at = signed_in("tina", timeout=300)
     samples = []
     for _ in range(opens + 1):  # the first, untimed, also fills the banks' cache
         # st.navigation picks a page by the hash of its url_path: a deep link to /trainees.
@@ -56,17 +49,14 @@ def open_times(opens: int) -> list[float]:
 
 def measure(run: Run) -> list[Row]:
     n_attempts, opens = run.size(10_000, 1_000), run.size(50, 10)
-    catalogue = load([config.quizzes_dir()])
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        url, spent = seeded_file(Path(tmp), n_attempts, run.seed)
         engine = open_store(url)
-        started = time.perf_counter()
-        seed(engine, catalogue, n_attempts, pool=60, rng_seed=run.seed)
         accounts.create_user(engine, BOSS, "tina", PW, "trainer", "north")
         engine.dispose()
         run.note(
             f"dashboard: {n_attempts:,} attempts x {PER_ATTEMPT} questions seeded in "
-            f"{seconds(time.perf_counter() - started)}"
+            f"{seconds(spent)}"
         )
         with environ("RESURFACE_DATABASE_URL", url):
             samples = open_times(opens)

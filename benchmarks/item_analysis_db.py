@@ -184,6 +184,18 @@ def database(url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
+def seeded_file(folder: Path, n_attempts: int, rng_seed: int) -> tuple[str, float]:
+    """A SQLite file in ``folder`` filled by ``seed`` (a pool of 60 questions of the shipped
+    banks); its URL and the seconds the seeding took."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    engine = open_store(url)
+    started = time.perf_counter()
+    seed(engine, load([config.quizzes_dir()]), n_attempts, pool=60, rng_seed=rng_seed)
+    spent = time.perf_counter() - started
+    engine.dispose()
+    return url, spent
+
+
 def measure(run: Run) -> list[Row]:
     """reports.item_analysis of all attempts against a bare cursor fetch, per database."""
     n_attempts, rounds = run.size(20_000, 2_000), run.size(3, 1)

@@ -65,6 +65,19 @@ def test_the_audit_benchmark_times_each_search_of_the_page():
     assert all(r[1].startswith("20,000 lines") and r[6].endswith("x") for r in rows)
 
 
+def test_the_exports_page_benchmark_keeps_the_prepared_file_out_of_memory():
+    done = quick("exportpage")
+    reruns, memory = markdown_table(done.stdout)[1:]
+    assert reruns[0] == "rerun the Exports page with a prepared file (AppTest, SQLite)"
+    assert reruns[1].startswith("30,000 rows")
+    assert reruns[6].endswith("x")
+    assert "the session holds 0 MB of it in memory" in done.stdout
+    assert memory[0].startswith("server memory (RSS) added by each further manager")
+    assert memory[1].endswith("2 managers")
+    assert memory[2].endswith("MB")
+    assert "exports page memory: the server's RSS before the first manager" in done.stdout
+
+
 def test_resurface_bench_runs_the_benchmarks_of_the_checkout():
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", "bench", "--list"],

@@ -105,14 +105,30 @@ def wait_group_gone(pgid: int, seconds: float = 15) -> None:
         time.sleep(0.1)
 
 
-def test_serve_on_an_empty_database_hints_at_init_and_stops_cleanly_on_ctrl_c(tmp_path):
+def scratch_folders(tmp: Path) -> list[Path]:
+    return list(tmp.glob("resurface-serve-*"))
+
+
+@pytest.mark.parametrize(
+    ("stop", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_serve_on_an_empty_database_hints_at_init_and_stops_cleanly(tmp_path, stop, code):
+    """Ctrl+C at a terminal, or SIGTERM to the group (systemd, docker stop, a test harness)."""
     port = free_port()
     url = f"sqlite:///{tmp_path / 'app.db'}"
-    with server(tmp_path, "serve", "--port", str(port), env={"RESURFACE_DATABASE_URL": url}) as p:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"RESURFACE_DATABASE_URL": url, "TMPDIR": str(tmp)}
+    with server(tmp_path, "serve", "--port", str(port), env=env) as p:
         wait_healthy(p, port, tmp_path)
-        os.killpg(p.pid, signal.SIGINT)  # what Ctrl+C at a terminal does
-        assert p.wait(timeout=30) == 130
+        (scratch,) = scratch_folders(tmp)
+        (scratch / "resurface-export-left.csv").write_text("prepared, never downloaded")
+        os.killpg(p.pid, stop)
+        assert p.wait(timeout=30) == code
         wait_group_gone(p.pid)
+    assert scratch_folders(tmp) == [], "the server's temporary folder went with it"
     text = output(tmp_path)
     assert "has no users yet: create the first manager with `resurface init`" in text
     assert f"Open http://localhost:{port}" in text

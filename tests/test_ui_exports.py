@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -11,6 +12,7 @@ from ui_helpers import open_page, shipped_catalogue, sign_in, titles, values
 
 from app import exports
 from app.bank import Catalogue
+from app.exports import spool
 from app.store import users as user_store
 from app.ui import keys
 from conftest import finish
@@ -39,8 +41,10 @@ def exports_page():
 
 
 def prepared(at) -> tuple[bytes, int]:
+    """The prepared file's bytes, read from disk, and its number of rows."""
     ready = at.session_state[keys.EXPORT_READY]
-    return ready[1], ready[2]
+    assert isinstance(ready[1], spool.Spooled), "the session keeps a file on disk, not its bytes"
+    return ready[1].read(), ready[2]
 
 
 def test_the_page_explains_each_column_of_the_chosen_kind(done):
@@ -103,3 +107,57 @@ def test_trainees_and_trainers_cannot_open_exports(ui, name):
     at = open_page(sign_in(name), "exports")
     assert "Exports" not in titles(at)
     assert not [b for b in at.button if b.key == keys.EXPORT_PREPARE]
+
+
+def test_preparing_again_replaces_the_file_on_disk(done):
+    at = exports_page()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    first = at.session_state[keys.EXPORT_READY][1]
+    assert first.exists()
+    assert oct(first.path.stat().st_mode & 0o777) == "0o600", "only the server may read it"
+    at.radio(key=keys.EXPORT_KIND).set_value("responses").run()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    second = at.session_state[keys.EXPORT_READY][1]
+    assert second.path != first.path
+    assert second.exists()
+    assert not first.exists()
+
+
+def test_a_refused_export_leaves_no_file_behind(done):
+    at = exports_page()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    earlier = at.session_state[keys.EXPORT_READY][1]
+    at.date_input(key=keys.EXPORT_FROM).set_value(date(2026, 5, 6)).run()
+    at.date_input(key=keys.EXPORT_TO).set_value(date(2026, 5, 4)).run()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    assert values(at.error) == ["The From date must be before the To date"]
+    assert not earlier.exists()
+    assert keys.EXPORT_READY not in at.session_state
+
+
+def test_a_file_cleared_from_the_server_asks_to_prepare_again(done):
+    at = exports_page()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    at.session_state[keys.EXPORT_READY][1].path.unlink()
+    at.run()
+    assert not at.exception
+    assert values(at.info) == ["The prepared file was cleared from the server: prepare it again."]
+    assert not at.get("download_button")
+
+
+def test_old_files_left_by_a_crashed_server_are_swept_when_preparing(done, tmp_path, monkeypatch):
+    monkeypatch.setattr(spool.tempfile, "tempdir", str(tmp_path))
+    old = tmp_path / f"{spool.PREFIX}old{spool.SUFFIX}"
+    recent = tmp_path / f"{spool.PREFIX}recent{spool.SUFFIX}"
+    other = tmp_path / "someone-elses.csv"
+    for path in (old, recent, other):
+        path.write_text("x")
+    two_days_ago = old.stat().st_mtime - 2 * spool.STALE_SECONDS
+    os.utime(old, (two_days_ago, two_days_ago))
+    os.utime(other, (two_days_ago, two_days_ago))
+    at = exports_page()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    assert not old.exists()
+    assert recent.exists()
+    assert other.exists()
+    assert at.session_state[keys.EXPORT_READY][1].path.parent == tmp_path

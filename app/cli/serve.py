@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from app import accounts, config, demo
@@ -81,8 +83,13 @@ def _run_server(command: list[str], env: dict[str, str]) -> int:
     A child rather than os.exec: the CLI stays a plain function returning an exit code, Ctrl+C
     ends without a traceback, and it works the same on Windows, where exec does not replace the
     process. The price is passing on a SIGTERM, so the server never outlives the command.
+
+    The server gets its own temporary folder (TMPDIR), removed when it stops however it stops:
+    prepared exports wait there for their download, and Streamlit ends on a SIGTERM without
+    running Python's exit handlers, so it cannot be trusted to remove them itself.
     """
-    child = subprocess.Popen(command, env=env)
+    scratch = tempfile.mkdtemp(prefix="resurface-serve-")
+    child = subprocess.Popen(command, env={**env, "TMPDIR": scratch})
     previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     try:
         try:
@@ -98,6 +105,7 @@ def _run_server(command: list[str], env: dict[str, str]) -> int:
             return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(scratch, ignore_errors=True)
     return 128 - code if code < 0 else code  # killed by signal N: the shell's 128 + N
 
 

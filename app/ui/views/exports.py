@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -10,6 +9,7 @@ import streamlit as st
 
 from app import accounts, clock, exports
 from app.accounts import Forbidden
+from app.exports import spool
 from app.ui import keys, nav
 from app.ui.resources import catalogue, engine
 
@@ -46,12 +46,14 @@ def render() -> None:
         "Prepare CSV", type="primary", icon=":material/table_view:", key=keys.EXPORT_PREPARE
     ):
         ready = _prepare(user, kind, filters, bom)
-    if ready is not None and ready[0] == asked:
-        _, data, rows, name = ready
-        st.success(f"{rows:,} rows ready ({len(data) / 1e6:.1f} MB).")
+    if ready is not None and ready[0] == asked and not ready[1].exists():
+        st.info("The prepared file was cleared from the server: prepare it again.")
+    elif ready is not None and ready[0] == asked:
+        _, spooled, rows, name = ready
+        st.success(f"{rows:,} rows ready ({spooled.size / 1e6:.1f} MB).")
         st.download_button(
             f"Download {name}",
-            data,
+            spooled.read,  # read from disk when clicked, so the page never holds the file
             file_name=name,
             mime="text/csv",
             icon=":material/download:",
@@ -114,20 +116,28 @@ def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
 
 
 def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool):
-    """Build the file with a progress bar; keep it for the download button. None if refused."""
+    """Build the file on disk with a progress bar; keep it for the download button.
+
+    Returns None if refused. The previous file of this session is removed first, and so are
+    any other session's files older than a day.
+    """
+    earlier = st.session_state.pop(keys.EXPORT_READY, None)
+    if earlier is not None:
+        earlier[1].discard()
+    spool.sweep()
     bar = st.progress(0.0, text="Preparing…")
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / total if total else 1.0, text=f"Preparing… {done:,} of {total:,}")
 
     now = clock.now()
+    out = spool.Spooled()
     try:
-        out = io.BytesIO()
         rows = exports.write(
             engine(),
             user,
             kind,
-            out,
+            out.file,
             filters,
             catalogue=catalogue(),
             bom=bom,
@@ -135,11 +145,13 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
             progress=progress,
         )
     except (exports.ExportError, Forbidden) as exc:
+        out.discard()
         bar.empty()
         message = str(exc)
         st.error(message[:1].upper() + message[1:])
         return None
+    out.close()
     bar.empty()
-    ready = ((kind, filters, bom), out.getvalue(), rows, exports.filename(kind, filters, now))
+    ready = ((kind, filters, bom), out, rows, exports.filename(kind, filters, now))
     st.session_state[keys.EXPORT_READY] = ready
     return ready
