@@ -120,15 +120,24 @@ def test_serve_on_an_empty_database_hints_at_init_and_stops_cleanly(tmp_path, st
     url = f"sqlite:///{tmp_path / 'app.db'}"
     tmp = tmp_path / "tmp"
     tmp.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = tmp / f"resurface-serve-{dead.pid}-x1"  # left by a `resurface serve` killed outright
+    living = tmp / f"resurface-serve-{os.getpid()}-x2"  # another server's, still running
+    for folder in (orphan, living):
+        folder.mkdir()
+        (folder / "resurface-export-a.csv").write_text("prepared")
     env = {"RESURFACE_DATABASE_URL": url, "TMPDIR": str(tmp)}
     with server(tmp_path, "serve", "--port", str(port), env=env) as p:
         wait_healthy(p, port, tmp_path)
-        (scratch,) = scratch_folders(tmp)
-        (scratch / "resurface-export-left.csv").write_text("prepared, never downloaded")
+        (own,) = set(scratch_folders(tmp)) - {living}
+        assert own.name.startswith(f"resurface-serve-{p.pid}-")
+        assert not orphan.exists(), "an orphaned folder is swept at start"
+        (own / "resurface-export-left.csv").write_text("prepared, never downloaded")
         os.killpg(p.pid, stop)
         assert p.wait(timeout=30) == code
         wait_group_gone(p.pid)
-    assert scratch_folders(tmp) == [], "the server's temporary folder went with it"
+    assert scratch_folders(tmp) == [living], "the server's own folder went with it"
     text = output(tmp_path)
     assert "has no users yet: create the first manager with `resurface init`" in text
     assert f"Open http://localhost:{port}" in text

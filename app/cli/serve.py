@@ -16,6 +16,7 @@ from app.bank import load
 from app.cli.common import shown_url, store
 
 SERVER = Path(__file__).parent.parent / "ui" / "server.py"
+SCRATCH_PREFIX = "resurface-serve-"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -88,7 +89,8 @@ def _run_server(command: list[str], env: dict[str, str]) -> int:
     prepared exports wait there for their download, and Streamlit ends on a SIGTERM without
     running Python's exit handlers, so it cannot be trusted to remove them itself.
     """
-    scratch = tempfile.mkdtemp(prefix="resurface-serve-")
+    _sweep_orphans()
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     child = subprocess.Popen(command, env={**env, "TMPDIR": scratch})
     previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     try:
@@ -107,6 +109,31 @@ def _run_server(command: list[str], env: dict[str, str]) -> int:
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(scratch, ignore_errors=True)
     return 128 - code if code < 0 else code  # killed by signal N: the shell's 128 + N
+
+
+def _sweep_orphans() -> None:
+    """Remove the temporary folders of earlier ``resurface serve`` commands that are gone.
+
+    A folder is named after its command's process id; one whose process no longer exists was
+    left by a command killed outright (SIGKILL, a power cut), which had no chance to clean up.
+    Not on Windows, where os.kill with signal 0 would end the process instead of looking at it.
+    """
+    if os.name == "nt":
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _port(text: str) -> int:
