@@ -161,3 +161,16 @@ def test_old_files_left_by_a_crashed_server_are_swept_when_preparing(done, tmp_p
     assert recent.exists()
     assert other.exists()
     assert at.session_state[keys.EXPORT_READY][1].path.parent == tmp_path
+
+
+def test_a_server_that_cannot_write_the_file_says_so(done, tmp_path, monkeypatch):
+    gone = tmp_path / "no-such-folder"
+    monkeypatch.setattr(spool.tempfile, "tempdir", str(gone))
+    at = exports_page()
+    at.button(key=keys.EXPORT_PREPARE).click().run()
+    assert not at.exception
+    (message,) = values(at.error)
+    assert message.startswith(f"The file could not be written on the server ({gone}")
+    assert "No such file or directory" in message
+    assert keys.EXPORT_READY not in at.session_state
+    assert not at.get("download_button")

@@ -1,13 +1,14 @@
 """A prepared export kept on disk until it is downloaded, not in the server's memory.
 
-The Exports page used to keep the finished file in the session (about 245 MB for 1,000,000
-response rows) and hand the bytes to the download button, which hashed them again on every rerun.
-A ``Spooled`` file lives in the system's temporary folder, readable only by the server's user; the
-page keeps this small object and reads the file only when the manager clicks Download.
+The Exports page used to keep the finished file's bytes in the session (about 245 MB for
+1,000,000 response rows) and hand them to the download button on every run. A ``Spooled`` file
+lives in the temporary folder, readable only by the server's user; the page keeps this small
+object and reads the file only when the manager clicks Download.
 
 The file goes when the object does (the page prepares another file, or Python collects a session
 that is gone). ``resurface serve`` gives the server a temporary folder of its own and removes it
-when the server stops; ``sweep`` removes files older than a day that a crashed server left behind.
+when the server stops; ``sweep`` removes files older than a day (a session long closed, or a
+server run without ``resurface serve`` that crashed).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ EXPORT_QUIZ = "exports.quiz"
 EXPORT_BOM = "exports.bom"
 EXPORT_PREPARE = "exports.prepare"
 EXPORT_DOWNLOAD = "exports.download"
-EXPORT_READY = "exports.ready"  # the last prepared file: (what it was made for, bytes, rows, name)
+EXPORT_READY = "exports.ready"  # the last prepared file: (made for, spool.Spooled, rows, name)
 
 
 # A password someone else set must be replaced before any page opens (app/ui/auth.py, signin.py);

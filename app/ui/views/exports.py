@@ -131,8 +131,9 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
         bar.progress(done / total if total else 1.0, text=f"Preparing… {done:,} of {total:,}")
 
     now = clock.now()
-    out = spool.Spooled()
+    out = None
     try:
+        out = spool.Spooled()
         rows = exports.write(
             engine(),
             user,
@@ -149,6 +150,16 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
         bar.empty()
         message = str(exc)
         st.error(message[:1].upper() + message[1:])
+        return None
+    except OSError as exc:  # the server's disk: full, or its temporary folder gone
+        if out is not None:
+            out.discard()
+        bar.empty()
+        where = f" ({exc.filename})" if exc.filename else ""
+        st.error(
+            f"The file could not be written on the server{where}: {exc.strerror or exc}. "
+            "Nothing was exported; try again, or ask whoever runs the server to check its disk."
+        )
         return None
     out.close()
     bar.empty()
