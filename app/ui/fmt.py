@@ -1,4 +1,5 @@
-"""Dates, durations and scores as a reader expects them, in the browser's time zone."""
+"""Dates, durations and scores as a reader expects them, in the browser's time zone; topic names
+on chart axes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import altair as alt
 import streamlit as st
 
 
@@ -75,3 +77,19 @@ _MARKDOWN = frozenset("\\`*_{}[]()#!|<>~$:")
 def plain(text: str) -> str:
     """``text`` as typed, for a Markdown element: a name like ``[x](https://...)`` is no link."""
     return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+
+
+def topic_axis() -> alt.Axis:
+    """The y axis of a chart by topic: a name longer than 20 characters ("Contraindications and
+    patient selection") goes on two lines, centred on its bar, rather than cut off with "…" on
+    a phone-width chart. Give the chart a step of 30 px or more for the two lines."""
+    width = 20
+    cut = f"lastindexof(substring(datum.label, 0, {width + 1}), ' ')"
+    wraps = f"length(datum.label) > {width} && {cut} >= 1"
+    return alt.Axis(
+        labelExpr=f"{wraps} ? [substring(datum.label, 0, {cut}), substring(datum.label, {cut} + 1)]"
+        " : datum.label",
+        labelOffset=alt.ExprRef(f"{wraps} ? -7 : 0"),  # the two lines' middle on the bar
+        labelLimit=140,
+        labelOverlap=False,
+    )

@@ -91,7 +91,12 @@ def _topic_chart(view: attempts.AttemptView) -> None:
                 scale=alt.Scale(domain=[0, 100]),
                 axis=alt.Axis(values=[0, 25, 50, 75, 100]),
             ),
-            y=alt.Y("topic:N", sort="-x", title=None, axis=alt.Axis(labelLimit=120)),
+            y=alt.Y(
+                "topic:N",
+                sort="-x",
+                title=None,
+                axis=fmt.topic_axis(),
+            ),
             color=alt.Color(
                 "passed:N",
                 scale=alt.Scale(domain=[True, False], range=["#2e7d32", "#c62828"]),
@@ -109,7 +114,7 @@ def _topic_chart(view: attempts.AttemptView) -> None:
         .mark_rule(strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    chart = (bars + rule).properties(height=alt.Step(28))
+    chart = (bars + rule).properties(height=alt.Step(30))  # room for two-line names
     st.altair_chart(chart, width="stretch")
 
 

@@ -88,7 +88,12 @@ def _mastery(record: dashboard.Record, cat) -> None:
     )
     base = alt.Chart(data).encode(
         x=alt.X("percent:Q", title="Correct (%)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("topic:N", sort="x", title=None, axis=alt.Axis(labelLimit=140)),
+        y=alt.Y(
+            "topic:N",
+            sort="x",
+            title=None,
+            axis=fmt.topic_axis(),
+        ),
         tooltip=[
             alt.Tooltip("topic:N", title="Topic"),
             alt.Tooltip("percent:Q", title="Correct (%)"),
@@ -104,5 +109,5 @@ def _mastery(record: dashboard.Record, cat) -> None:
     labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
         text=alt.Text("percent:Q", format=".0f")
     )
-    chart = (bars + labels).properties(height=alt.Step(26))
+    chart = (bars + labels).properties(height=alt.Step(30))  # room for two-line names
     st.altair_chart(chart, width="stretch")
