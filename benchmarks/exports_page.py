@@ -28,7 +28,7 @@ from pathlib import Path
 
 from answer_click import harness_times, signed_in
 from item_analysis_db import PER_ATTEMPT, seeded_file
-from load_trainees import CHROMIUM, ROOT, _usage
+from load_trainees import CHROMIUM, ROOT, usage
 from measure import PW, Row, Run, environ, seconds, standalone, timing
 from streamlit.util import calc_hash
 
@@ -83,7 +83,7 @@ def server_memory(url: str, managers: int, folder: Path, prepare: bool) -> list[
     with served(env, folder / "server.log") as base, sync_playwright() as p:
         port = int(base.rsplit(":", 1)[1])
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        rss = [_usage(port)[2]]
+        rss = [usage(port)[2]]
         for _ in range(managers):
             page = browser.new_context().new_page()
             sign_in(page, base, "boss", PW)
@@ -95,7 +95,7 @@ def server_memory(url: str, managers: int, folder: Path, prepare: bool) -> list[
                 expect(page.get_by_text("rows ready")).to_be_visible(timeout=600_000)
                 settle(page)
             time.sleep(1)
-            rss.append(_usage(port)[2])
+            rss.append(usage(port)[2])
         browser.close()
     return rss
 

@@ -313,7 +313,7 @@ def _procs() -> dict[int, tuple[int, float, int, str]]:
     return out
 
 
-def _usage(port: int) -> tuple[float, float, int, int]:
+def usage(port: int) -> tuple[float, float, int, int]:
     """(server CPU s, browser CPU s, server RSS, browser RSS) at this moment."""
     procs = _procs()
     children: dict[int, list[int]] = {}
@@ -371,14 +371,14 @@ async def step(browser, url: str, port: int, trainees: list[Trainee], title: str
 
     async def watch() -> None:
         while True:
-            peak["rss"] = max(peak["rss"], _usage(port)[3])
+            peak["rss"] = max(peak["rss"], usage(port)[3])
             peak["available"] = min(peak["available"], _available())
             await asyncio.sleep(1)
 
     watcher = asyncio.create_task(watch())
     try:
         await asyncio.gather(*(d.sign_in(url) for d in drivers))
-        before = _usage(port)
+        before = usage(port)
         started = time.monotonic()
 
         async def run(driver: Driver) -> None:
@@ -388,7 +388,7 @@ async def step(browser, url: str, port: int, trainees: list[Trainee], title: str
                 driver.trainee.error = f"{driver.trainee.user.username}: {str(exc)[:400]}"
 
         await asyncio.gather(*(run(d) for d in drivers))
-        after = _usage(port)
+        after = usage(port)
     finally:
         watcher.cancel()
         for context in contexts:

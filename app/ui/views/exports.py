@@ -46,9 +46,11 @@ def render() -> None:
         "Prepare CSV", type="primary", icon=":material/table_view:", key=keys.EXPORT_PREPARE
     ):
         ready = _prepare(user, kind, filters, bom)
-    if ready is not None and ready[0] == asked and not ready[1].exists():
+    if ready is not None and ready[0] != asked:
+        st.info("The settings changed since the last file was prepared: prepare it again.")
+    elif ready is not None and not ready[1].exists():
         st.info("The prepared file was cleared from the server: prepare it again.")
-    elif ready is not None and ready[0] == asked:
+    elif ready is not None:
         _, spooled, rows, name = ready
         st.success(f"{rows:,} rows ready ({spooled.size / 1e6:.1f} MB).")
         st.download_button(
@@ -60,8 +62,6 @@ def render() -> None:
             on_click="ignore",
             key=keys.EXPORT_DOWNLOAD,
         )
-    elif ready is not None:
-        st.info("The settings changed since the last file was prepared: prepare it again.")
     with st.expander("What the columns mean", expanded=ready is None):
         st.dataframe(
             pd.DataFrame(list(exports.MEANING[kind].items()), columns=["Column", "Meaning"]),
