@@ -1,33 +1,136 @@
-"""Settings from environment variables, in one place."""
+"""Settings from environment variables, in one place.
+
+Every variable that the app, its tests and its benchmarks read is read here, and listed in
+``SETTINGS`` (the README's table of settings is checked against it).
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# (name, default, meaning): the README's "Settings" table says the same, and a test checks it.
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("RESURFACE_DATABASE_URL", "sqlite:///results/resurface.db", "the database"),
+    ("RESURFACE_DEMO_DATABASE_URL", "sqlite:///results/demo.db", "the demo's database"),
+    ("RESURFACE_QUIZZES", "quizzes/", "the content folder"),
+    ("RESURFACE_SOURCES", "../shared/seeds", "the source documents"),
+    ("RESURFACE_SECRET_KEY", "a key kept in the database", "signs session cookies"),
+    ("RESURFACE_SESSION_HOURS", "12", "how long a sign-in lasts"),
+    ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
+    ("CI", "unset", "tests: `true` turns a missing need into a failure"),
+    ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
+    ("RESURFACE_LOAD_SHOTS", "none", "load benchmark: folder for screenshots of stuck pages"),
+    ("RESURFACE_LOAD_KEEP", "none", "load benchmark: folder to keep its server log and database"),
+)
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+def _path(name: str) -> Path | None:
+    value = os.environ.get(name, "")
+    return Path(value) if value else None
+
+
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise SettingError(f"{name} must be a positive number, not {raw!r}")
+    return value
+
 
 def quizzes_dir() -> Path:
     """Where the content lives: ``RESURFACE_QUIZZES`` or the repository's ``quizzes/``."""
-    return Path(os.environ.get("RESURFACE_QUIZZES", PROJECT_ROOT / "quizzes"))
+    return _path("RESURFACE_QUIZZES") or PROJECT_ROOT / "quizzes"
+
+
+def default_sources_dir() -> Path:
+    """Where the source documents are looked for when ``RESURFACE_SOURCES`` is not set."""
+    return PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 def sources_dir() -> Path | None:
-    """The source documents, if known: ``RESURFACE_SOURCES`` or ``../shared/seeds`` when present."""
-    if "RESURFACE_SOURCES" in os.environ:
-        return Path(os.environ["RESURFACE_SOURCES"])
-    default = PROJECT_ROOT.parent / "shared" / "seeds"
+    """The source documents, if known: ``RESURFACE_SOURCES``, or ``../shared/seeds`` beside the
+    repository when that folder exists.
+
+    The documents are not ours to ship, so a clone alone has none: the app then shows questions
+    without their passages' text, and the validator cannot check quotes.
+    """
+    given = _path("RESURFACE_SOURCES")
+    if given is not None:
+        return given
+    default = default_sources_dir()
     return default if default.is_dir() else None
 
 
 def demo_database_url() -> str:
     """``RESURFACE_DEMO_DATABASE_URL``, or ``results/demo.db`` (never the real database)."""
     default = f"sqlite:///{PROJECT_ROOT / 'results' / 'demo.db'}"
-    return os.environ.get("RESURFACE_DEMO_DATABASE_URL", default)
+    return os.environ.get("RESURFACE_DEMO_DATABASE_URL") or default
 
 
 def database_url() -> str:
     """``RESURFACE_DATABASE_URL``, or a SQLite file under ``results/``."""
     default = f"sqlite:///{PROJECT_ROOT / 'results' / 'resurface.db'}"
-    return os.environ.get("RESURFACE_DATABASE_URL", default)
+    return os.environ.get("RESURFACE_DATABASE_URL") or default
+
+
+def secret_key() -> str | None:
+    """``RESURFACE_SECRET_KEY``, or None: then a key made once is kept in the database."""
+    return os.environ.get("RESURFACE_SECRET_KEY") or None
+
+
+def session_hours() -> float:
+    """``RESURFACE_SESSION_HOURS`` (default 12: one working day on a shared clinic computer).
+
+    Raises SettingError unless it is a positive number.
+    """
+    return _positive("RESURFACE_SESSION_HOURS", 12)
+
+
+def check() -> None:
+    """Read every setting the server needs once; raises SettingError for one it cannot use."""
+    session_hours()
+    for name in ("RESURFACE_QUIZZES", "RESURFACE_SOURCES"):
+        folder = _path(name)
+        if folder is not None and not folder.is_dir():
+            raise SettingError(f"{name} names {folder}, which is not a folder")
+
+
+# --- tests and benchmarks -----------------------------------------------------------------------
+
+
+def in_ci() -> bool:
+    """``CI=true``: what a test needs (a browser, PostgreSQL, the sources) must be there."""
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def test_database_url() -> str | None:
+    """``RESURFACE_TEST_DATABASE_URL``: the PostgreSQL server the tests also run on."""
+    return os.environ.get("RESURFACE_TEST_DATABASE_URL") or None
+
+
+def load_timeout() -> float:
+    """``RESURFACE_LOAD_TIMEOUT``: seconds the load benchmark waits for a page (default 120)."""
+    return _positive("RESURFACE_LOAD_TIMEOUT", 120)
+
+
+def load_screenshots_dir() -> Path | None:
+    """``RESURFACE_LOAD_SHOTS``: where the load benchmark saves pages that stopped changing."""
+    return _path("RESURFACE_LOAD_SHOTS")
+
+
+def load_keep_dir() -> Path | None:
+    """``RESURFACE_LOAD_KEEP``: where the load benchmark keeps its server log and database."""
+    return _path("RESURFACE_LOAD_KEEP")

@@ -11,7 +11,6 @@ a deactivated account's sessions stop working at once.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
 
-from app import clock
+from app import clock, config
 from app.accounts import AccountInactive, User
 from app.store import sessions as q
 from app.store import users as user_store
@@ -43,8 +42,8 @@ class Cookie:
 
 
 def session_lifetime() -> timedelta:
-    """``RESURFACE_SESSION_HOURS`` (default 12: one working day on a shared clinic computer)."""
-    return timedelta(hours=float(os.environ.get("RESURFACE_SESSION_HOURS", "12")))
+    """How long a sign-in lasts (``config.session_hours``). Raises SettingError."""
+    return timedelta(hours=config.session_hours())
 
 
 def _digest(token: str) -> str:
@@ -56,7 +55,7 @@ def _serializer(engine: Engine) -> URLSafeSerializer:
 
     Keeping it in the database lets several servers on one PostgreSQL share it.
     """
-    key = os.environ.get("RESURFACE_SECRET_KEY")
+    key = config.secret_key()
     if not key:
         with engine.connect() as conn:
             key = q.setting(conn, "secret_key")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from measure import PW, Row, Run, markdown, seconds, stats, timing
 
-from app import accounts, attempts
+from app import accounts, attempts, config
 from app.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,9 +163,10 @@ class Driver:
             state = await self.page.evaluate(STATE)
             await asyncio.sleep(2)
             later = await self.page.evaluate(STATE)
-            if os.environ.get("RESURFACE_LOAD_SHOTS"):
+            shots = config.load_screenshots_dir()
+            if shots is not None:
                 await self.page.screenshot(
-                    path=f"{os.environ['RESURFACE_LOAD_SHOTS']}/{self.trainee.user.username}.png",
+                    path=str(shots / f"{self.trainee.user.username}.png"),
                     full_page=True,
                 )
             raise RuntimeError(
@@ -404,7 +405,7 @@ def run_steps(quick: bool, steps: tuple[int, ...], run: Run) -> list[Step]:
     from e2e_support import served  # the way the browser tests run the server
 
     title = "Quick check" if quick else "Laser resurfacing certification exam"
-    timeout = float(os.environ.get("RESURFACE_LOAD_TIMEOUT", 120))
+    timeout = config.load_timeout()
     found: list[Step] = []
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'load.db'}"
@@ -468,8 +469,8 @@ def run_steps(quick: bool, steps: tuple[int, ...], run: Run) -> list[Step]:
 
             asyncio.run(main())
         engine.dispose()
-        keep = os.environ.get("RESURFACE_LOAD_KEEP")  # a folder for the server log and database
-        if keep:
+        keep = config.load_keep_dir()
+        if keep is not None:
             shutil.copy(Path(tmp) / "server.log", keep)
             shutil.copy(Path(tmp) / "load.db", keep)
     return found

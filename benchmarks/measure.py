@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from unittest import mock
 
 PG_DEFAULT = "postgresql+psycopg://root@127.0.0.1:5432/test"
 PW = "benchmark password"
@@ -55,15 +56,8 @@ class Row:
 @contextmanager
 def environ(name: str, value: str) -> Iterator[None]:
     """Set an environment variable for a block (the app reads its settings from there)."""
-    previous = os.environ.get(name)
-    os.environ[name] = value
-    try:
+    with mock.patch.dict(os.environ, {name: value}):
         yield
-    finally:
-        if previous is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = previous
 
 
 def reachable(url: str | None) -> str | None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 
-from app import accounts, attempts, feedback
+from app import accounts, attempts, clock, config, feedback
 from app.bank import Catalogue, load
 from app.store import open_store
 from app.store.db import make_engine
@@ -56,6 +59,80 @@ questions:
 """
 
 
+# --- the quick loop: `pytest -m "not slow"` leaves out what starts servers and browsers ---------
+
+SLOW_FIXTURES = {"browser", "base_url", "server"}  # Chromium, or a `resurface serve` of a module's
+SLOW_MODULES = {  # servers started by the tests themselves, killed processes, benchmark runs
+    "test_adversarial_faults",
+    "test_attempts_stress",
+    "test_benchmarks",
+    "test_cli_serve",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def required(message: str) -> NoReturn:
+    """Something a test needs is missing: under ``CI=true`` that fails the test, elsewhere it is
+    skipped with the reason (a developer's machine may lack a browser or PostgreSQL)."""
+    if config.in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sources() -> Path:
+    """The source documents the shipped banks cite (``RESURFACE_SOURCES``)."""
+    found = config.sources_dir()
+    if found is None or not found.is_dir() or not any(found.glob("*.txt")):
+        where = found or config.default_sources_dir()
+        required(
+            f"the source documents are not at {where}: set RESURFACE_SOURCES to the folder "
+            "that holds the seed documents (*.txt), e.g. RESURFACE_SOURCES=/path/to/shared/seeds"
+        )
+    return found
+
+
+# --- passwords: argon2id at its smallest costs, except where hashing itself is tested ----------
+# The production costs take a tenth of a second or more a hash, and the fixtures make users by
+# the hundred. Servers that tests start hash at full cost; they verify these cheap hashes at the
+# costs each hash carries.
+
+REAL_HASHER = accounts.hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _real_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``@pytest.mark.real_hashing``: the production hasher, for tests of hashing itself."""
+    if request.node.get_closest_marker("real_hashing"):
+        monkeypatch.setattr(accounts, "hasher", REAL_HASHER)
+
+
+# --- the clock: tests whose expectations depend on the calendar set it to fixed dates ---------
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """``app.clock.now()`` starts at ``moment`` and runs on from there at the real pace, so the
+    date is fixed and durations (deadlines, lockouts) still pass."""
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: moment + timedelta(seconds=time.monotonic() - started))
+        yield
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -94,9 +171,8 @@ def messages(cat: Catalogue) -> list[str]:
 
 # --- databases: every storage test runs on SQLite, and on PostgreSQL when configured ----------
 
-PG_URL = os.environ.get("RESURFACE_TEST_DATABASE_URL")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-BACKENDS = ["sqlite", "postgresql"] if (PG_URL or IN_CI) else ["sqlite"]
+PG_URL = config.test_database_url()
+BACKENDS = ["sqlite", "postgresql"] if (PG_URL or config.in_ci()) else ["sqlite"]
 
 
 @contextmanager
@@ -107,7 +183,7 @@ def throwaway_database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / 'resurface.db'}"
         return
     if not PG_URL:
-        pytest.fail(
+        required(
             "CI=true but RESURFACE_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI"
         )
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -188,14 +264,6 @@ def wrong(snap):
 
 
 @pytest.fixture
-def cheap_passwords(monkeypatch):
-    """argon2id at its smallest costs, for tests that sign in often (set before users are made)."""
-    from ui_helpers import cheap_hashing
-
-    cheap_hashing(monkeypatch)
-
-
-@pytest.fixture
 def ui(monkeypatch, db_url, people):
     """The people, with the Streamlit app pointed at their database."""
     from ui_helpers import app_on
@@ -240,10 +308,7 @@ def browser():
     from playwright.sync_api import expect, sync_playwright
 
     if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        required(f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`")
     # Patience for a loaded 2-CPU machine: a rerun can take seconds there; the checks are the same.
     expect.set_options(timeout=10_000)
     with sync_playwright() as p:

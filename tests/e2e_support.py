@@ -84,18 +84,26 @@ def served(env: dict[str, str], log: Path, timeout: float = 60) -> Iterator[str]
         _stop_group(server)
 
 
+def resurface_command() -> str:
+    """The ``resurface`` command installed beside the running Python (its virtual environment's
+    ``bin``), so the tests run the project they import, activated or not, whatever is on PATH."""
+    folder = Path(sys.executable).parent
+    command = shutil.which("resurface", path=str(folder))
+    if command is None:
+        raise RuntimeError(
+            f"no `resurface` command in {folder}: install the project into the Python that runs "
+            "the tests (the README's test command does)"
+        )
+    return command
+
+
 def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> subprocess.Popen:
     """Start ``resurface serve`` on ``port`` in its own process group; return once it is healthy.
 
     The output is appended to ``log``. The caller stops it (see ``_stop_group``, or SIGKILL the
     group to crash it).
     """
-    # The command installed beside this Python, so an unactivated virtualenv works too.
-    command = shutil.which("resurface", path=str(Path(sys.executable).parent)) or shutil.which(
-        "resurface"
-    )
-    if command is None:
-        raise RuntimeError("no `resurface` command: install the project with `pip install -e .`")
+    command = resurface_command()
     url = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
         server = subprocess.Popen(

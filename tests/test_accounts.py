@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters, profiles
 
 from app import accounts, clock
 from app.accounts import (
@@ -38,11 +38,13 @@ def test_console_operator_may_create_anyone(people, fresh_db):
     assert accounts.authenticate(fresh_db, "ops", PW) == user
 
 
-def test_passwords_are_hashed_with_argon2id(fresh_db):
+@pytest.mark.real_hashing
+def test_passwords_are_hashed_with_argon2id_at_the_rfc_9106_low_memory_costs(fresh_db):
     accounts.init_first_manager(fresh_db, "boss", PW)
     with fresh_db.connect() as conn:
         stored = q.by_key(conn, "boss")["password_hash"]
     assert stored.startswith("$argon2id$")
+    assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
     assert PW not in stored
 
 
@@ -123,6 +125,7 @@ def test_deactivated_users_cannot_sign_in_but_remain(people, fresh_db):
     assert accounts.authenticate(fresh_db, "ann", PW).active
 
 
+@pytest.mark.real_hashing
 def test_old_hash_parameters_are_upgraded_at_sign_in(people, fresh_db):
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PW)
     with fresh_db.begin() as conn:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import DESKTOP, open_app, served, settle
-from ui_helpers import cheap_hashing, shipped_catalogue
+from ui_helpers import shipped_catalogue
 
 from app import accounts, auditlog, clock, exports, useradmin, userimport, websession
 from app.accounts import MAX_FAILED, LoginFailed
@@ -36,7 +36,6 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WRONG = "Guess-Wrong-Q7zX-never-right"
 
 # Hashing at full cost is not what these tests are about (the server hashes at full cost anyway).
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 
 @pytest.fixture(autouse=True)
@@ -166,9 +165,7 @@ def test_a_cookie_is_dead_once_its_session_expires(people, fresh_db):
     assert signed_in_as(fresh_db, cookie, end + timedelta(days=365)) is None
 
 
-def test_a_signed_out_cookie_stays_dead_even_after_signing_in_again(
-    people, fresh_db, cheap_passwords
-):
+def test_a_signed_out_cookie_stays_dead_even_after_signing_in_again(people, fresh_db):
     token, old = cookie_for(fresh_db, "ann")
     websession.end(fresh_db, token)
     assert signed_in_as(fresh_db, old, T0) is None
@@ -201,12 +198,10 @@ def server(tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("adversarial")
     url = f"sqlite:///{folder / 'resurface.db'}"
     engine = open_store(url)
-    with pytest.MonkeyPatch.context() as patch:
-        cheap_hashing(patch)  # the server checks these hashes at full cost all the same
-        boss = accounts.init_first_manager(engine, "boss", PW)
-        people = {"boss": boss}
-        for name, password in (("ann", SECRET_ANN), ("bob", PW), ("eve", PW)):
-            people[name] = accounts.create_user(engine, boss, name, password, "trainee", "north")
+    boss = accounts.init_first_manager(engine, "boss", PW)
+    people = {"boss": boss}
+    for name, password in (("ann", SECRET_ANN), ("bob", PW), ("eve", PW)):
+        people[name] = accounts.create_user(engine, boss, name, password, "trainee", "north")
     env = {k: v for k, v in os.environ.items() if k != "RESURFACE_SECRET_KEY"}
     env["RESURFACE_DATABASE_URL"] = url
     log = folder / "server.log"
@@ -395,7 +390,6 @@ def test_no_password_in_the_audit_log_the_cli_output_or_any_export(
     db_url, tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setenv("RESURFACE_DATABASE_URL", db_url)
-    cheap_hashing(monkeypatch)
     printed: list[str] = []
 
     def cli(command: str, stdin: str = "") -> None:

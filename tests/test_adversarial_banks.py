@@ -824,7 +824,6 @@ def test_odd_but_harmless_files_get_a_clear_message(check, content):
 # --- the app: the Question bank page lists hostile files and serves the rest --------------------
 
 
-@pytest.mark.usefixtures("cheap_passwords")
 def test_the_bank_page_lists_hostile_files_and_the_app_serves_the_rest(
     ui, fresh_db, monkeypatch, tmp_path
 ):

@@ -19,7 +19,6 @@ from app.store.db import writing
 from conftest import PW
 
 # Hashing at full cost is tested elsewhere; here it would only make the people slow to create.
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 T0 = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
 HOSTILE = [

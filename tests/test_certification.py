@@ -17,8 +17,6 @@ from app.bank.schema import Certifies
 from app.certification import NotACertification
 from conftest import PW, finish
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 # After the accounts of the ``people`` fixture exist: a trainee is listed from their creation on.
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 EXAM = "certification-exam"  # 30 questions, 80% to pass, 45 minutes, 3 attempts, 12 months

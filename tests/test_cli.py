@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
+from e2e_support import resurface_command
 
 from app.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from conftest import BANK
@@ -127,14 +127,49 @@ def test_banks_warns_about_problems_but_still_reports(capsys, content, monkeypat
     assert err.startswith("warning: quizzes/banks/broken.yaml:2: bank: invalid YAML:")
 
 
-def test_console_script_is_installed_and_runs(content):
-    exe = shutil.which("resurface")
-    assert exe, "the resurface console script is not on PATH: run `pip install -e .`"
+def test_console_script_is_installed_beside_python_and_runs(content):
     done = subprocess.run(
-        [exe, "validate", "quizzes", "--sources", "seeds"],
+        [resurface_command(), "validate", "quizzes", "--sources", "seeds"],
         cwd=content,
         capture_output=True,
         text=True,
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "RESURFACE_SESSION_HOURS",
+            "twelve",
+            "RESURFACE_SESSION_HOURS must be a positive number, not 'twelve'",
+        ),
+        (
+            "RESURFACE_SESSION_HOURS",
+            "-1",
+            "RESURFACE_SESSION_HOURS must be a positive number, not '-1'",
+        ),
+        (
+            "RESURFACE_SESSION_HOURS",
+            "nan",
+            "RESURFACE_SESSION_HOURS must be a positive number, not 'nan'",
+        ),
+        (
+            "RESURFACE_SOURCES",
+            "/no/such/folder",
+            "RESURFACE_SOURCES names /no/such/folder, which is not a folder",
+        ),
+    ],
+)
+def test_serve_and_demo_name_a_setting_they_cannot_use_before_doing_anything(
+    capsys, monkeypatch, tmp_path, command, name, value, message
+):
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", f"sqlite:///{tmp_path / 'real.db'}")
+    monkeypatch.setenv("RESURFACE_DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    code, out, err = run(capsys, command)
+    assert (code, out, err) == (EXIT_USAGE, "", f"resurface: error: {message}\n")
+    assert list(tmp_path.iterdir()) == []  # no database made, no server started

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from e2e_support import resurface_command
 
 from app import accounts, attempts, config, demo
 from app.bank import load
@@ -46,8 +46,7 @@ def free_port() -> int:
 @contextmanager
 def server(tmp_path: Path, *argv: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
     """`resurface ARGV` in its own process group, output in tmp_path/server.log; never leaks."""
-    exe = shutil.which("resurface")
-    assert exe, "the resurface console script is not on PATH: run `pip install -e .`"
+    exe = resurface_command()
     # A shell without job control runs background jobs with SIGINT ignored, and children inherit
     # that; the test imitates a terminal's Ctrl+C, so the server must start with it handled.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)

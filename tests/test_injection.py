@@ -33,8 +33,6 @@ from app.exports import excel_safe
 from app.store.tables import metadata, users
 from conftest import PW, finish
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 # (username, display name, cohort): usernames may hold no spaces; names and cohorts anything.
 HOSTILE = [
     ("o'brien';--", "'; DROP TABLE users; --", "'; DROP TABLE users; --"),

@@ -45,8 +45,6 @@ from app.store.tables import metadata
 from app.userimport import ImportRefused
 from conftest import PW, finish
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 KINDS = ("trainee", "trainer", "manager", "deactivated", "nobody")
 ACTING = {"trainee": "ann", "trainer": "tina", "manager": "boss", "deactivated": "gone"}
 NEW_PW = "a brand new password"

@@ -12,8 +12,6 @@ from app.store import users as user_store
 from app.store.db import writing
 from app.ui import keys
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

@@ -14,7 +14,6 @@ from app.bank import Catalogue
 from app.ui import keys
 
 # The UI tests sign in a lot; they test pages, not hashing costs.
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 BROKEN_BANK = "aftercare.yaml"
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from ui_helpers import (
     metric,
     open_page,
@@ -19,9 +20,7 @@ from ui_helpers import (
 from app import accounts, attempts, clock
 from app.bank import Catalogue
 from app.ui import keys
-from conftest import PW, finish
-
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
+from conftest import PW, clock_at, finish
 
 EXAM = "certification-exam"
 
@@ -31,18 +30,56 @@ def catalogue() -> Catalogue:
     return shipped_catalogue()
 
 
+@dataclass(frozen=True)
+class Day:
+    """A fixed "now", when ann passed, and the whole days left of her 12 months, worked out by
+    hand: the pass is submitted 5 minutes after it begins and ends 12 calendar months later."""
+
+    now: datetime
+    ann_passed: datetime
+    days_left: int
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+DAYS = {
+    # ends 2026-12-13 09:05: 10 days 21 h 05 min after noon on 2 December
+    "early December": Day(utc(2026, 12, 2, 12), utc(2025, 12, 13, 9), 10),
+    # ends 2027-01-08 09:05, in the next year: 7 days 9 h 35 min after 23:30 on New Year's Eve
+    "New Year's Eve": Day(utc(2026, 12, 31, 23, 30), utc(2026, 1, 8, 9), 7),
+    # ends 2027-04-15 09:05: 14 days 21 h 05 min after noon on 31 March
+    "a month's last day": Day(utc(2027, 3, 31, 12), utc(2026, 4, 15, 9), 14),
+    # ends 2028-03-10 09:05: from noon on leap day, 1 March is one day on, so 9 days 21 h 05 min
+    "leap day": Day(utc(2028, 2, 29, 12), utc(2027, 3, 10, 9), 9),
+    # passed on leap day: 12 months on is 28 February 2029, 09:05; 17 days 21 h 05 min after
+    # noon on 10 February
+    "a pass on leap day": Day(utc(2029, 2, 10, 12), utc(2028, 2, 29, 9), 17),
+}
+
+
+@pytest.fixture(autouse=True)
+def day(request: pytest.FixtureRequest) -> Iterator[Day]:
+    """The clock set to a fixed day (early December unless a test asks for others) before anyone
+    is created: autouse, so it comes before the ``ui`` fixture's people."""
+    chosen = DAYS[getattr(request, "param", "early December")]
+    with clock_at(chosen.now):
+        yield chosen
+
+
 @pytest.fixture
-def done(ui, fresh_db, catalogue) -> None:
-    """ann (north) passed 11 months and 20 days ago, so her pass ends in about 10 days; bob
-    (north) passed 13 months ago and has lapsed; cat (south) passed just now; dan (south) failed
-    twice and has one attempt open."""
+def done(ui, fresh_db, catalogue, day) -> None:
+    """ann (north) passed 11 to 12 months ago, so her pass ends in under a month (``day``);
+    bob (north) passed 400 days ago and has lapsed; cat (south) passed just now; dan (south)
+    failed twice and has one attempt open."""
     now = clock.now()
     ui["dan"] = accounts.create_user(fresh_db, ui["boss"], "dan", PW, "trainee", "south")
     finish(fresh_db, ui["dan"], catalogue, EXAM, 0, at=now - timedelta(days=3))
     finish(fresh_db, ui["dan"], catalogue, EXAM, 23, at=now - timedelta(days=2))
     attempts.start(fresh_db, ui["dan"], catalogue.quizzes[EXAM], catalogue)
-    finish(fresh_db, ui["ann"], catalogue, EXAM, at=now - relativedelta(months=11, days=20))
-    finish(fresh_db, ui["bob"], catalogue, EXAM, at=now - relativedelta(months=13))
+    finish(fresh_db, ui["ann"], catalogue, EXAM, at=day.ann_passed)
+    finish(fresh_db, ui["bob"], catalogue, EXAM, at=now - timedelta(days=400))
     finish(fresh_db, ui["cat"], catalogue, EXAM, at=now - timedelta(hours=1))
 
 
@@ -57,7 +94,8 @@ def select_row(at, key: str, row: int) -> None:
     assert not at.exception
 
 
-def test_a_manager_sees_every_cohort_the_lists_and_the_funnel(ui, done):
+@pytest.mark.parametrize("day", DAYS, indirect=True)
+def test_a_manager_sees_every_cohort_the_lists_and_the_funnel(ui, done, day):
     at = open_page(sign_in("boss"), "certification")
     assert titles(at) == ["Certification"]
     assert metric(at, "Trainees") == "4"
@@ -73,7 +111,7 @@ def test_a_manager_sees_every_cohort_the_lists_and_the_funnel(ui, done):
     assert cohorts.loc["All cohorts", "Certified"] == 2
     expiring = table(at, keys.CERT_EXPIRING)
     assert expiring["Username"].tolist() == ["ann"]
-    assert expiring["Days left"].iloc[0] in (9, 10)  # a month is not always the same length
+    assert expiring["Days left"].iloc[0] == day.days_left
     assert table(at, keys.CERT_EXPIRED)["Username"].tolist() == ["bob"]
     everyone = table(at, keys.CERT_ALL).set_index("Username")
     assert everyone["Status"].to_dict() == {

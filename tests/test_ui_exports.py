@@ -19,8 +19,6 @@ from conftest import finish
 
 T0 = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:

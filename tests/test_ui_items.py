@@ -12,7 +12,6 @@ from conftest import finish
 QUIZ = "quick-check"
 
 # The UI tests sign in a lot; they test pages, not hashing costs.
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ PAGE_TITLES = {"trainees": "Trainees", "users": "Users", "exports": "Exports", "
 
 
 # The UI tests sign in a lot; they test pages, not hashing costs.
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from app.bank import Catalogue
 from app.ui import keys
 
 # The UI tests sign in a lot; they test pages, not hashing costs.
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ from app.bank import Catalogue
 from app.ui import keys
 from conftest import finish
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:

@@ -13,8 +13,6 @@ from app.accounts import AccountInactive
 from app.ui import keys
 from conftest import PW
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 NEW_PW = "my very own password"
 
 

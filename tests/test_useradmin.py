@@ -12,8 +12,6 @@ from app.store import users as q
 from app.useradmin import LastManager, Rights, SamePassword, WrongPassword, rights
 from conftest import PW
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 
 def audit(engine, action):
     with engine.connect() as conn:

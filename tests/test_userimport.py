@@ -14,8 +14,6 @@ from app.store import users as q
 from app.userimport import MAX_ROWS, ImportRefused
 from conftest import PW
 
-pytestmark = pytest.mark.usefixtures("cheap_passwords")
-
 GOOD = (
     "username,display_name,cohort,password\r\n"
     "dan,Dan Dee,north,\r\n"

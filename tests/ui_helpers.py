@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 from streamlit.util import calc_hash
 
-from app import accounts, config, feedback
+from app import config, feedback
 from app.attempts import AttemptView
 from app.bank import Catalogue, load
 from app.ui import keys, resources
@@ -49,13 +48,6 @@ def app_on(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[None]:
         resources._engine.clear()
         for engine in opened:
             engine.dispose()
-
-
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash passwords with argon2's smallest costs: the UI tests sign in a lot, not test hashing."""
-    monkeypatch.setattr(
-        accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def shipped_catalogue() -> Catalogue:

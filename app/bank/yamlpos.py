@@ -11,6 +11,8 @@ line, never a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,33 +198,49 @@ def _screen(text: str) -> None:
     is built.
 
     libyaml's event parser keeps its own stack, but its composer recurses in C: a document nested
-    a hundred thousand levels deep would crash the process instead of raising.
+    a hundred thousand levels deep would crash the process instead of raising. Newer libyaml
+    builds (PyYAML 6.0.4's wheels) also stop at a nesting limit of their own while scanning ahead,
+    before this check sees the 65th level; so when libyaml gives up, the text up to where it
+    stopped is screened again by PyYAML's pure-Python parser, which has no such limit, and the
+    refusal is this module's, with its line, whatever PyYAML version is installed.
     """
-    depth = values = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
-                values += 1
-                if values > MAX_VALUES:
-                    raise YamlError(
-                        f"more than {MAX_VALUES:,} values in one file; split it into smaller files",
-                        event.start_mark.line + 1,
-                    )
-            if isinstance(event, yaml.AliasEvent):
+        _screen_events(yaml.parse(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if _Loader is yaml.SafeLoader or mark is None:
+            return  # the full load below reports syntax errors with their position
+        end = text.find("\n", mark.index)
+        prefix = text if end < 0 else text[: end + 1]
+        with suppress(yaml.YAMLError):
+            _screen_events(yaml.parse(prefix, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return
+
+
+def _screen_events(events: Iterator[yaml.Event]) -> None:
+    depth = values = 0
+    for event in events:
+        if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            values += 1
+            if values > MAX_VALUES:
                 raise YamlError(
-                    "anchors and aliases (&name, *name) are not allowed; write the value out",
+                    f"more than {MAX_VALUES:,} values in one file; split it into smaller files",
                     event.start_mark.line + 1,
                 )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlError(
-                        f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return  # the full load below reports syntax errors with their position
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlError(
+                "anchors and aliases (&name, *name) are not allowed; write the value out",
+                event.start_mark.line + 1,
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(
+                    f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _index(root: yaml.Node) -> dict[Loc, int]:

@@ -14,6 +14,7 @@ from app.accounts import AccountError
 from app.bank import ContentPathError
 from app.cli import audit, bench, content, db, export, serve, users
 from app.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
+from app.config import SettingError
 from app.store import DatabaseError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ContentPathError, UsageError) as exc:
+    except (ContentPathError, UsageError, SettingError) as exc:
         print(f"resurface: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (AccountError, DatabaseError, demo.NotADemoDatabase) as exc:

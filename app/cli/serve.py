@@ -21,6 +21,7 @@ SCRATCH_PREFIX = "resurface-serve-"
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the web app on the database (RESURFACE_DATABASE_URL) and the shipped banks."""
+    config.check()  # a bad setting is said here, not as a traceback in a trainee's browser
     with store() as engine:
         empty = not accounts.list_users(engine, None)
     if empty:
@@ -34,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Start the web app on a demo database with sample accounts and attempts (made once)."""
+    config.check()
     url = args.database_url or config.demo_database_url()
     catalogue = load([config.quizzes_dir()], sources_dir=config.sources_dir())
     with store(url) as engine:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import streamlit as st
 
-from app import userimport
+from app import clock, userimport
 from app.accounts import User
-from app.ui import keys
+from app.ui import fmt, keys
 from app.ui.resources import engine
 
 REPORT_LINES = 30
@@ -98,7 +97,7 @@ def _imported(summary: str, passwords: bytes) -> None:
     st.download_button(
         "Download the temporary passwords (CSV)",
         passwords,
-        file_name=f"temporary-passwords-{date.today():%Y-%m-%d}.csv",
+        file_name=f"temporary-passwords-{fmt.local(clock.now()):%Y-%m-%d}.csv",
         mime="text/csv",
         key=keys.USERS_PASSWORDS,
         type="primary",
