@@ -64,8 +64,8 @@ def sources_dir() -> Path | None:
     """The source documents, if known: ``RESURFACE_SOURCES``, or ``../shared/seeds`` beside the
     repository when that folder exists.
 
-    The documents are not ours to ship, so a clone alone has none: the app then shows questions
-    without their passages' text, and the validator cannot check quotes.
+    The documents are not ours to ship, so a clone alone has none: the app runs as usual (each
+    citation carries its quote), but quotes cannot be checked against the documents.
     """
     given = _path("RESURFACE_SOURCES")
     if given is not None:
