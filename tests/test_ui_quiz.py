@@ -22,8 +22,6 @@ from app import attempts, feedback
 from app.bank import Catalogue
 from app.ui import keys
 
-# The UI tests sign in a lot; they test pages, not hashing costs.
-
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:

@@ -138,15 +138,16 @@ def confirm_submit(at: AppTest) -> AppTest:
 
 def set_answer(at: AppTest, view: AttemptView, position: int, answer: Any) -> None:
     """Put a canonical answer into the question's widgets (the caller runs or submits)."""
-    snap = view.questions[position].presented.snapshot
+    shown = view.questions[position].presented
+    snap = shown.snapshot
     if snap.type in ("single", "true_false"):
         at.radio(key=keys.answer(view.id, position)).set_value(answer)
     elif snap.type == "multiple":
-        for index in range(len(snap.options)):
-            at.checkbox(key=keys.option(view.id, position, index)).set_value(index in answer)
+        for slot, index in enumerate(shown.option_order):
+            at.checkbox(key=keys.option(view.id, position, slot)).set_value(index in answer)
     else:
-        for left in range(len(snap.pairs)):
-            at.selectbox(key=keys.match(view.id, position, left)).set_value(answer[left])
+        for row, left in enumerate(shown.left_order):
+            at.selectbox(key=keys.match(view.id, position, row)).set_value(answer[left])
 
 
 def set_right_answer(at: AppTest, view: AttemptView, position: int) -> None:
@@ -155,20 +156,20 @@ def set_right_answer(at: AppTest, view: AttemptView, position: int) -> None:
 
 def shown_answer(at: AppTest, view: AttemptView, position: int) -> Any:
     """The canonical answer the question's widgets show."""
-    snap = view.questions[position].presented.snapshot
+    shown = view.questions[position].presented
+    snap = shown.snapshot
     if snap.type in ("single", "true_false"):
         return at.radio(key=keys.answer(view.id, position)).value
     if snap.type == "multiple":
-        ticked = [
-            i
-            for i in range(len(snap.options))
-            if at.checkbox(key=keys.option(view.id, position, i)).value
-        ]
+        ticked = sorted(
+            index
+            for slot, index in enumerate(shown.option_order)
+            if at.checkbox(key=keys.option(view.id, position, slot)).value
+        )
         return ticked or None
-    chosen = [
-        at.selectbox(key=keys.match(view.id, position, left)).value
-        for left in range(len(snap.pairs))
-    ]
+    chosen: list[int | None] = [None] * len(snap.pairs)
+    for row, left in enumerate(shown.left_order):
+        chosen[left] = at.selectbox(key=keys.match(view.id, position, row)).value
     return chosen if any(c is not None for c in chosen) else None
 
 

@@ -15,12 +15,18 @@ def answer(attempt_id: int, position: int) -> str:
     return f"quiz.answer.{attempt_id}.{position}"
 
 
-def option(attempt_id: int, position: int, index: int) -> str:
-    return f"quiz.answer.{attempt_id}.{position}.{index}"
+# Keys reach the browser (as element ids and CSS classes), so they name the place an option or a
+# row is shown at, never its index in the bank: that index would tell which options are right.
 
 
-def match(attempt_id: int, position: int, left: int) -> str:
-    return f"quiz.match.{attempt_id}.{position}.{left}"
+def option(attempt_id: int, position: int, slot: int) -> str:
+    """The checkbox shown ``slot``-th (from 0) in a multiple-answer question."""
+    return f"quiz.answer.{attempt_id}.{position}.{slot}"
+
+
+def match(attempt_id: int, position: int, row: int) -> str:
+    """The select box on the ``row``-th (from 0) row shown of a matching question."""
+    return f"quiz.match.{attempt_id}.{position}.{row}"
 
 
 def flag(attempt_id: int, position: int) -> str:

@@ -115,12 +115,12 @@ def seed_state(view: AttemptView, state: QuestionState) -> None:
         st.session_state.setdefault(keys.answer(aid, pos), answer)
     elif snap.type == "multiple":
         picked = set(answer or [])
-        for canonical in shown.option_order:
-            st.session_state.setdefault(keys.option(aid, pos, canonical), canonical in picked)
+        for slot, canonical in enumerate(shown.option_order):
+            st.session_state.setdefault(keys.option(aid, pos, slot), canonical in picked)
     else:
         chosen = answer or [None] * len(snap.pairs)
-        for left in shown.left_order:
-            st.session_state.setdefault(keys.match(aid, pos, left), chosen[left])
+        for row, left in enumerate(shown.left_order):
+            st.session_state.setdefault(keys.match(aid, pos, row), chosen[left])
 
 
 def read(view: AttemptView, state: QuestionState) -> Any:
@@ -131,10 +131,14 @@ def read(view: AttemptView, state: QuestionState) -> Any:
         return st.session_state.get(keys.answer(aid, pos))
     if snap.type == "multiple":
         picked = sorted(
-            c for c in shown.option_order if st.session_state.get(keys.option(aid, pos, c))
+            canonical
+            for slot, canonical in enumerate(shown.option_order)
+            if st.session_state.get(keys.option(aid, pos, slot))
         )
         return picked or None
-    chosen = [st.session_state.get(keys.match(aid, pos, left)) for left in range(len(snap.pairs))]
+    chosen: list[int | None] = [None] * len(snap.pairs)
+    for row, left in enumerate(shown.left_order):
+        chosen[left] = st.session_state.get(keys.match(aid, pos, row))
     return chosen if any(c is not None for c in chosen) else None
 
 
@@ -171,10 +175,10 @@ def widgets(
         )
     elif snap.type == "multiple":
         st.markdown("Choose every answer that applies")
-        for canonical in shown.option_order:
+        for slot, canonical in enumerate(shown.option_order):
             st.checkbox(
                 snap.options[canonical].text,
-                key=keys.option(aid, pos, canonical),
+                key=keys.option(aid, pos, slot),
                 on_change=on_change,
                 args=args,
                 disabled=disabled,
@@ -182,12 +186,12 @@ def widgets(
     else:
         st.markdown("Match each item on the left with one on the right")
         rights = [None, *shown.right_order]
-        for left in shown.left_order:
+        for row, left in enumerate(shown.left_order):
             st.selectbox(
                 snap.pairs[left][0],
                 rights,
                 format_func=lambda r: NO_CHOICE if r is None else snap.pairs[r][1],
-                key=keys.match(aid, pos, left),
+                key=keys.match(aid, pos, row),
                 on_change=on_change,
                 args=args,
                 disabled=disabled,
