@@ -342,13 +342,45 @@ def count_wrong_password(
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> User:
     """The user these credentials belong to; records the outcome in the audit log.
 
-    Raises LoginFailed, AccountLocked, AccountInactive.
+    The password is checked (argon2, a tenth of a second or more) with no transaction open, so a
+    flood of sign-ins never holds the write lock that answer saves wait for; a short write then
+    re-reads the account and records the outcome. Raises LoginFailed, AccountLocked,
+    AccountInactive.
     """
     now = now or clock.now()
     try:
         key: str | None = username_key(check_username(username))
     except InvalidUser:
         key = None  # no account has such a name; PostgreSQL would refuse a NUL in the lookup
+    for _ in range(3):
+        if key is None:
+            seen = None
+        else:
+            with engine.connect() as conn:
+                seen = q.by_key(conn, key)
+        stored = seen["password_hash"] if seen else _DUMMY_HASH
+        right = verify(stored, password)
+        rehashed = hasher.hash(password) if right and hasher.check_needs_rehash(stored) else None
+        outcome = _record_sign_in(engine, key, stored, right, rehashed, now)
+        if outcome is not None:
+            return outcome
+    # The password changed under each of three checks: too busy an account to sign in to now.
+    raise LoginFailed("wrong username or password")
+
+
+def _record_sign_in(
+    engine: Engine,
+    key: str | None,
+    checked: str,
+    right: bool,
+    rehashed: str | None,
+    now: datetime,
+) -> User | None:
+    """Write the outcome of a password check against ``checked``; None if the account's hash
+    is no longer the one checked (a new password meanwhile), so the caller checks again.
+
+    Raises LoginFailed, AccountLocked, AccountInactive.
+    """
     # Failures are recorded and committed first, then raised: raising inside the transaction
     # would roll back the very counter that locks the account.
     error: AccountError | None = None
@@ -358,29 +390,29 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.)
         row = q.by_key(conn, key, lock=True) if key else None
         if row is None:
-            verify(_DUMMY_HASH, password)
             # What was typed is not kept: a username nobody has is often a password typed into
             # the wrong box.
             q.audit(conn, now, None, "login.failed", None, reason="unknown user")
             error = LoginFailed("wrong username or password")
+        elif row["password_hash"] != checked:
+            return None
         elif not row["active"]:
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="inactive")
             error = AccountInactive("this account has been deactivated; ask a manager")
         elif row["locked_until"] and row["locked_until"] > now:
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="locked")
             error = AccountLocked(row["locked_until"])
-        elif not verify(row["password_hash"], password):
+        elif not right:
             locked = count_wrong_password(conn, row, now, "password")
             error = AccountLocked(locked) if locked else LoginFailed("wrong username or password")
         else:
             changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-            if hasher.check_needs_rehash(row["password_hash"]):
-                changes["password_hash"] = hasher.hash(password)
+            if rehashed is not None:
+                changes["password_hash"] = rehashed
             q.change(conn, row["id"], **changes)
             q.audit(conn, now, row["id"], "login", row["username"])
     if error is not None:
         raise error
-    assert row is not None
     return User.of(row)
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters, profiles
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app import accounts, clock
 from app.accounts import (
@@ -23,6 +29,7 @@ from app.accounts import (
     can_view,
 )
 from app.store import users as q
+from app.store.db import make_engine
 from conftest import PW
 
 
@@ -264,3 +271,75 @@ def test_set_password_permission(people, fresh_db, actor, username, allowed):
         with pytest.raises((Forbidden, NotFound)):
             accounts.set_password(fresh_db, people[actor], username, "a fresh password")
         assert accounts.authenticate(fresh_db, username, PW).username == username
+
+
+# --- a sign-in never holds the lock that answer saves wait for while it checks the password ----
+
+
+class Watched:
+    """The hasher in use, asking ``free()`` each time a password is checked."""
+
+    def __init__(self, inner: PasswordHasher, free: Callable[[], bool]) -> None:
+        self.inner, self.free, self.seen = inner, free, []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.seen.append(self.free())
+        return self.inner.verify(password_hash, password)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def lock_free(url: str, username: str) -> Iterator[Callable[[], bool]]:
+    """Whether another connection could write now: take SQLite's write lock, or the user's row
+    on PostgreSQL, without waiting."""
+    if url.startswith("sqlite"):
+
+        def sqlite_free() -> bool:
+            other = sqlite3.connect(make_url(url).database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                other.close()
+
+        yield sqlite_free
+        return
+    engine = make_engine(url)
+
+    def row_free() -> bool:
+        with engine.connect() as conn, conn.begin():
+            try:
+                conn.execute(
+                    text("SELECT id FROM users WHERE username_key = :key FOR UPDATE NOWAIT"),
+                    {"key": username},
+                )
+                return True
+            except OperationalError:
+                return False
+
+    try:
+        yield row_free
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("ann", PW), ("ann", "a wrong password"), ("nobody", PW), ("gone", PW)],
+)
+def test_the_password_is_checked_with_no_write_lock_held(
+    db_url, fresh_db, people, monkeypatch, username, password
+):
+    accounts.create_user(fresh_db, people["boss"], "gone", PW, "trainee", "north")
+    accounts.set_active(fresh_db, people["boss"], "gone", False)
+    with lock_free(db_url, username) as free:
+        watched = Watched(accounts.hasher, free)
+        monkeypatch.setattr(accounts, "hasher", watched)
+        with contextlib.suppress(LoginFailed, AccountInactive):
+            accounts.authenticate(fresh_db, username, password)
+    assert watched.seen == [True]
