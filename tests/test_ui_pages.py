@@ -200,3 +200,22 @@ def test_practise_my_mistakes_without_mistakes_says_so(ui):
     assert not at.exception
     assert titles(at) == ["History"]
     assert values(at.info)[0].startswith("No mistakes to practise")
+
+
+NOT_AN_ID = ["²", "١٢", "1.0", "+1", " 1", "-1", "0x1", "9" * 10, "9" * 40, "1\x00"]
+WHAT_IS_ASKED = {
+    "quiz": ("attempt", "No attempt chosen. Start or resume a quiz from your home page."),
+    "results": ("attempt", "No attempt chosen. Your attempts are listed under History."),
+    "review": ("attempt", "No attempt chosen. Open one from a trainee's record."),
+    "trainee": ("user", "No trainee chosen. Pick one on the Trainees page."),
+}
+
+
+@pytest.mark.parametrize("page", WHAT_IS_ASKED)
+def test_an_id_in_the_url_that_is_not_a_plain_number_is_no_choice_not_a_traceback(ui, page):
+    name, warning = WHAT_IS_ASKED[page]
+    at = sign_in("boss")
+    for raw in NOT_AN_ID:
+        open_page(at, page, **{name: raw})  # fails on any exception
+        assert values(at.warning) == [warning], raw
+        assert not at.error, raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,6 +80,15 @@ def require(page_id: str) -> User:
         st.error("You do not have access to this page.")
         st.stop()
     return user
+
+
+_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits only (str.isdigit takes "²"), within INTEGER
+
+
+def query_id(name: str) -> int | None:
+    """The record id in the URL parameter ``name``, or None unless it is a plain number."""
+    raw = st.query_params.get(name, "")
+    return int(raw) if _ID.fullmatch(raw) else None
 
 
 def notice(text: str, kind: str = "info") -> None:

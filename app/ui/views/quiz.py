@@ -22,15 +22,13 @@ WARN_SECONDS = 300
 
 
 def _attempt_id() -> int | None:
-    raw = st.query_params.get("attempt", "")
-    return int(raw) if raw.isdigit() else None
+    return nav.query_id("attempt")
 
 
 def _position(view: AttemptView) -> int:
-    raw = st.query_params.get("q", "")
-    total = len(view.questions)
-    if raw.isdigit() and 1 <= int(raw) <= total:
-        return int(raw) - 1
+    shown = nav.query_id("q")
+    if shown is not None and 1 <= shown <= len(view.questions):
+        return shown - 1
     unanswered = [
         s.presented.position for s in view.questions if not questions.is_complete(s.answer)
     ]

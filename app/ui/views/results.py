@@ -13,19 +13,19 @@ from app.ui.resources import catalogue, engine
 
 def render() -> None:
     user = nav.require("results")
-    raw = st.query_params.get("attempt", "")
     if "q" in st.query_params:
         # A quiz page's rerun still in flight when it switched here can put its question number
         # back in the URL; a results link carries the attempt only.
         del st.query_params["q"]
-    if not raw.isdigit():
+    chosen = nav.query_id("attempt")
+    if chosen is None:
         st.warning("No attempt chosen. Your attempts are listed under History.")
         st.page_link(nav.page("history"), label="Go to history", icon=":material/history:")
         return
     try:
-        view = attempts.get(engine(), user, int(raw))
+        view = attempts.get(engine(), user, chosen)
     except attempts.AttemptNotFound:
-        st.error(f"There is no attempt {raw} that you can open.")
+        st.error(f"There is no attempt {chosen} that you can open.")
         return
     nav.show_notice()
     st.subheader(view.quiz.title)

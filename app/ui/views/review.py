@@ -36,17 +36,17 @@ def _remove(comment_id: int) -> None:
 
 def render() -> None:
     user = nav.require("review")
-    raw = st.query_params.get("attempt", "")
-    if not raw.isdigit():
+    chosen = nav.query_id("attempt")
+    if chosen is None:
         st.warning("No attempt chosen. Open one from a trainee's record.")
         st.page_link(nav.page("trainees"), label="Trainees", icon=":material/group:")
         return
     try:
-        view = attempts.get(engine(), user, int(raw))
+        view = attempts.get(engine(), user, chosen)
         owner = accounts.get_user_by_id(engine(), user, view.user_id)
         notes = comments.of_attempt(engine(), user, view.id)
     except (attempts.AttemptNotFound, accounts.NotFound):
-        st.error(f"There is no attempt {raw} that you can open.")
+        st.error(f"There is no attempt {chosen} that you can open.")
         return
     st.page_link(
         nav.page("trainee"),

@@ -20,15 +20,15 @@ STATUS = {
 def render() -> None:
     user = nav.require("trainee")
     st.page_link(nav.page("trainees"), label="All trainees", icon=":material/arrow_back:")
-    raw = st.query_params.get("user", "")
-    if not raw.isdigit():
+    chosen = nav.query_id("user")
+    if chosen is None:
         st.warning("No trainee chosen. Pick one on the Trainees page.")
         return
     cat = catalogue()
     try:
-        record = dashboard.trainee_record(engine(), user, int(raw), cat)
+        record = dashboard.trainee_record(engine(), user, chosen, cat)
     except NotFound:
-        st.error(f"There is no trainee {raw} that you can open.")
+        st.error(f"There is no trainee {chosen} that you can open.")
         return
     person = record.user
     st.title(fmt.plain(person.display_name))
