@@ -113,3 +113,18 @@ def test_screenshots_of_the_trainer_pages(context, page, base_url, people):
     assert set(shots) == expected
     for path in expected:
         assert path.stat().st_size > 10_000, f"{path.name} looks empty"
+
+
+def test_tables_offer_no_download_of_their_own(page, base_url, people):
+    """A table's built-in "Download as CSV" wrote formula cells raw and left no audit line; the
+    toolbar keeps search and full screen, without it."""
+    sign_in(page, base_url, "tina")
+    click(page, page.get_by_role("link", name="Trainees"))
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible()
+    table.hover()
+    toolbar = page.get_by_test_id("stElementToolbar").first
+    expect(toolbar.get_by_role("button")).not_to_have_count(0)
+    names = [b.get_attribute("aria-label") for b in toolbar.get_by_role("button").all()]
+    assert "Download as CSV" not in names, names
+    assert any(name and "Search" in name for name in names), names

@@ -67,6 +67,10 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
         # Trainees see the app, not Streamlit's developer menu ("Deploy", rerun, settings).
         "--client.toolbarMode",
         "minimal",
+        # No table's own "Download as CSV": it wrote formulas raw and left no audit line. The
+        # Exports page is the one way out for results, Excel-safe and audited.
+        "--client.disableDataExport",
+        "true",
     ]
     print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
     return _run_server(command, env)
