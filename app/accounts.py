@@ -111,22 +111,29 @@ def username_key(username: str) -> str:
 
 def check_username(username: str) -> str:
     name = unicodedata.normalize("NFKC", username).strip()
-    if not 1 <= len(name) <= 64:
+    # The folded form is stored too, and can be longer ("ß" folds to "ss").
+    if not 1 <= len(name) <= 64 or len(username_key(name)) > 64:
         raise InvalidUser("username must be 1 to 64 characters")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in name):
         raise InvalidUser("username may not contain spaces or control characters")
     return name
 
 
+# Marks that reorder the text around them: "Ann\u202eeeL" shows as "Ann Lee" backwards, so a
+# name could pass for another in a list.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _control(ch: str) -> bool:
     category = unicodedata.category(ch)
-    return category == "Cs" or (category == "Cc" and ch not in "\t\r\n")
+    return category == "Cs" or (category == "Cc" and ch not in "\t\r\n") or ch in _BIDI
 
 
 def has_control(text: str) -> bool:
     """Whether ``text`` holds a control character other than a tab or line break (NUL, escape,
-    bell...) or half of a surrogate pair: nothing a person types into a name; PostgreSQL refuses
-    NUL outright, and an escape in a name would drive the terminal that lists it."""
+    bell...), a mark that reverses the direction of text, or half of a surrogate pair: nothing a
+    person types into a name; PostgreSQL refuses NUL outright, an escape in a name would drive the
+    terminal that lists it, and a reversed name can pass for another."""
     return any(map(_control, text))
 
 

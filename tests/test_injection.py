@@ -124,6 +124,10 @@ def test_made_through_the_csv_import_they_read_back_exactly(people, fresh_db):
         ("cohort", "north\x00", "cohort may not contain control characters"),
         ("cohort", "no\x7frth", "cohort may not contain control characters"),
         ("username", "ann\x00", "username may not contain spaces or control characters"),
+        ("display_name", "Ann \u202eeeL", "display name may not contain control characters"),
+        ("cohort", "north\u2066", "cohort may not contain control characters"),
+        ("username", "ann\u202e", "username may not contain spaces or control characters"),
+        ("username", "ß" * 64, "username must be 1 to 64 characters"),
     ],
 )
 def test_nul_and_other_control_characters_are_refused_with_a_reason(
