@@ -49,6 +49,7 @@ BENCHMARKS = {
         "the Exports page rerun while a 300,000-row prepared file waits (AppTest)",
     ),
     "hostile": (("hostile_rows",), "refusing hostile YAML files vs parsing a real bank"),
+    "signin": (("signin_flood",), "answer saves while 3 clients fail sign-ins, each database"),
     "load": (("load_trainees",), "N concurrent trainees in Chromium against resurface serve"),
 }
 

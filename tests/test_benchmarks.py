@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -76,6 +77,18 @@ def test_the_exports_page_benchmark_keeps_the_prepared_file_out_of_memory():
     assert memory[1].endswith("2 managers")
     assert memory[2].endswith("MB")
     assert "exports page memory: the server's RSS before the first manager" in done.stdout
+
+
+def test_the_signin_benchmark_saves_answers_during_a_flood_of_failed_sign_ins():
+    done = quick("signin")
+    (row,) = markdown_table(done.stdout)[1:]
+    assert row[0] == "save answer while 3 clients fail sign-ins (SQLite)"
+    assert row[1] == "30 saves, 0 failed"
+    assert row[4] == "the same saves, no sign-ins"
+    assert row[6].endswith("x")
+    flood = re.search(r"the flood made (\d+) sign-ins", done.stdout)
+    assert flood, done.stdout
+    assert int(flood.group(1)) > 0
 
 
 def test_resurface_bench_runs_the_benchmarks_of_the_checkout():
