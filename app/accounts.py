@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
+from app.store import sessions as session_store
 from app.store import users as q
 from app.store.db import writing
 
@@ -66,12 +67,17 @@ class AccountLocked(AccountError):
         self.until = until
 
 
-class AccountInactive(AccountError):
+class Forbidden(AccountError):
+    """The acting user may not do this."""
+
+
+class AccountInactive(Forbidden):
     """The account has been deactivated."""
 
 
-class Forbidden(AccountError):
-    """The acting user may not do this."""
+class SessionEnded(Forbidden):
+    """The browser session an action came from has ended: signed out (in this tab or another),
+    signed out everywhere by a password change or reset, or expired."""
 
 
 class NotFound(AccountError):
@@ -90,6 +96,9 @@ class User:
     active: bool
     # Someone else chose the password (a reset, an import): no page opens until it is replaced.
     must_change_password: bool = False
+    # The SHA-256 of the browser session this user acts through (app.websession), or None for
+    # code acting outside a browser (the console, scripts, tests). Never the token itself.
+    session: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> User:
@@ -163,6 +172,31 @@ def check_password(password: str) -> None:
         raise WeakPassword(f"password must be at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise WeakPassword(f"password must be at most {MAX_PASSWORD} characters")
+
+
+def recheck(
+    conn: Connection, actor: User | None, now: datetime | None = None, *, own_password: bool = False
+) -> User | None:
+    """The acting user as the database has them now: call first inside every write transaction
+    and use what it returns, never the ``User`` the caller held (read a click ago, it may be stale).
+
+    A deactivated account, or a session that has ended (signed out here or in another tab, signed
+    out everywhere by a password reset or deactivation, expired), refuses the action; a new role
+    or cohort applies to it. Until someone who was given a password chooses their own, a session
+    may do only that (``own_password``). ``actor`` None is the operator at the console and stays
+    None. Raises AccountInactive, SessionEnded.
+    """
+    if actor is None:
+        return None
+    row = q.by_id(conn, actor.id)
+    if row is None or not row["active"]:
+        raise AccountInactive("this account has been deactivated; ask a manager")
+    if actor.session is not None:
+        if session_store.session(conn, actor.session, now or clock.now()) is None:
+            raise SessionEnded("you have been signed out; sign in again")
+        if row["must_change_password"] and not own_password:
+            raise SessionEnded("choose a new password first")
+    return replace(User.of(row), session=actor.session)
 
 
 # --- permissions: pure functions, so every rule can be tested without a database --------------
@@ -304,6 +338,7 @@ def _create(
     now = clock.now()
     try:
         with writing(engine) as conn:
+            actor = recheck(conn, actor, now)
             if first and q.count(conn):
                 raise AlreadyInitialised(
                     "the database already has users; sign in as a manager to add more"

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.accounts import Forbidden, User, can_view
+from app.accounts import User, can_view, recheck
 from app.bank import Catalogue
 from app.bank.schema import Quiz
 from app.engine import (
@@ -145,15 +145,17 @@ def _start(
     seed: int,
     now: datetime | None,
 ) -> AttemptView:
-    _still_active(actor)
     now = now or clock.now()
+    with engine.connect() as conn:
+        recheck(conn, actor, now)
     existing = open_attempt(engine, actor, quiz.id, now)
     if existing is not None:
         return existing
     presented = make()
     try:
         with writing(engine) as conn:
-            attempt_id = _open_or_create(conn, actor, quiz, presented, seed, now)
+            fresh = recheck(conn, actor, now)
+            attempt_id = _open_or_create(conn, fresh, quiz, presented, seed, now)
     except IntegrityError:
         # Another request opened one between our check and insert (PostgreSQL): use that one.
         with engine.connect() as conn:
@@ -218,7 +220,7 @@ def save_answer(
 
     ``answer`` uses canonical indices (see app.engine). Raises AttemptClosed (also when the time is
     up: the attempt is then closed and scored), AnswerFinal, InvalidAnswer, NoSuchQuestion,
-    AttemptNotFound, Forbidden (a deactivated account).
+    AttemptNotFound, Forbidden (a deactivated account, an ended session).
     """
 
     def save(conn: Connection, row: dict[str, Any], now: datetime) -> None:
@@ -257,13 +259,13 @@ def submit(
 ) -> AttemptView:
     """Close and score the attempt; submitting twice records one result.
 
-    Raises AttemptNotFound, Forbidden (a deactivated account).
+    Raises AttemptNotFound, Forbidden (a deactivated account, an ended session).
     """
     with writing(engine) as conn:
+        actor = recheck(conn, actor, now)
         row = q.get(conn, attempt_id, lock=True)
         if row is None or row["user_id"] != actor.id:
             raise AttemptNotFound(f"no attempt {attempt_id}")
-        _still_active(actor)
         # Read the clock holding the lock: an answer saved before this close is dated before it.
         now = now or clock.now()
         if row["status"] == "open":
@@ -349,7 +351,7 @@ def _while_open(
     roll the close back.
     """
     with writing(engine) as conn:
-        row = _own_open(conn, actor, attempt_id)
+        row = _own_open(conn, recheck(conn, actor, now), attempt_id)
         now = now or clock.now()
         expired = _expired(row, now)
         if expired:
@@ -376,15 +378,9 @@ def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
     row = q.get(conn, attempt_id, lock=True)
     if row is None or row["user_id"] != actor.id:
         raise AttemptNotFound(f"no attempt {attempt_id}")
-    _still_active(actor)
     if row["status"] != "open":
         raise AttemptClosed("this attempt has been submitted and takes no more answers")
     return row
-
-
-def _still_active(actor: User) -> None:
-    if not actor.active:
-        raise Forbidden("this account is deactivated")
 
 
 def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:

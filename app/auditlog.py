@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from app import clock
-from app.accounts import Forbidden, NotFound, User, username_key
+from app.accounts import Forbidden, NotFound, User, recheck, username_key
 from app.exports import to_csv
 from app.store import audit as q
 from app.store import users as user_store
@@ -194,8 +194,8 @@ def lines(
 
     Raises Forbidden and NotFound before yielding anything.
     """
-    allowed(actor)
     with engine.connect() as conn:
+        allowed(recheck(conn, actor))
         where = _criteria(conn, filters or Filters())
     return _lines(engine, where, limit)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from app import clock
-from app.accounts import Forbidden, User, can_view
+from app.accounts import Forbidden, User, can_view, recheck
 from app.attempts import AttemptNotFound
 from app.store import attempts as attempt_store
 from app.store import comments as q
@@ -64,10 +64,11 @@ def add(
     InvalidComment (empty, too long, no such question, attempt still open).
     """
     text = _check(body)
-    if not actor.active or actor.role == "trainee":
-        raise Forbidden("only trainers and managers comment on attempts")
     now = now or clock.now()
     with writing(engine) as conn:
+        actor = recheck(conn, actor, now)
+        if actor.role == "trainee":
+            raise Forbidden("only trainers and managers comment on attempts")
         row = attempt_store.get(conn, attempt_id)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
         if owner is None or not can_view(actor, User.of(owner)) or owner["id"] == actor.id:
@@ -116,6 +117,7 @@ def remove(engine: Engine, actor: User, comment_id: int, now: datetime | None = 
     """Take a comment back: its author may, and any manager. Raises CommentNotFound, Forbidden."""
     now = now or clock.now()
     with writing(engine) as conn:
+        actor = recheck(conn, actor, now)
         row = q.get(conn, comment_id)
         attempt = attempt_store.get(conn, row["attempt_id"]) if row else None
         owner = user_store.by_id(conn, attempt["user_id"]) if attempt else None

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Engine
 
 from app import attempts, clock
-from app.accounts import Forbidden, User
+from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
 from app.store import attempts as q
@@ -194,8 +194,8 @@ def start_mistakes(
     engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
 ) -> attempts.AttemptView:
     """Resume the actor's open mistakes practice, or start one. Raises NoMistakes, Forbidden."""
-    if not actor.active:
-        raise Forbidden("this account is deactivated")
+    with engine.connect() as conn:
+        actor = recheck(conn, actor, now)
     existing = attempts.open_attempt(engine, actor, MISTAKES_QUIZ_ID, now)
     if existing is not None:
         return existing

@@ -31,6 +31,7 @@ from app.accounts import (
     check_cohort,
     check_display_name,
     check_password,
+    recheck,
     username_key,
 )
 from app.store import sessions as session_store
@@ -221,6 +222,7 @@ def edit_user(
     if role is not None and role not in ROLES:
         raise InvalidUser(f"role must be one of {', '.join(ROLES)}")
     with writing(engine) as conn:
+        actor = recheck(conn, actor)
         row = q.by_key(conn, username_key(username.strip()))
         if row is None or (actor is not None and not can_view(actor, User.of(row))):
             raise NotFound(f"no user '{username}'")
@@ -279,6 +281,7 @@ def set_password(
     check_password(password)
     password_hash = accounts.hasher.hash(password)
     with writing(engine) as conn:
+        actor = recheck(conn, actor, own_password=True)
         target = managed(conn, actor, username, allow_self=True)
         temporary = temporary and not (actor is not None and actor.id == target.id)
         _store_password(conn, actor, target, password_hash, temporary)
@@ -296,6 +299,7 @@ def reset_password(
     check_password(password)
     password_hash = accounts.hasher.hash(password)
     with writing(engine) as conn:
+        actor = recheck(conn, actor)
         target = managed(conn, actor, username, allow_self=False)
         _store_password(conn, actor, target, password_hash, True)
     return password
@@ -323,6 +327,7 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
     Raises NotFound, Forbidden, LastManager.
     """
     with writing(engine) as conn:
+        actor = recheck(conn, actor)
         target = managed(conn, actor, username, allow_self=False)
         if not active and target.role == "manager" and target.active:
             keep_a_manager(conn)
@@ -350,8 +355,9 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     """
     check_password(new)
     with engine.connect() as conn:
+        recheck(conn, user, own_password=True)
         row = q.by_id(conn, user.id)
-    if row is None or not row["active"]:
+    if row is None:
         raise NotFound(f"no user '{user.username}'")
     if not accounts.verify(row["password_hash"], current):
         # Counted as a failed sign-in: a browser left signed in must not be a way to guess the
@@ -368,6 +374,7 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
         raise SamePassword("the new password must differ from the current one")
     password_hash = accounts.hasher.hash(new)
     with writing(engine) as conn:
+        recheck(conn, user, own_password=True)
         latest = q.by_id(conn, user.id)
         if latest is None or latest["password_hash"] != row["password_hash"]:
             raise WrongPassword("your password was changed meanwhile; sign in again")

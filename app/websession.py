@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -115,7 +115,9 @@ def user_for(engine: Engine, token: str | None, now: datetime | None = None) -> 
     with engine.connect() as conn:
         row = q.session(conn, _digest(token), now or clock.now())
         owner = user_store.by_id(conn, row["user_id"]) if row else None
-    return User.of(owner) if owner is not None and owner["active"] else None
+    if owner is None or not owner["active"]:
+        return None
+    return replace(User.of(owner), session=_digest(token))
 
 
 def end(engine: Engine, token: str | None) -> None:

@@ -37,7 +37,7 @@ from app import (
     useradmin,
     userimport,
 )
-from app.accounts import Forbidden, NotFound, User
+from app.accounts import AccountInactive, Forbidden, NotFound, User
 from app.attempts import AttemptNotFound
 from app.bank import Catalogue
 from app.comments import CommentNotFound
@@ -204,10 +204,43 @@ def listed_only_visible(world: World, actor: User | None, result: list) -> None:
 D = dashboard.Filters
 
 
+# Every function that writes on the actor's behalf re-reads the actor inside its transaction
+# (accounts.recheck), so a deactivated actor is refused first, and by name, whatever it aimed at.
+WRITES = frozenset(
+    {
+        accounts.create_user,
+        accounts.set_active,
+        accounts.set_password,
+        useradmin.set_active,
+        useradmin.set_password,
+        useradmin.edit_user,
+        useradmin.reset_password,
+        useradmin.change_own_password,
+        userimport.apply,
+        attempts.start,
+        attempts.start_questions,
+        attempts.save_answer,
+        attempts.set_flag,
+        attempts.submit,
+        progress.start_mistakes,
+        comments.add,
+        comments.remove,
+        exports.write,
+        exports.export,
+        auditlog.write,
+        auditlog.export,
+        auditlog.lines,
+    }
+)
+
+
 def _cases() -> list[Case]:
     cases: list[Case] = []
 
     def add(name, func, call, *expect, check=None):
+        if func in WRITES:
+            trainee, trainer, manager, _ = expect
+            expect = (trainee, trainer, manager, AccountInactive)
         cases.append(Case(name, func, call, rule(func, *expect)))
         if check is not None:
             CHECKS[name] = check
@@ -585,6 +618,12 @@ def _cases() -> list[Case]:
                 return func(w.engine, a, kind, catalogue=w.catalogue)
 
             add(f"exports.{func.__name__} {kind}", func, call, Forbidden, Forbidden, OK, Forbidden)
+    add(
+        "exports.may_export (handing over a prepared file)",
+        exports.may_export,
+        lambda w, a: exports.may_export(w.engine, a),
+        Forbidden, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
     audit_calls = {
         auditlog.search: lambda w, a: auditlog.search(w.engine, a),
         auditlog.count: lambda w, a: auditlog.count(w.engine, a),
@@ -656,7 +695,7 @@ def test_a_deactivated_user_may_not_go_on_with_their_open_attempt(world, act):
         "submit": lambda: attempts.submit(world.engine, gone, world.gone_open),
     }
     before = snapshot(world.engine)
-    with pytest.raises(Forbidden):
+    with pytest.raises(AccountInactive):
         calls[act]()
     assert snapshot(world.engine) == before
 

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app import clock
-from app.accounts import Forbidden, User
+from app.accounts import Forbidden, User, recheck
 from app.bank import Catalogue
 from app.certification import NotACertification
 from app.exports import attempts as attempts_export
@@ -111,8 +111,6 @@ def write(
     """
     if kind not in BUILDERS:
         raise ExportError(f"unknown export '{kind}' (expected one of {', '.join(KINDS)})")
-    if actor is not None and not (actor.active and actor.role == "manager"):
-        raise Forbidden("exports are for managers")
     filters = filters or Filters()
     now = now or clock.now()
     _check(kind, filters, catalogue)
@@ -120,6 +118,7 @@ def write(
         if conn.dialect.name == "postgresql":
             # One snapshot for every chunk: an attempt submitted meanwhile is in all or none.
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        _may_export(conn, actor)
         job = _Job(engine, conn, actor, filters, catalogue, filters.until or now)
         try:
             rows = write_frames(BUILDERS[kind](job, progress or _quiet), out, bom)
@@ -127,8 +126,25 @@ def write(
             raise ExportError(str(exc)) from None
     shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(filters).items()}
     with writing(engine) as conn:
+        # Signed out or demoted while the file was made: it is not handed over (the caller
+        # discards it on Forbidden) and no export is logged.
+        _may_export(conn, actor)
         user_store.audit(conn, now, actor.id if actor else None, "export", kind, rows=rows, **shown)
     return rows
+
+
+def may_export(engine: Engine, actor: User | None) -> None:
+    """Refuse (Forbidden) anyone but an active manager whose session stands, or the console:
+    for handing over a file prepared earlier, at the moment it is downloaded."""
+    with engine.connect() as conn:
+        _may_export(conn, actor)
+
+
+def _may_export(conn: Connection, actor: User | None) -> None:
+    """Refuse (Forbidden) anyone but an active manager whose session stands, or the console."""
+    actor = recheck(conn, actor)
+    if actor is not None and actor.role != "manager":
+        raise Forbidden("exports are for managers")
 
 
 def export(

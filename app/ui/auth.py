@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
 from app import websession
-from app.accounts import User
-from app.ui import keys
+from app.accounts import AccountInactive, SessionEnded, User
+from app.ui import keys, nav
 from app.ui.resources import engine
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+SIGNED_OUT_NOTICE = (
+    "You have been signed out (in another tab, by a manager, or because your password was "
+    "changed), so what you just did was not carried out and nothing was saved. Sign in to go on."
+)
 
 
 def current_user() -> User | None:
@@ -31,6 +42,60 @@ def current_user() -> User | None:
         return None
     st.session_state.pop(keys.MUST_CHANGE, None)
     return user
+
+
+def acting(*, own_password: bool = False) -> User | None:
+    """The user a click acts for, read from the database now; None (and the page will say why)
+    if their session has ended or the account is deactivated.
+
+    Widget callbacks, dialogs and fragments run before the page checks the session again, so
+    they act through this, never through the ``User`` of the previous run. Someone given a
+    password by someone else may only choose their own (``own_password``).
+    """
+    user = websession.user_for(engine(), st.session_state.get(keys.TOKEN))
+    if user is not None and user.must_change_password and not own_password:
+        user = None
+    if user is None:
+        session_ended()
+        return None
+    st.session_state[keys.USER] = user
+    return user
+
+
+def session_ended() -> None:
+    """Forget the session in this tab and have the sign-in page say why."""
+    st.session_state.pop(keys.TOKEN, None)
+    st.session_state[keys.USER] = None
+    nav.notice(SIGNED_OUT_NOTICE, "warning")
+
+
+def _guard(act: Callable[..., R], own_password: bool) -> Callable[..., R | None]:
+    @functools.wraps(act)
+    def run(*args: object, **kwargs: object) -> R | None:
+        user = acting(own_password=own_password)
+        if user is None:
+            return None
+        try:
+            return act(user, *args, **kwargs)
+        except (AccountInactive, SessionEnded):  # revoked between the check and the write
+            session_ended()
+            return None
+
+    run.guarded = True  # type: ignore[attr-defined]  # tests/test_ui_revocation.py looks for it
+    return run
+
+
+def callback(act: Callable[Concatenate[User, P], R]) -> Callable[P, R | None]:
+    """Make a widget callback that first re-checks the session against the database and then
+    calls ``act(user, *args)`` with the user as they are now; if the session has ended or the
+    account is deactivated (now, or while ``act`` writes), nothing is done and the next run shows
+    the sign-in page with a notice. Every ``on_click`` and ``on_change`` of the app is one."""
+    return _guard(act, own_password=False)
+
+
+def password_callback(act: Callable[Concatenate[User, P], R]) -> Callable[P, R | None]:
+    """As ``callback``, for the one thing a user given a password may do: choose their own."""
+    return _guard(act, own_password=True)
 
 
 def must_change() -> User | None:

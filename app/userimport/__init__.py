@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import accounts, clock
-from app.accounts import AccountError, User, check_username
+from app.accounts import AccountError, User, check_username, recheck
 from app.exports import to_csv
 from app.store import users as q
 from app.store.db import writing
@@ -104,6 +104,8 @@ def apply(
     Passwords are hashed first (slow on purpose, so in parallel and reporting ``progress``),
     then the rows are checked again and written together. Raises ImportRefused, Forbidden.
     """
+    with engine.connect() as conn:
+        actor = recheck(conn, actor)  # refused before the slow hashing; again when writing
     checked = preview(engine, actor, data)
     if not checked.ok:
         raise ImportRefused(checked)
@@ -116,6 +118,7 @@ def apply(
     actor_id = actor.id if actor else None
     try:
         with writing(engine) as conn:
+            actor = recheck(conn, actor)
             again = check_rows(conn, actor, list(checked.columns), _as_cells(checked))
             if not all(r.ok for r in again):
                 raise ImportRefused(Preview(tuple(again), (), checked.columns))

@@ -11,6 +11,7 @@ from app.ui.resources import engine
 from app.ui.views import signin
 
 
+@auth.password_callback
 def _change(user: User) -> None:
     current = st.session_state.get(keys.PASSWORD_CURRENT, "")
     new = st.session_state.get(keys.PASSWORD_NEW, "")
@@ -41,7 +42,7 @@ def _change(user: User) -> None:
     )
 
 
-def password_form(user: User, form_key: str, submit: str) -> None:
+def password_form(form_key: str, submit: str) -> None:
     """Current password, new one twice; the error (if any) below the form."""
     with st.form(form_key, border=True, clear_on_submit=True):
         st.text_input(
@@ -63,7 +64,7 @@ def password_form(user: User, form_key: str, submit: str) -> None:
             key=keys.PASSWORD_REPEAT,
             autocomplete="new-password",
         )
-        st.form_submit_button(submit, type="primary", on_click=_change, args=(user,))
+        st.form_submit_button(submit, type="primary", on_click=_change)
     error = st.session_state.pop(keys.PASSWORD_ERROR, None)
     if error:
         st.error(error, icon=":material/error:")
@@ -83,4 +84,4 @@ def render() -> None:
     st.markdown(" · ".join(facts))
     st.caption("To change your name, role or cohort, ask a manager.")
     st.subheader("Change your password")
-    password_form(user, keys.PASSWORD_FORM, "Change password")
+    password_form(keys.PASSWORD_FORM, "Change password")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app import accounts, auditlog, clock
 from app.accounts import User
-from app.ui import fmt, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine
 
 ALL = "__all__"
@@ -72,12 +72,14 @@ def _from_link() -> None:
         st.session_state[keys.AUDIT_SEARCH] = params["q"]
 
 
-def _clear() -> None:
+@auth.callback
+def _clear(_user: User) -> None:
     for key in (*keys.AUDIT_FILTERS, keys.AUDIT_PAGE):
         st.session_state.pop(key, None)
 
 
-def _refresh() -> None:
+@auth.callback
+def _refresh(_user: User) -> None:
     st.session_state.pop(keys.AUDIT_KNOWN, None)
 
 
@@ -191,7 +193,8 @@ def _table(found: auditlog.Page, zone: str) -> None:
     )
 
 
-def _step(delta: int, pages: int) -> None:
+@auth.callback
+def _step(_user: User, delta: int, pages: int) -> None:
     page = st.session_state.get(keys.AUDIT_PAGE, 1) + delta
     st.session_state[keys.AUDIT_PAGE] = min(max(1, page), pages)
 

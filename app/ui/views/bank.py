@@ -17,7 +17,7 @@ from app.bank import Catalogue, Entry
 from app.bank.text import plural
 from app.bankview import DIFFICULTY_LABELS, TYPE_LABELS, Filters
 from app.engine import assemble_from
-from app.ui import fmt, keys, nav, questions
+from app.ui import auth, fmt, keys, nav, questions
 from app.ui.resources import Loaded, engine, loaded, revalidate
 
 STATS_SECONDS = 120  # how long this session reuses a quiz's item analysis before reading again
@@ -43,7 +43,8 @@ def render() -> None:
 # --- validation ----------------------------------------------------------------------------
 
 
-def _revalidate() -> None:
+@auth.callback
+def _revalidate(_user: User) -> None:
     state = revalidate()
     st.session_state[keys.BANK_VALIDATED] = state
 
@@ -111,7 +112,8 @@ def _filters() -> Filters:
     )
 
 
-def _clear_filters() -> None:
+@auth.callback
+def _clear_filters(_user: User) -> None:
     for key in keys.BANK_FILTERS:
         st.session_state[key] = "" if key == keys.BANK_SEARCH else []
 
@@ -198,6 +200,11 @@ def _show(qid: str) -> None:
     st.query_params["q"] = qid
 
 
+@auth.callback
+def _step(_user: User, qid: str) -> None:
+    _show(qid)
+
+
 def _table(shown: pd.DataFrame, qids: list[str], qid: str) -> None:
     # The stem second, where a phone still shows its start; the rest scrolls sideways.
     table = pd.DataFrame(
@@ -211,7 +218,8 @@ def _table(shown: pd.DataFrame, qids: list[str], qid: str) -> None:
         }
     )
 
-    def picked() -> None:
+    @auth.callback
+    def picked(_user: User) -> None:
         rows = st.session_state[keys.BANK_TABLE]["selection"]["rows"]
         if rows:
             _show(qids[rows[0]])
@@ -242,7 +250,8 @@ def _picker(cat: Catalogue, qids: list[str], qid: str) -> None:
         short = stem if len(stem) <= STEM_CHARS else stem[: STEM_CHARS - 1].rstrip() + "…"
         return f"{q} · {short}"
 
-    def chosen() -> None:
+    @auth.callback
+    def chosen(_user: User) -> None:
         _show(st.session_state[keys.BANK_PICK])
 
     at = qids.index(qid)
@@ -260,7 +269,7 @@ def _picker(cat: Catalogue, qids: list[str], qid: str) -> None:
         key=keys.BANK_PREV,
         icon=":material/arrow_back:",
         disabled=at == 0,
-        on_click=_show,
+        on_click=_step,
         args=(qids[max(at - 1, 0)],),
         width="stretch",
     )
@@ -269,7 +278,7 @@ def _picker(cat: Catalogue, qids: list[str], qid: str) -> None:
         key=keys.BANK_NEXT,
         icon=":material/arrow_forward:",
         disabled=at == len(qids) - 1,
-        on_click=_show,
+        on_click=_step,
         args=(qids[min(at + 1, len(qids) - 1)],),
         width="stretch",
     )

@@ -13,7 +13,7 @@ import streamlit as st
 from app import accounts, certification, clock
 from app.accounts import Forbidden, User
 from app.bank.schema import Quiz
-from app.ui import fmt, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
@@ -40,7 +40,8 @@ class Choice:
     include_inactive: bool
 
 
-def _open_picked() -> None:
+@auth.callback
+def _open_picked(_user: User) -> None:
     picked = st.session_state.get(keys.CERT_PICK)
     if picked is not None:
         st.session_state[keys.CERT_GO] = picked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -55,7 +56,7 @@ def render() -> None:
         st.success(f"{rows:,} rows ready ({spooled.size / 1e6:.1f} MB).")
         st.download_button(
             f"Download {name}",
-            spooled.read,  # read from disk when clicked, so the page never holds the file
+            _hand_over(user, spooled),
             file_name=name,
             mime="text/csv",
             icon=":material/download:",
@@ -68,6 +69,19 @@ def render() -> None:
             hide_index=True,
             width="stretch",
         )
+
+
+def _hand_over(user: accounts.User, spooled: spool.Spooled) -> Callable[[], bytes]:
+    """What the download button runs when clicked: read from disk then, so the page never holds
+    the file, and only for a manager still signed in (the click reaches no page run, so no other
+    check would see a sign-out or deactivation since the file was prepared)."""
+    store = engine()
+
+    def read() -> bytes:
+        exports.may_export(store, user)  # Forbidden: Streamlit says the file could not be made
+        return spooled.read()
+
+    return read
 
 
 def _filters(user: accounts.User, kind: str) -> exports.Filters | None:

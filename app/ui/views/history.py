@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from app import progress
+from app.accounts import User
 from app.attempts import AttemptError
-from app.ui import fmt, nav
+from app.ui import auth, fmt, nav
 from app.ui.resources import catalogue, engine
 
 
-def _practise_mistakes() -> None:
-    user = nav.require("history")
+@auth.callback
+def _practise_mistakes(user: User) -> None:
     try:
         view = progress.start_mistakes(engine(), user, catalogue())
     except (progress.NoMistakes, AttemptError) as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app import attempts, clock, progress
+from app.accounts import User
 from app.attempts import AttemptError
-from app.ui import fmt, nav
+from app.ui import auth, fmt, nav
 from app.ui.resources import catalogue, engine
 
 
-def _start(quiz_id: str) -> None:
-    user = nav.require("home")
+@auth.callback
+def _start(user: User, quiz_id: str) -> None:
     quiz = catalogue().quizzes[quiz_id]
     try:
         view = attempts.start(engine(), user, quiz, catalogue())

@@ -16,7 +16,7 @@ from app import accounts, analytics, clock, itemview, reports
 from app.accounts import Forbidden, User
 from app.bank import Catalogue
 from app.reports import ItemAnalysis
-from app.ui import fmt, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 ALL_COHORTS = ""
@@ -37,11 +37,13 @@ def _follow_url(ids: list[str]) -> None:
         st.warning(f"There is no quiz '{wanted}'. Pick one below.")
 
 
-def _quiz_changed() -> None:
+@auth.callback
+def _quiz_changed(_user: User) -> None:
     st.query_params["quiz"] = st.session_state[keys.ITEMS_QUIZ]
 
 
-def _refresh() -> None:
+@auth.callback
+def _refresh(_user: User) -> None:
     st.session_state.pop(keys.ITEMS_RESULT, None)
 
 

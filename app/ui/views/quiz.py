@@ -12,9 +12,10 @@ from datetime import datetime
 import streamlit as st
 
 from app import attempts, clock, feedback
+from app.accounts import AccountInactive, SessionEnded, User
 from app.attempts import AttemptError, AttemptView
 from app.engine import InvalidAnswer
-from app.ui import keys, nav, questions
+from app.ui import auth, keys, nav, questions
 from app.ui.fmt import clock as countdown_text
 from app.ui.resources import catalogue, engine
 
@@ -39,9 +40,14 @@ def _go_to(position: int) -> None:
     st.query_params["q"] = str(position + 1)
 
 
-def _save(attempt_id: int, position: int) -> None:
+@auth.callback
+def _step(_user: User, position: int) -> None:
+    _go_to(position)
+
+
+@auth.callback
+def _save(user: User, attempt_id: int, position: int) -> None:
     """Widget callback: save what the widgets hold for this question, now."""
-    user = st.session_state[keys.USER]
     view = attempts.get(engine(), user, attempt_id)
     answer = questions.read(view, view.questions[position])
     try:
@@ -54,8 +60,8 @@ def _save(attempt_id: int, position: int) -> None:
         nav.notice(f"{reason[:1].upper()}{reason[1:]}.", "warning")
 
 
-def _flag(attempt_id: int, position: int) -> None:
-    user = st.session_state[keys.USER]
+@auth.callback
+def _flag(user: User, attempt_id: int, position: int) -> None:
     flagged = bool(st.session_state.get(keys.flag(attempt_id, position)))
     try:
         attempts.set_flag(engine(), user, attempt_id, position, flagged)
@@ -63,7 +69,8 @@ def _flag(attempt_id: int, position: int) -> None:
         nav.notice(f"The flag was not saved: {exc}.", "error")
 
 
-def _navigate(attempt_id: int) -> None:
+@auth.callback
+def _navigate(_user: User, attempt_id: int) -> None:
     chosen = st.session_state.get(keys.navigator(attempt_id))
     if chosen is not None:
         _go_to(chosen)
@@ -125,7 +132,7 @@ def render() -> None:
         "Previous",
         icon=":material/arrow_back:",
         disabled=position == 0,
-        on_click=_go_to,
+        on_click=_step,
         args=(position - 1,),
         key="quiz.prev",
         width="stretch",
@@ -134,7 +141,7 @@ def render() -> None:
         buttons.button(
             "Next",
             icon=":material/arrow_forward:",
-            on_click=_go_to,
+            on_click=_step,
             args=(position + 1,),
             key="quiz.next",
             width="stretch",
@@ -207,7 +214,8 @@ def _scroll_to_top_on_change(attempt_id: int, position: int) -> None:
     )
 
 
-def _ask_submit() -> None:
+@auth.callback
+def _ask_submit(_user: User) -> None:
     st.session_state[keys.CONFIRM_SUBMIT] = True
 
 
@@ -231,7 +239,13 @@ def _confirm_submit(view: AttemptView) -> None:
     if left.button("Keep working", key="quiz.keep", width="stretch"):
         st.rerun()
     if right.button("Submit now", type="primary", key="quiz.confirm", width="stretch"):
-        attempts.submit(engine(), st.session_state[keys.USER], view.id)
+        # A dialog reruns alone, without the page's check of the session: check it here.
+        user = auth.acting()
+        if user is not None:
+            try:
+                attempts.submit(engine(), user, view.id)
+            except (AccountInactive, SessionEnded):  # revoked between the check and the write
+                auth.session_ended()
         # Rerun the whole page, which sends a closed attempt to its results. Switching pages
         # from here, inside the dialog, let the countdown's last tick blank the results page.
         st.rerun(scope="app")

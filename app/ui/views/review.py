@@ -7,12 +7,12 @@ import streamlit as st
 from app import accounts, attempts, comments
 from app.attempts import AttemptView, QuestionState
 from app.comments import Comment
-from app.ui import fmt, keys, nav, questions, scorecard
+from app.ui import auth, fmt, keys, nav, questions, scorecard
 from app.ui.resources import catalogue, engine
 
 
-def _add(attempt_id: int, position: int | None) -> None:
-    user = nav.require("review")
+@auth.callback
+def _add(user: accounts.User, attempt_id: int, position: int | None) -> None:
     text = st.session_state.get(keys.comment_text(attempt_id, position), "")
     try:
         comments.add(engine(), user, attempt_id, text, position)
@@ -24,8 +24,8 @@ def _add(attempt_id: int, position: int | None) -> None:
     nav.notice(f"Comment on {where} saved; the trainee sees it with their results.", "success")
 
 
-def _remove(comment_id: int) -> None:
-    user = nav.require("review")
+@auth.callback
+def _remove(user: accounts.User, comment_id: int) -> None:
     try:
         comments.remove(engine(), user, comment_id)
     except (comments.CommentNotFound, accounts.Forbidden) as exc:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import accounts
 from app.accounts import AccountError, User
-from app.ui import auth, fmt, keys
+from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import when
 from app.ui.resources import engine
 
@@ -49,6 +49,7 @@ def render() -> None:
         return
     st.title("Resurface")
     st.caption("Laser skin resurfacing training and certification")
+    nav.show_notice()  # why this tab was signed out, if it was
     with st.form("signin", border=True):
         st.text_input("Username", key="signin.username", autocomplete="username")
         st.text_input(
@@ -70,7 +71,7 @@ def _choose_password(user: User) -> None:
         "choose your own to continue. Type the one you were given as the current password.",
         icon=":material/key:",
     )
-    password_form(user, keys.PASSWORD_FORCED_FORM, "Save new password")
+    password_form(keys.PASSWORD_FORCED_FORM, "Save new password")
     st.button(
         "Sign out", key=keys.FORCED_SIGN_OUT, on_click=auth.sign_out, icon=":material/logout:"
     )

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import accounts, dashboard
-from app.ui import fmt, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
@@ -21,7 +21,8 @@ CERTIFICATION = {
 }
 
 
-def _open_picked() -> None:
+@auth.callback
+def _open_picked(_user: accounts.User) -> None:
     picked = st.session_state.get(keys.DASH_PICK)
     if picked is not None:
         st.session_state["trainees.go"] = picked

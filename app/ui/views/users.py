@@ -11,7 +11,7 @@ import streamlit as st
 
 from app import accounts, useradmin
 from app.accounts import ROLES, AccountError, User
-from app.ui import fmt, keys, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import day, when
 from app.ui.resources import engine
 from app.ui.views import users_import
@@ -138,7 +138,8 @@ def _table(listed: list[Listed]) -> None:
         columns=["Name", "Username", "Role", "Cohort", "Status", "Last sign-in", "Created"],
     )
 
-    def picked() -> None:
+    @auth.callback
+    def picked(_user: User) -> None:
         rows = st.session_state[keys.USERS_TABLE]["selection"]["rows"]
         if rows:
             st.session_state[keys.USERS_PICK] = names[rows[0]]
@@ -220,7 +221,7 @@ def _edit_form(me: User, user: User, allowed: useradmin.Rights) -> None:
             if allowed.cohort
             else _why_fixed(me, user, "cohort"),
         )
-        st.form_submit_button("Save changes", type="primary", on_click=_save, args=(me, user))
+        st.form_submit_button("Save changes", type="primary", on_click=_save, args=(user,))
 
 
 def _why_fixed(me: User, user: User, what: str) -> str:
@@ -229,6 +230,7 @@ def _why_fixed(me: User, user: User, what: str) -> str:
     return f"Only a manager can change a {what}."
 
 
+@auth.callback
 def _save(me: User, user: User) -> None:
     cohort = st.session_state.get(keys.users_edit(user.id, "cohort"))
     try:
@@ -260,9 +262,10 @@ def _reset_form(me: User, user: User) -> None:
             autocomplete="new-password",
         )
         st.caption("They will have to choose their own password at their next sign-in.")
-        st.form_submit_button("Reset password", on_click=_reset, args=(me, user))
+        st.form_submit_button("Reset password", on_click=_reset, args=(user,))
 
 
+@auth.callback
 def _reset(me: User, user: User) -> None:
     typed = st.session_state.get(keys.USERS_RESET_TYPED) or None
     if st.session_state.get(keys.USERS_RESET_MODE) == GENERATE:
@@ -303,7 +306,7 @@ def _activation(me: User, user: User) -> None:
         key=keys.USERS_CONFIRM_YES,
         type="primary",
         on_click=_set_active,
-        args=(me, user, not user.active),
+        args=(user, not user.active),
         width="stretch",
     )
     no.button(
@@ -315,6 +318,7 @@ def _activation(me: User, user: User) -> None:
     )
 
 
+@auth.callback
 def _set_active(me: User, user: User, active: bool) -> None:
     st.session_state.pop(keys.USERS_CONFIRM, None)
     try:
@@ -360,9 +364,10 @@ def _new_user(me: User) -> None:
             autocomplete="new-password",
         )
         st.caption("The new user must choose their own password at their first sign-in.")
-        st.form_submit_button("Create user", type="primary", on_click=_create, args=(me,))
+        st.form_submit_button("Create user", type="primary", on_click=_create)
 
 
+@auth.callback
 def _create(me: User) -> None:
     state = st.session_state
     typed = state.get(keys.USERS_NEW_PASSWORD) or ""
