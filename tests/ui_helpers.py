@@ -20,7 +20,7 @@ from streamlit.util import calc_hash
 from app import config, feedback
 from app.attempts import AttemptView
 from app.bank import Catalogue, load
-from app.ui import keys, resources
+from app.ui import keys, nav, resources
 from conftest import PW
 
 APP = str(Path(__file__).resolve().parent.parent / "app" / "ui" / "main.py")
@@ -96,6 +96,7 @@ def open_page(at: AppTest, url_path: str, **params: object) -> AppTest:
     finally:
         at._page_hash = ""
     assert not at.exception, values(at.exception)
+    assert nav.TROUBLE not in values(at.error), "the page failed (see the log)"
     return at
 
 

@@ -71,6 +71,10 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
         # Exports page is the one way out for results, Excel-safe and audited.
         "--client.disableDataExport",
         "true",
+        # An error the app did not catch shows no type, message or traceback (SQL, paths): the
+        # app says what it can in its own words, and the server's log has the rest.
+        "--client.showErrorDetails",
+        "none",
     ]
     print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
     return _run_server(command, env)

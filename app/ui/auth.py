@@ -79,7 +79,9 @@ def _guard(act: Callable[..., R], own_password: bool) -> Callable[..., R | None]
             return act(user, *args, **kwargs)
         except (AccountInactive, SessionEnded):  # revoked between the check and the write
             session_ended()
-            return None
+        except Exception:  # never a traceback on the page: logged, and the user told
+            nav.trouble(act.__qualname__)
+        return None
 
     run.guarded = True  # type: ignore[attr-defined]  # tests/test_ui_revocation.py looks for it
     return run

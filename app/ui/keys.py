@@ -29,6 +29,10 @@ def match(attempt_id: int, position: int, row: int) -> str:
     return f"quiz.match.{attempt_id}.{position}.{row}"
 
 
+def save_again(attempt_id: int, position: int) -> str:
+    return f"quiz.save_again.{attempt_id}.{position}"
+
+
 def flag(attempt_id: int, position: int) -> str:
     return f"quiz.flag.{attempt_id}.{position}"
 

@@ -9,21 +9,32 @@ from app.ui.views import signin
 
 st.set_page_config(page_title="Resurface", page_icon=":material/school:", layout="centered")
 
-user = auth.current_user()
-st.session_state[keys.USER] = user
-auth.sync_cookie()
 
-if user is None:
-    page = st.navigation(
-        [st.Page(signin.render, title="Sign in", url_path="signin", default=True)],
-        position="hidden",
-    )
-else:
-    with st.sidebar:
-        st.markdown(
-            f"**{fmt.plain(user.display_name)}**  \n{user.role.title()}"
-            + (f" · {fmt.plain(user.cohort)}" if user.cohort else "")
+def main() -> None:
+    user = auth.current_user()
+    st.session_state[keys.USER] = user
+    auth.sync_cookie()
+
+    if user is None:
+        page = st.navigation(
+            [st.Page(signin.render, title="Sign in", url_path="signin", default=True)],
+            position="hidden",
         )
-        st.button("Sign out", key="auth.sign_out", on_click=auth.sign_out, icon=":material/logout:")
-    page = st.navigation(nav.pages_for(user), position="sidebar")
-page.run()
+    else:
+        with st.sidebar:
+            st.markdown(
+                f"**{fmt.plain(user.display_name)}**  \n{user.role.title()}"
+                + (f" · {fmt.plain(user.cohort)}" if user.cohort else "")
+            )
+            st.button(
+                "Sign out", key="auth.sign_out", on_click=auth.sign_out, icon=":material/logout:"
+            )
+        page = st.navigation(nav.pages_for(user), position="sidebar")
+    page.run()
+
+
+try:
+    main()
+except Exception:  # a database that is down, a full disk...: said plainly, logged in full
+    nav.trouble("the page")
+    nav.show_notice()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,19 @@ def query_id(name: str) -> int | None:
     """The record id in the URL parameter ``name``, or None unless it is a plain number."""
     raw = st.query_params.get(name, "")
     return int(raw) if _ID.fullmatch(raw) else None
+
+
+TROUBLE = (
+    "Something went wrong on the server, so this was not done. It has been logged for whoever runs "
+    "the server; everything saved before is kept. Reload the page to try again."
+)
+log = logging.getLogger("resurface.ui")
+
+
+def trouble(what: str) -> None:
+    """Log the exception being handled and tell the user, never with its details."""
+    log.exception("%s failed", what)
+    notice(TROUBLE, "error")
 
 
 def notice(text: str, kind: str = "info") -> None:

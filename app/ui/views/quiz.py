@@ -7,19 +7,26 @@ answers, flags and remaining time.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from app import attempts, clock, feedback
 from app.accounts import AccountInactive, SessionEnded, User
-from app.attempts import AttemptError, AttemptView
-from app.engine import InvalidAnswer
-from app.ui import auth, keys, nav, questions
+from app.attempts import AttemptError, AttemptView, QuestionState
+from app.engine import InvalidAnswer, normalize_answer
+from app.ui import auth, fmt, keys, nav, questions
 from app.ui.fmt import clock as countdown_text
 from app.ui.resources import catalogue, engine
 
 WARN_SECONDS = 300
+RETRY_DELAYS = (0.3, 1.0)  # seconds before each new try of a save the database did not take
+NOT_SAVED = (
+    "Your answer was NOT saved: the server could not reach the database, even after trying again. "
+    "Your choice is still on screen; press Save again below in a moment."
+)
 
 
 def _attempt_id() -> int | None:
@@ -47,7 +54,21 @@ def _step(_user: User, position: int) -> None:
 
 @auth.callback
 def _save(user: User, attempt_id: int, position: int) -> None:
-    """Widget callback: save what the widgets hold for this question, now."""
+    """Widget callback: save what the widgets hold for this question, now; a database that does
+    not answer is tried again twice, and the page says if it never did (see _save_status)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            _save_once(user, attempt_id, position)
+            return
+        except DBAPIError:
+            nav.log.warning("saving an answer failed; %s", "retrying" if delay else "giving up")
+            if delay is None:
+                nav.notice(NOT_SAVED, "error")
+                return
+            time.sleep(delay)
+
+
+def _save_once(user: User, attempt_id: int, position: int) -> None:
     view = attempts.get(engine(), user, attempt_id)
     answer = questions.read(view, view.questions[position])
     try:
@@ -117,6 +138,7 @@ def render() -> None:
         _practice_question(view, state, verdict)
     else:
         questions.widgets(view, state, on_change=_save)
+        _save_status(view, state)
 
     st.session_state.setdefault(keys.flag(view.id, position), state.flagged)
     st.toggle(
@@ -156,6 +178,29 @@ def render() -> None:
         st.button("Submit quiz…", key="quiz.submit", on_click=_ask_submit, icon=":material/send:")
     if st.session_state.pop(keys.CONFIRM_SUBMIT, False):
         _confirm_submit(view)
+
+
+def _save_status(view: AttemptView, state: QuestionState) -> None:
+    """Whether what the question shows is what the database holds: saved (and when), or not."""
+    held = questions.read(view, state)
+    try:
+        held = normalize_answer(state.presented.snapshot, held)
+    except InvalidAnswer:
+        return  # half a matching answer, say: the save already said what is missing
+    if held == state.answer:
+        if state.answered_at is not None:
+            st.caption(f":material/cloud_done: Saved {fmt.local(state.answered_at):%H:%M:%S}")
+        return
+    st.warning(
+        "Not saved: what is shown here is not in the database yet.", icon=":material/sync_problem:"
+    )
+    st.button(
+        "Save again",
+        key=keys.save_again(view.id, state.presented.position),
+        icon=":material/save:",
+        on_click=_save,
+        args=(view.id, state.presented.position),
+    )
 
 
 def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | None) -> None:
