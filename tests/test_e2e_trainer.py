@@ -7,6 +7,7 @@ test_e2e_trainee.py; also screenshots each trainer page at desktop and phone wid
 from __future__ import annotations
 
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,38 @@ def test_tables_offer_no_download_of_their_own(page, base_url, people):
     names = [b.get_attribute("aria-label") for b in toolbar.get_by_role("button").all()]
     assert "Download as CSV" not in names, names
     assert any(name and "Search" in name for name in names), names
+
+
+def test_the_app_refuses_remote_images_and_any_frame(page, base_url, people):
+    """The Content-Security-Policy comes with every response, and the browser applies it: an image
+    from another host is refused, and the app will not show inside a frame (another site's, or a
+    page on another port of this host)."""
+    for path in ("/", "/_stcore/health", "/users"):
+        with urllib.request.urlopen(base_url + path) as response:
+            policy = response.headers["Content-Security-Policy"]
+            assert "img-src 'self' data: blob:" in policy, (path, policy)
+            assert "frame-ancestors 'none'" in policy, (path, policy)
+            assert response.headers["X-Frame-Options"] == "DENY"
+    sign_in(page, base_url, "tina")
+    refused = page.evaluate(
+        """() => new Promise(done => {
+            document.addEventListener('securitypolicyviolation',
+                e => done(e.effectiveDirective + ' ' + e.blockedURI), {once: true});
+            const img = new Image();
+            img.onload = () => done('loaded');
+            img.src = 'http://127.0.0.1:9/pixel.png';
+            setTimeout(() => done('no verdict'), 5000);
+        })"""
+    )
+    assert refused == "img-src http://127.0.0.1:9/pixel.png", refused
+    framing = page.context.new_page()
+    said: list[str] = []
+    framing.on("console", lambda message: said.append(message.text))
+    framing.set_content(f'<iframe src="{base_url}/" width="600" height="400"></iframe>')
+    for _ in range(50):
+        if any("frame-ancestors" in text for text in said):
+            break
+        framing.wait_for_timeout(100)
+    assert any("frame-ancestors" in text for text in said), said
+    assert framing.frames[1].locator("[data-testid=stApp]").count() == 0
+    framing.close()

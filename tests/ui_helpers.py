@@ -6,6 +6,7 @@ app.feedback.key_of gives them; the widgets show options shuffled but hold canon
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,8 +109,24 @@ def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
 
 
+# Elements whose text is Markdown: the page shows it with each backslash escape undone.
+_MARKDOWN_ELEMENTS = {
+    "Markdown", "Caption", "Title", "Header", "Subheader", "Error", "Warning", "Info", "Success",
+    "Toast",
+}  # fmt: skip
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def values(elements: Any) -> list[str]:
-    return [e.value for e in elements]
+    """What each element shows: its value, as read on the page (``\\(`` shows as ``(``)."""
+    return [shown(e) for e in elements]
+
+
+def shown(element: Any) -> Any:
+    value = element.value
+    if type(element).__name__ in _MARKDOWN_ELEMENTS and isinstance(value, str):
+        return _ESCAPE.sub(r"\1", value)
+    return value
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -71,12 +71,21 @@ def percent(value: float | None) -> str:
 
 
 # Characters Markdown (and Streamlit's extensions: :emoji:, :color[...], $math$) would act on.
-_MARKDOWN = frozenset("\\`*_{}[]()#!|<>~$:")
+# Every character Markdown (or the HTML it passes on) could act on: links, images, emphasis, code,
+# headings, lists ("- ", "1. ", "+ "), rules ("---", "==="), tables, entities ("&lt;"), LaTeX,
+# Streamlit's ":material/...:" icons and ":red[...]" colours. A backslash before any of them
+# shows it as typed.
+_MARKDOWN = frozenset("\\`*_{}[]()#!|<>~$:-+=.&")
 
 
 def plain(text: str) -> str:
-    """``text`` as typed, for a Markdown element: a name like ``[x](https://...)`` is no link."""
-    return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+    """``text`` as typed, for a Markdown element: a name like ``[x](https://...)`` is no link, a
+    comment's ``![x](https://...)`` loads no image; its line breaks stay line breaks.
+
+    The one way what someone typed (names, cohorts, comments, file names, URL parameters, error
+    messages that quote them) reaches a page that reads Markdown."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
 def topic_axis() -> alt.Axis:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app.accounts import PAGE_ROLES, User, may_open
-from app.ui import keys
+from app.ui import fmt, keys
 
 
 @dataclass(frozen=True)
@@ -115,5 +115,5 @@ def show_notice() -> None:
     if found:
         text, kind = found
         {"info": st.info, "success": st.success, "warning": st.warning, "error": st.error}[kind](
-            text
+            fmt.plain(text)  # a notice may quote what someone typed (a name, an error about it)
         )

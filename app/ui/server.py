@@ -13,9 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import config, websession
 from app.accounts import AccountInactive
@@ -79,10 +81,49 @@ async def end_session(request: Request) -> Response:
     return response
 
 
+# Sent with every page and file the server answers. Images only from the app itself (a remote
+# image in a comment or a name would tell its owner who read it, and when), no plugins, and no
+# page of another site, or of another port of this host, may show the app in a frame.
+SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; "
+        b"form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+_SECURITY_NAMES = {name for name, _ in SECURITY_HEADERS}
+
+
+class SecurityHeaders:
+    """ASGI middleware: add SECURITY_HEADERS to every HTTP response (replacing any already set)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [
+                    h for h in message.get("headers", []) if h[0].lower() not in _SECURITY_NAMES
+                ]
+                message = {**message, "headers": [*kept, *SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 app = st.App(
     Path(__file__).with_name("main.py"),
     routes=[
         Route("/auth/session", start_session, methods=["POST"]),
         Route("/auth/signout", end_session, methods=["POST"]),
     ],
+    middleware=[Middleware(SecurityHeaders)],
 )

@@ -73,7 +73,7 @@ def render() -> None:
             choice.include_inactive,
         )
     except Forbidden as exc:
-        st.error(f"Not allowed: {exc}.")
+        st.error(f"Not allowed: {fmt.plain(str(exc))}.")
         return
     _rules(choice)
     if view.roster.empty:

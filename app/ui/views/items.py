@@ -34,7 +34,7 @@ def _follow_url(ids: list[str]) -> None:
     if wanted in ids:
         st.session_state[keys.ITEMS_QUIZ] = wanted
     elif wanted:
-        st.warning(f"There is no quiz '{wanted}'. Pick one below.")
+        st.warning(f"There is no quiz '{fmt.plain(wanted)}'. Pick one below.")
 
 
 @auth.callback
@@ -113,7 +113,7 @@ def render() -> None:
     try:
         result, computed = _analysis(user, cat, quiz_id, which, cohort)
     except Forbidden as exc:
-        st.error(f"Not allowed: {exc}.")
+        st.error(f"Not allowed: {fmt.plain(str(exc))}.")
         return
     about, action = st.columns([4, 1], vertical_alignment="center")
     about.caption(

@@ -62,8 +62,8 @@ def _comments(view: attempts.AttemptView, user) -> None:
             if note.position is not None:
                 stem = stems.get(note.position, "")
                 st.markdown(f"**On question {note.position + 1}:** :gray[{stem}]")
-            st.markdown(note.body)
-            st.caption(f":material/comment: {note.author} · {fmt.when(note.created_at)}")
+            st.markdown(fmt.plain(note.body))
+            st.caption(f":material/comment: {fmt.plain(note.author)} · {fmt.when(note.created_at)}")
 
 
 def _topic_chart(view: attempts.AttemptView) -> None:

@@ -122,8 +122,8 @@ def _question(
 def _comments(notes: list[Comment], user: accounts.User) -> None:
     for note in notes:
         with st.chat_message("assistant", avatar=":material/comment:"):
-            st.markdown(note.body)
-            st.caption(f"{note.author} · {fmt.when(note.created_at)}")
+            st.markdown(fmt.plain(note.body))
+            st.caption(f"{fmt.plain(note.author)} · {fmt.when(note.created_at)}")
             if note.author_id == user.id or user.role == "manager":
                 st.button(
                     "Remove",

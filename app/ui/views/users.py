@@ -60,13 +60,13 @@ def _messages() -> None:
     if found:
         text, kind = found
         {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](
-            text
+            fmt.plain(text)  # names and errors carry what people typed
         )
     shown = st.session_state.pop(keys.USERS_TEMP, None)  # shown this once, then forgotten
     if shown:
         who, password = shown
         with st.container(border=True):
-            st.markdown(f"**Temporary password for {who}**")
+            st.markdown(f"**Temporary password for {fmt.plain(who)}**")
             st.code(password, language=None)
             st.caption(
                 "Give it to them in person. They must choose their own password when they next "
@@ -295,11 +295,15 @@ def _activation(me: User, user: User) -> None:
         return
     if user.active:
         st.warning(
-            f"Deactivate {_who(user)}? They are signed out and can no longer sign in. Their "
-            "attempts, results and certificates are kept; you can reactivate them later."
+            fmt.plain(
+                f"Deactivate {_who(user)}? They are signed out and can no longer sign in. Their "
+                "attempts, results and certificates are kept; you can reactivate them later."
+            )
         )
     else:
-        st.warning(f"Reactivate {_who(user)}? They can sign in again with their password.")
+        st.warning(
+            fmt.plain(f"Reactivate {_who(user)}? They can sign in again with their password.")
+        )
     yes, no = st.columns(2)
     yes.button(
         f"Yes, {verb.lower()}",

@@ -80,16 +80,17 @@ def _preview(name: str, checked: userimport.Preview) -> None:
         )
         st.dataframe(checked.frame(), hide_index=True, width="stretch")
     if problems:
-        shown = "\n".join(f"- {line}" for line in problems[:REPORT_LINES])
+        shown = "\n".join(f"- {fmt.plain(line)}" for line in problems[:REPORT_LINES])
         more = len(problems) - REPORT_LINES
         if more > 0:
             shown += f"\n- … and {more} more (see the table)"
         st.error(
-            f"Nothing can be imported from {name} until every problem is fixed:\n\n{shown}",
+            f"Nothing can be imported from {fmt.plain(name)} until every problem is fixed:"
+            f"\n\n{shown}",
             icon=":material/error:",
         )
     else:
-        st.success(f"All {len(checked.rows)} rows of {name} are ready to import.")
+        st.success(f"All {len(checked.rows)} rows of {fmt.plain(name)} are ready to import.")
 
 
 def _imported(summary: str, passwords: bytes) -> None:
