@@ -96,6 +96,32 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
         engine.dispose()
 
 
+def test_a_new_sqlite_file_and_its_wal_are_readable_by_their_owner_only(tmp_path):
+    where = tmp_path / "results" / "resurface.db"
+    umask = os.umask(0o022)  # a usual umask, which would leave a new file readable by everyone
+    try:
+        engine = make_engine(f"sqlite:///{where}")
+    finally:
+        os.umask(umask)
+    try:
+        upgrade(engine)
+        accounts.init_first_manager(engine, "boss", PW)  # a write: the -wal file exists now
+        made = [where, where.with_name("resurface.db-wal"), where.with_name("resurface.db-shm")]
+        assert {p.name: oct(p.stat().st_mode & 0o777) for p in made} == {
+            p.name: "0o600" for p in made
+        }
+    finally:
+        engine.dispose()
+
+
+def test_an_existing_sqlite_file_keeps_its_mode(tmp_path):
+    where = tmp_path / "shared.db"
+    where.touch(mode=0o640)
+    where.chmod(0o640)
+    make_engine(f"sqlite:///{where}").dispose()
+    assert where.stat().st_mode & 0o777 == 0o640
+
+
 def test_0005_indexes_the_audit_log_without_touching_its_lines(db_url):
     engine = make_engine(db_url)
     try:
