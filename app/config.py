@@ -20,6 +20,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_SOURCES", "../shared/seeds", "the source documents"),
     ("RESURFACE_SECRET_KEY", "a key kept in the database", "signs session cookies"),
     ("RESURFACE_SESSION_HOURS", "12", "how long a sign-in lasts"),
+    ("RESURFACE_IDLE_MINUTES", "30", "a sign-in unused this long ends"),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -99,9 +100,16 @@ def session_hours() -> float:
     return _positive("RESURFACE_SESSION_HOURS", 12)
 
 
+def idle_minutes() -> float:
+    """``RESURFACE_IDLE_MINUTES`` (default 30): a session not used for this long ends, so a clinic
+    computer left signed in does not stay open to the next person. Raises SettingError."""
+    return _positive("RESURFACE_IDLE_MINUTES", 30)
+
+
 def check() -> None:
     """Read every setting the server needs once; raises SettingError for one it cannot use."""
     session_hours()
+    idle_minutes()
     for name in ("RESURFACE_QUIZZES", "RESURFACE_SOURCES"):
         folder = _path(name)
         if folder is not None and not folder.is_dir():

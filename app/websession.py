@@ -26,6 +26,7 @@ from app.store.db import writing
 
 COOKIE_NAME = "resurface_session"
 DELIVERY_WINDOW = timedelta(seconds=60)
+SEEN_EVERY = timedelta(seconds=60)  # how often a session's last use is written down
 _SALT = "resurface.session"
 
 
@@ -65,11 +66,21 @@ def _serializer(engine: Engine) -> URLSafeSerializer:
     return URLSafeSerializer(key, salt=_SALT)
 
 
-def begin(engine: Engine, user: User, now: datetime | None = None) -> str:
-    """Start a session for a user who has just signed in; returns its token."""
+def begin(
+    engine: Engine, user: User, now: datetime | None = None, replacing: str | None = None
+) -> str:
+    """Start a session for a user who has just signed in; returns its token.
+
+    ``replacing``: the session token the browser still carried, if any. Someone signing in over
+    another user's session (a shared clinic computer) ends that session.
+    """
     now = now or clock.now()
     token = secrets.token_urlsafe(32)
     with writing(engine) as conn:
+        if replacing:
+            old = q.session(conn, _digest(replacing), now)
+            if old is not None and old["user_id"] != user.id:
+                q.end_session(conn, _digest(replacing))
         q.add_session(conn, _digest(token), user.id, now, now + session_lifetime())
     return token
 
@@ -109,14 +120,20 @@ def token_from_cookie(engine: Engine, cookie: str | None) -> str | None:
 
 
 def user_for(engine: Engine, token: str | None, now: datetime | None = None) -> User | None:
-    """The active user a session token belongs to, or None (unknown, expired, ended)."""
+    """The active user a session token belongs to, or None (unknown, expired, ended, idle for
+    longer than ``config.idle_minutes``). Counts as a use of the session: the idle time starts
+    again (recorded at most once a minute, so a busy page writes little)."""
     if not token:
         return None
+    now = now or clock.now()
     with engine.connect() as conn:
-        row = q.session(conn, _digest(token), now or clock.now())
+        row = q.session(conn, _digest(token), now)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
-    if owner is None or not owner["active"]:
+    if row is None or owner is None or not owner["active"]:
         return None
+    if now - (row["seen_at"] or row["created_at"]) >= SEEN_EVERY:
+        with writing(engine) as conn:
+            q.seen(conn, _digest(token), now)
     return replace(User.of(owner), session=_digest(token))
 
 

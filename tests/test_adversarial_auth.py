@@ -160,6 +160,10 @@ def test_forged_cookies_sign_nobody_in(people, fresh_db):
 def test_a_cookie_is_dead_once_its_session_expires(people, fresh_db):
     _, cookie = cookie_for(fresh_db, "ann")
     end = T0 + websession.session_lifetime()
+    moment = T0  # in use all day long (unused, it would end after 30 minutes)
+    while moment < end:
+        assert signed_in_as(fresh_db, cookie, moment) == "ann"
+        moment += timedelta(minutes=20)
     assert signed_in_as(fresh_db, cookie, end - timedelta(seconds=1)) == "ann"
     assert signed_in_as(fresh_db, cookie, end) is None
     assert signed_in_as(fresh_db, cookie, end + timedelta(days=365)) is None

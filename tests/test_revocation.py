@@ -15,6 +15,7 @@ import ast
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,22 @@ import pytest
 from sqlalchemy import Engine, select
 from ui_helpers import open_page, set_answer, shipped_catalogue, sign_in, submit_form, values
 
-from app import accounts, attempts, comments, exports, feedback, useradmin, userimport, websession
+from app import (
+    accounts,
+    attempts,
+    clock,
+    comments,
+    exports,
+    feedback,
+    useradmin,
+    userimport,
+    websession,
+)
 from app.accounts import AccountInactive, Forbidden, SessionEnded, User
 from app.bank import Catalogue
 from app.store.tables import metadata
 from app.ui import keys
-from conftest import PW, finish
+from conftest import PW, clock_at, finish
 
 UI = Path(__file__).resolve().parent.parent / "app" / "ui"
 NEW_PW = "a brand new password"
@@ -262,6 +273,22 @@ def test_a_callback_after_a_manager_revokes_saves_nothing(ui, fresh_db, catalogu
     after = attempts.get(fresh_db, ann, view.id).questions[0]
     assert (after.answer, after.flagged) == (None, False)
     on_sign_in_page_saying_why(at)
+
+
+def test_a_tab_left_unused_for_thirty_minutes_is_signed_out_and_says_so(ui, fresh_db, catalogue):
+    ann = ui["ann"]
+    view = attempts.start(fresh_db, ann, catalogue.quizzes["quick-check"], catalogue)
+    start = clock.now()
+    with clock_at(start):
+        at = open_page(sign_in("ann"), "quiz", attempt=view.id)
+    with clock_at(start + timedelta(minutes=31)):
+        set_answer(at, view, 0, key_at(view, 0))  # the first click after a long pause
+        at.run()
+    assert attempts.get(fresh_db, ann, view.id).questions[0].answer is None
+    on_sign_in_page_saying_why(at)
+    with clock_at(start + timedelta(minutes=32)):
+        at = open_page(at, "home")  # a reload: the sign-in page, saying why once more
+    assert at.text_input(key="signin.username")
 
 
 def test_a_manager_deactivated_at_the_console_creates_nobody(ui, fresh_db):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 from sqlalchemy import insert, inspect, text
 
-from app import accounts, auditlog, clock, useradmin
+from app import accounts, auditlog, clock, useradmin, websession
 from app.store import make_engine
 from app.store.migrate import current, head, upgrade
 from app.store.tables import users
@@ -35,7 +36,7 @@ def test_an_older_database_upgrades_with_its_data(db_url):
                 )
             )
         upgrade(engine)
-        assert current(engine) == head() == "0005"
+        assert current(engine) == head() == "0006"
         user = accounts.authenticate(engine, "old.timer", PW)
         assert (user.username, user.role) == ("Old.Timer", "manager")
         trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")
@@ -122,6 +123,22 @@ def test_an_existing_sqlite_file_keeps_its_mode(tmp_path):
     assert where.stat().st_mode & 0o777 == 0o640
 
 
+def test_0006_keeps_sessions_begun_before_it_signed_in_until_idle(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0005")
+        boss = accounts.init_first_manager(engine, "boss", PW)
+        began = clock.now()
+        token = websession.begin(engine, boss, now=began)  # a 0005-era session: no seen_at
+        upgrade(engine)
+        assert current(engine) == "0006"
+        assert websession.user_for(engine, token, now=began + timedelta(minutes=29)) == boss
+        idle = began + timedelta(minutes=29 + 30)
+        assert websession.user_for(engine, token, now=idle) is None
+    finally:
+        engine.dispose()
+
+
 def test_0005_indexes_the_audit_log_without_touching_its_lines(db_url):
     engine = make_engine(db_url)
     try:
@@ -130,7 +147,7 @@ def test_0005_indexes_the_audit_log_without_touching_its_lines(db_url):
         accounts.create_user(engine, boss, "ann", PW, "trainee", "north")
         with engine.connect() as conn:
             before = conn.execute(text("SELECT * FROM audit_log ORDER BY id")).all()
-        upgrade(engine)
+        upgrade(engine, "0005")
         assert current(engine) == "0005"
         names = {i["name"] for i in inspect(engine).get_indexes("audit_log")}
         assert {"ix_audit_log_action_at", "ix_audit_log_actor_at"} <= names

@@ -14,7 +14,7 @@ from app.store import users as user_store
 from app.store.db import make_engine
 from app.store.tables import settings, web_sessions
 from app.websession import SessionInvalid
-from conftest import PW
+from conftest import PW, clock_at
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -24,6 +24,7 @@ def _clean_env(monkeypatch):
     """Each test chooses its own key and lifetime; nothing leaks in from the shell."""
     monkeypatch.delenv("RESURFACE_SECRET_KEY", raising=False)
     monkeypatch.delenv("RESURFACE_SESSION_HOURS", raising=False)
+    monkeypatch.delenv("RESURFACE_IDLE_MINUTES", raising=False)
 
 
 def sign_in(engine, username: str, now: datetime = T0) -> str:
@@ -41,12 +42,20 @@ def user_from_cookie(engine, cookie: str | None, now: datetime):
     return websession.user_for(engine, websession.token_from_cookie(engine, cookie), now=now)
 
 
+def used_until(engine, cookie: str, end: datetime, every: timedelta = timedelta(minutes=20)):
+    """Someone working all along: a page every ``every`` from T0 up to ``end``."""
+    moment = T0
+    while moment < end:
+        assert user_from_cookie(engine, cookie, moment), f"signed out at {moment}"
+        moment += every
+
+
 def test_a_delivered_cookie_signs_the_user_in(fresh_db, people):
     token = sign_in(fresh_db, "ann")
     cookie = websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=5))
     assert cookie.value != token
     assert websession.token_from_cookie(fresh_db, cookie.value) == token
-    user = user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=1))
+    user = user_from_cookie(fresh_db, cookie.value, T0 + timedelta(minutes=10))
     assert user == people["ann"]
 
 
@@ -84,6 +93,7 @@ def test_cookie_lives_as_long_as_the_session_default_twelve_hours(fresh_db, peop
     token = sign_in(fresh_db, "ann")
     cookie = websession.deliver(fresh_db, token, now=T0 + timedelta(seconds=10))
     assert cookie.max_age == 12 * 3600 - 10
+    used_until(fresh_db, cookie.value, T0 + timedelta(hours=11, minutes=59))
     assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=11, minutes=59))
     assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=12)) is None
 
@@ -93,6 +103,7 @@ def test_session_lifetime_comes_from_resurface_session_hours(fresh_db, people, m
     token = sign_in(fresh_db, "ann")
     cookie = websession.deliver(fresh_db, token, now=T0)
     assert cookie.max_age == 2 * 3600
+    used_until(fresh_db, cookie.value, T0 + timedelta(hours=2, seconds=-1))
     assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=2, seconds=-1))
     assert user_from_cookie(fresh_db, cookie.value, T0 + timedelta(hours=2)) is None
 
@@ -105,6 +116,46 @@ def test_expired_sessions_are_purged_when_a_new_one_begins(fresh_db, people, mon
     with fresh_db.connect() as conn:
         left = conn.execute(select(func.count()).select_from(web_sessions)).scalar_one()
     assert left == 2  # ann's is gone; bob's still has a minute to go
+
+
+def test_a_sign_in_unused_for_thirty_minutes_ends(fresh_db, people):
+    cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=29, seconds=59))
+    # Used at 29:59, so it lasts to 59:59; then nothing for 30 minutes.
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=59, seconds=58))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=89, seconds=57))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=119, seconds=58)) is None
+
+
+def test_a_sign_in_never_used_ends_thirty_minutes_after_it_began(fresh_db, people):
+    cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=30)) is None
+
+
+def test_the_idle_limit_comes_from_resurface_idle_minutes(fresh_db, people, monkeypatch):
+    monkeypatch.setenv("RESURFACE_IDLE_MINUTES", "5")
+    cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=4, seconds=59))
+    assert user_from_cookie(fresh_db, cookie, T0 + timedelta(minutes=10)) is None
+
+
+def test_a_write_after_the_idle_limit_is_refused(fresh_db, people):
+    token = sign_in(fresh_db, "tina")
+    tina = websession.user_for(fresh_db, token, now=T0)
+    with clock_at(T0 + timedelta(minutes=31)), pytest.raises(accounts.SessionEnded):
+        accounts.create_user(fresh_db, tina, "dan", PW, "trainee", "north")
+
+
+def test_signing_in_over_another_users_session_ends_it(fresh_db, people):
+    anns = sign_in(fresh_db, "ann")
+    bob = accounts.authenticate(fresh_db, "bob", PW, now=T0)
+    bobs = websession.begin(fresh_db, bob, now=T0, replacing=anns)
+    assert websession.user_for(fresh_db, anns, now=T0) is None
+    assert websession.user_for(fresh_db, bobs, now=T0) == people["bob"]
+    # The same person signing in again (a second tab) keeps the other session.
+    again = websession.begin(fresh_db, bob, now=T0, replacing=bobs)
+    assert websession.user_for(fresh_db, bobs, now=T0) == people["bob"]
+    assert websession.user_for(fresh_db, again, now=T0) == people["bob"]
 
 
 def test_a_tampered_cookie_signs_nobody_in(fresh_db, people):

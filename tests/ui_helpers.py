@@ -34,6 +34,7 @@ def app_on(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[None]:
     monkeypatch.setenv("RESURFACE_QUIZZES", str(config.PROJECT_ROOT / "quizzes"))
     monkeypatch.delenv("RESURFACE_SECRET_KEY", raising=False)
     monkeypatch.delenv("RESURFACE_SESSION_HOURS", raising=False)
+    monkeypatch.delenv("RESURFACE_IDLE_MINUTES", raising=False)
     opened: list[Engine] = []
 
     def open_store(url: str) -> Engine:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import config
 from app.store.tables import settings, web_sessions
 
 
@@ -45,12 +46,24 @@ def add_session(
 
 
 def session(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | None:
-    """An unexpired session, or None."""
+    """A live session, or None: one not expired and used (or begun) within the idle limit
+    (``config.idle_minutes``) before ``now``. The one home of what "signed in" means."""
+    idle = timedelta(minutes=config.idle_minutes())
+    last_used = func.coalesce(web_sessions.c.seen_at, web_sessions.c.created_at)
     query = select(web_sessions).where(
-        web_sessions.c.token_hash == token_hash, web_sessions.c.expires_at > now
+        web_sessions.c.token_hash == token_hash,
+        web_sessions.c.expires_at > now,
+        last_used > now - idle,
     )
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None
+
+
+def seen(conn: Connection, token_hash: str, now: datetime) -> None:
+    """Record that a session was used at ``now``."""
+    conn.execute(
+        update(web_sessions).where(web_sessions.c.token_hash == token_hash).values(seen_at=now)
+    )
 
 
 def mark_delivered(conn: Connection, token_hash: str) -> bool:

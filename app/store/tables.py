@@ -174,5 +174,6 @@ web_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("delivered", Boolean, nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=True),  # last used; None: not since it began
     Index("ix_web_sessions_user", "user_id"),
 )

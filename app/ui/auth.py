@@ -17,6 +17,10 @@ from app.ui.resources import engine
 P = ParamSpec("P")
 R = TypeVar("R")
 
+ENDED_NOTICE = (
+    "You have been signed out: your sign-in ended (signed out elsewhere, unused for a while, or "
+    "past its time). Everything you saved is kept; sign in to go on."
+)
 SIGNED_OUT_NOTICE = (
     "You have been signed out (in another tab, by a manager, or because your password was "
     "changed), so what you just did was not carried out and nothing was saved. Sign in to go on."
@@ -29,14 +33,19 @@ def current_user() -> User | None:
     A user whose password someone else set (a reset, an import) counts as not signed in yet:
     the sign-in page asks them to choose a new password (``must_change``) before any page opens.
     """
+    from_cookie = False
     if keys.TOKEN not in st.session_state and not st.session_state.get(keys.SIGNED_OUT):
         cookie = st.context.cookies.get(websession.COOKIE_NAME)
         token = websession.token_from_cookie(engine(), cookie)
         if token:
             st.session_state[keys.TOKEN] = token
+            from_cookie = True
     user = websession.user_for(engine(), st.session_state.get(keys.TOKEN))
-    if user is None:
-        st.session_state.pop(keys.TOKEN, None)
+    if user is None and st.session_state.pop(keys.TOKEN, None):
+        if from_cookie:
+            st.session_state[keys.DROP] = True  # a dead cookie: have the browser forget it
+        else:
+            nav.notice(ENDED_NOTICE, "info")  # this tab was signed in a moment ago
     if user is not None and user.must_change_password:
         st.session_state[keys.MUST_CHANGE] = user
         return None
@@ -107,7 +116,8 @@ def must_change() -> User | None:
 
 def sign_in(user: User) -> None:
     """Begin a session for a user who has just given the right password."""
-    token = websession.begin(engine(), user)
+    carried = websession.token_from_cookie(engine(), st.context.cookies.get(websession.COOKIE_NAME))
+    token = websession.begin(engine(), user, replacing=carried)
     st.session_state[keys.TOKEN] = token
     st.session_state[keys.DELIVER] = token
     st.session_state.pop(keys.SIGNED_OUT, None)
