@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from argon2 import PasswordHasher
@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import clock, throttle
 from app.store import sessions as session_store
+from app.store import throttle as throttle_store
 from app.store import users as q
 from app.store.db import writing
 
@@ -22,8 +23,7 @@ ROLES: tuple[Role, ...] = ("trainee", "trainer", "manager")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody types that
 MAX_COHORT = 100
-MAX_FAILED = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILED = 5  # wrong current passwords in a row on My account before signing out everywhere
 
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile). When these change, older
 # hashes still verify and are rehashed at the next successful sign-in.
@@ -57,14 +57,18 @@ class LoginFailed(AccountError):
     """Unknown username or wrong password (deliberately not saying which)."""
 
 
-class AccountLocked(AccountError):
-    """Too many failed sign-ins; the account is locked until ``until``."""
+class SignInDelayed(AccountError):
+    """Too many failed sign-ins from this client: it may try again at ``until`` (app.throttle)."""
 
     def __init__(self, until: datetime) -> None:
         super().__init__(
-            f"account locked after {MAX_FAILED} failed sign-ins; try again after {until:%H:%M} UTC"
+            f"too many failed sign-ins from here; try again after {until:%H:%M:%S} UTC"
         )
         self.until = until
+
+
+class SignedOutEverywhere(AccountError):
+    """The MAX_FAILED-th wrong current password in a row: the account was signed out everywhere."""
 
 
 class Forbidden(AccountError):
@@ -365,36 +369,57 @@ def _create(
     return User(user_id, name, shown, role, cohort, True, temporary)
 
 
-def count_wrong_password(
-    conn: Connection, row: dict[str, Any], now: datetime, reason: str
-) -> datetime | None:
-    """Count a wrong password against an account whose row the caller has locked, and audit it.
-
-    The MAX_FAILED-th in a row locks the account for LOCKOUT: returns until when, or None.
-    """
+def count_wrong_current_password(conn: Connection, row: dict[str, Any], now: datetime) -> bool:
+    """Count a wrong current password given to change it (a browser left signed in must not be
+    a way to guess the password at leisure), in the caller's transaction, and audit it. True on
+    the MAX_FAILED-th in a row: the caller then signs the account out everywhere."""
     failed = row["failed_logins"] + 1
-    locked = now + LOCKOUT if failed >= MAX_FAILED else None
-    q.change(conn, row["id"], failed_logins=0 if locked else failed, locked_until=locked)
+    everywhere = failed >= MAX_FAILED
+    q.change(conn, row["id"], failed_logins=0 if everywhere else failed)
     q.audit(
-        conn, now, row["id"], "login.failed", row["username"], reason=reason, locked=bool(locked)
+        conn,
+        now,
+        row["id"],
+        "login.failed",
+        row["username"],
+        reason="current password",
+        signed_out=everywhere,
     )
-    return locked
+    return everywhere
 
 
-def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> User:
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    now: datetime | None = None,
+    client: str | None = None,
+) -> User:
     """The user these credentials belong to; records the outcome in the audit log.
 
-    The password is checked (argon2, a tenth of a second or more) with no transaction open, so a
-    flood of sign-ins never holds the write lock that answer saves wait for; a short write then
-    re-reads the account and records the outcome. Raises LoginFailed, AccountLocked,
-    AccountInactive.
+    ``client`` is the address the attempt comes from (None: unknown). Failures slow that client
+    down (app.throttle): SignInDelayed says until when, before any password is checked. Every
+    other failure says the same ("wrong username or password") and takes the same time (one
+    argon2 check), whether the username exists, is deactivated or the password is wrong; only
+    the right password of a deactivated account is told so. The check runs with no transaction
+    open, so a flood of sign-ins never holds the write lock that answer saves wait for.
+    Raises LoginFailed, SignInDelayed, AccountInactive.
     """
     now = now or clock.now()
     try:
         key: str | None = username_key(check_username(username))
     except InvalidUser:
         key = None  # no account has such a name; PostgreSQL would refuse a NUL in the lookup
+    counters = throttle.keys(client, key or "!impossible")
+    with engine.connect() as conn:  # the cheap refusal: a client that must wait costs no write
+        wait = throttle.blocked_until(throttle_rows(conn, counters), now)
+    if wait is not None:
+        raise SignInDelayed(wait)
     for _ in range(3):
+        with writing(engine) as conn:
+            wait = throttle.charge(conn, counters, now)
+        if wait is not None:
+            raise SignInDelayed(wait)
         if key is None:
             seen = None
         else:
@@ -403,16 +428,21 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         stored = seen["password_hash"] if seen else _DUMMY_HASH
         right = verify(stored, password)
         rehashed = hasher.hash(password) if right and hasher.check_needs_rehash(stored) else None
-        outcome = _record_sign_in(engine, key, stored, right, rehashed, now)
+        outcome = _record_sign_in(engine, key, counters, stored, right, rehashed, now)
         if outcome is not None:
             return outcome
     # The password changed under each of three checks: too busy an account to sign in to now.
     raise LoginFailed("wrong username or password")
 
 
+def throttle_rows(conn: Connection, counters: throttle.Keys) -> dict[str, dict[str, Any]]:
+    return throttle_store.rows(conn, [counters.address_key, counters.account_key])
+
+
 def _record_sign_in(
     engine: Engine,
     key: str | None,
+    counters: throttle.Keys,
     checked: str,
     right: bool,
     rehashed: str | None,
@@ -421,33 +451,30 @@ def _record_sign_in(
     """Write the outcome of a password check against ``checked``; None if the account's hash
     is no longer the one checked (a new password meanwhile), so the caller checks again.
 
-    Raises LoginFailed, AccountLocked, AccountInactive.
+    Raises LoginFailed, AccountInactive.
     """
     # Failures are recorded and committed first, then raised: raising inside the transaction
-    # would roll back the very counter that locks the account.
+    # would roll back the audit line.
     error: AccountError | None = None
     with writing(engine) as conn:
-        # The row stays locked to the commit: guesses made at the same moment on PostgreSQL
-        # would otherwise each read the same failure count, and the account would never lock.
-        # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.)
         row = q.by_key(conn, key, lock=True) if key else None
+        if row is not None and row["password_hash"] != checked:
+            return None
         if row is None:
             # What was typed is not kept: a username nobody has is often a password typed into
             # the wrong box.
             q.audit(conn, now, None, "login.failed", None, reason="unknown user")
             error = LoginFailed("wrong username or password")
-        elif row["password_hash"] != checked:
-            return None
+        elif not right:
+            reason = "password" if row["active"] else "password, deactivated account"
+            q.audit(conn, now, row["id"], "login.failed", row["username"], reason=reason)
+            error = LoginFailed("wrong username or password")
         elif not row["active"]:
+            throttle.succeeded(conn, counters)  # the right password: no guessing here
             q.audit(conn, now, row["id"], "login.failed", row["username"], reason="inactive")
             error = AccountInactive("this account has been deactivated; ask a manager")
-        elif row["locked_until"] and row["locked_until"] > now:
-            q.audit(conn, now, row["id"], "login.failed", row["username"], reason="locked")
-            error = AccountLocked(row["locked_until"])
-        elif not right:
-            locked = count_wrong_password(conn, row, now, "password")
-            error = AccountLocked(locked) if locked else LoginFailed("wrong username or password")
         else:
+            throttle.succeeded(conn, counters)
             changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
             if rehashed is not None:
                 changes["password_hash"] = rehashed

@@ -15,15 +15,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from app import accounts, clock
+from app import accounts, clock, throttle
 from app.accounts import (
+    MAX_FAILED,
     ROLES,
     AccountError,
-    AccountLocked,
     Forbidden,
     InvalidUser,
     NotFound,
     Role,
+    SignedOutEverywhere,
     User,
     WeakPassword,
     can_manage,
@@ -130,13 +131,14 @@ class Listed:
     user: User
     created_at: datetime
     last_sign_in: datetime | None
-    locked_until: datetime | None
+    # Until when some client must wait to try this username again (app.throttle), if it must.
+    delayed_until: datetime | None = None
 
     def status(self, now: datetime | None = None) -> str:
         if not self.user.active:
             return "deactivated"
-        if self.locked_until and self.locked_until > (now or clock.now()):
-            return "locked"
+        if self.delayed_until and self.delayed_until > (now or clock.now()):
+            return "sign-in delayed"
         return "must change password" if self.user.must_change_password else "active"
 
 
@@ -155,8 +157,10 @@ def roster(
     """
     if actor is not None and not actor.active:
         return []
+    now = clock.now()
     with engine.connect() as conn:
         rows = q.roster(conn)
+        delayed = throttle.delayed(conn, now)
     needle = username_key(search.strip())
     out = []
     for row in rows:
@@ -172,7 +176,11 @@ def roster(
             continue
         if needle and needle not in username_key(user.username + "\0" + user.display_name):
             continue
-        out.append(Listed(user, row["created_at"], row["last_login"], row["locked_until"]))
+        out.append(
+            Listed(
+                user, row["created_at"], row["last_login"], delayed.get(username_key(user.username))
+            )
+        )
     return out
 
 
@@ -316,9 +324,22 @@ def _store_password(
         locked_until=None,
         must_change_password=temporary,
     )
+    throttle.clear(conn, username_key(target.username))  # old guesses mean nothing now
     session_store.end_sessions_of(conn, target.id)
     detail = {"temporary": True} if temporary else {}
     q.audit(conn, clock.now(), _actor_id(actor), "user.password", target.username, **detail)
+
+
+def clear_delay(engine: Engine, actor: User | None, username: str) -> int:
+    """Let a username be tried again at once from every address (app.throttle): for someone
+    whose sign-in is delayed by failures (theirs, or someone guessing). Same rights as a
+    password reset. Returns how many counters were cleared. Raises NotFound, Forbidden."""
+    with writing(engine) as conn:
+        actor = recheck(conn, actor)
+        target = managed(conn, actor, username, allow_self=False)
+        cleared = throttle.clear(conn, username_key(target.username))
+        q.audit(conn, clock.now(), _actor_id(actor), "user.clear_delay", target.username)
+    return cleared
 
 
 def set_active(engine: Engine, actor: User | None, username: str, active: bool) -> User:
@@ -349,9 +370,11 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
 def change_own_password(engine: Engine, user: User, current: str, new: str) -> User:
     """Replace your own password, given the current one; clears "must change password".
 
-    Every browser session of the user ends (the caller signs the current one in again). A wrong
-    current password counts as a failed sign-in: the MAX_FAILED-th in a row locks the account and
-    ends its sessions. Raises WrongPassword, AccountLocked, SamePassword, WeakPassword, NotFound.
+    Every browser session of the user ends (the caller signs the current one in again). Wrong
+    current passwords are counted: the MAX_FAILED-th in a row signs the account out everywhere,
+    so that a browser left signed in is no way to guess the password at leisure (signing in
+    again goes through the throttled sign-in). Raises WrongPassword, SignedOutEverywhere,
+    SamePassword, WeakPassword, NotFound.
     """
     check_password(new)
     with engine.connect() as conn:
@@ -360,15 +383,16 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     if row is None:
         raise NotFound(f"no user '{user.username}'")
     if not accounts.verify(row["password_hash"], current):
-        # Counted as a failed sign-in: a browser left signed in must not be a way to guess the
-        # password at leisure. The lock also signs the account out everywhere.
         with writing(engine) as conn:
             latest = q.by_key(conn, row["username_key"], lock=True)
-            locked = accounts.count_wrong_password(conn, latest, clock.now(), "current password")
-            if locked:
+            everywhere = accounts.count_wrong_current_password(conn, latest, clock.now())
+            if everywhere:
                 session_store.end_sessions_of(conn, user.id)
-        if locked:
-            raise AccountLocked(locked)
+        if everywhere:
+            raise SignedOutEverywhere(
+                f"{MAX_FAILED} wrong current passwords in a row: you have been signed out "
+                "everywhere; sign in again"
+            )
         raise WrongPassword("the current password is wrong")
     if current == new:
         raise SamePassword("the new password must differ from the current one")

@@ -13,16 +13,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app import accounts, clock
+from app import accounts, clock, throttle
 from app.accounts import (
     AccountInactive,
-    AccountLocked,
     AlreadyInitialised,
     DuplicateUser,
     Forbidden,
     InvalidUser,
     LoginFailed,
     NotFound,
+    SignInDelayed,
     User,
     WeakPassword,
     can_manage,
@@ -94,22 +94,103 @@ def test_wrong_password_and_unknown_user_say_the_same(people, fresh_db):
     assert str(wrong.value) == str(unknown.value) == "wrong username or password"
 
 
-def test_five_failures_lock_the_account_for_15_minutes(people, fresh_db):
+HERE, THERE = "203.0.113.7", "198.51.100.20"  # two clients (documentation addresses)
+
+
+def sign_in_as(engine, username, password, now, client=HERE) -> str:
+    """The outcome of one sign-in: "ok" or the name of the error."""
+    try:
+        accounts.authenticate(engine, username, password, now=now, client=client)
+    except accounts.AccountError as exc:
+        return type(exc).__name__
+    return "ok"
+
+
+def test_failures_slow_down_the_client_that_makes_them_not_the_account(people, fresh_db):
     now = clock.now()
+    outcomes = [sign_in_as(fresh_db, "ann", "wrong password!", now) for _ in range(6)]
+    # Five wrong passwords are checked; the sixth, at once, is not even looked at.
+    assert outcomes == ["LoginFailed"] * 5 + ["SignInDelayed"]
+    with pytest.raises(SignInDelayed) as delayed:
+        accounts.authenticate(fresh_db, "ann", PW, now=now, client=HERE)
+    assert delayed.value.until == now + timedelta(seconds=1)
+    # Ann herself, from another computer, is not held back at all.
+    assert sign_in_as(fresh_db, "ann", PW, now, client=THERE) == "ok"
+    # From the first computer, once the wait is over, the right password works...
+    assert sign_in_as(fresh_db, "ann", PW, now + timedelta(seconds=1)) == "ok"
+    # ...and clears the count: five more slips before any wait.
+    later = now + timedelta(seconds=2)
+    assert [sign_in_as(fresh_db, "ann", "wrong!!!!!!", later) for _ in range(5)] == [
+        "LoginFailed"
+    ] * 5
+
+
+def test_each_failure_from_the_fifth_doubles_the_wait_up_to_15_minutes(people, fresh_db):
+    moment = clock.now()
     for _ in range(4):
-        with pytest.raises(LoginFailed):
-            accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
-    with pytest.raises(AccountLocked) as locked:
-        accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
-    assert locked.value.until == now + timedelta(minutes=15)
-    with pytest.raises(AccountLocked):  # even the right password is refused while locked
-        accounts.authenticate(fresh_db, "ann", PW, now=now + timedelta(minutes=14))
-    assert (
-        accounts.authenticate(
-            fresh_db, "ann", PW, now=now + timedelta(minutes=15, seconds=1)
-        ).username
-        == "ann"
-    )
+        assert sign_in_as(fresh_db, "ann", "wrong password!", moment) == "LoginFailed"
+    waits = []
+    for _ in range(16):  # a guesser who tries again the moment they may
+        assert sign_in_as(fresh_db, "ann", "wrong password!", moment) == "LoginFailed"
+        with pytest.raises(SignInDelayed) as delayed:
+            accounts.authenticate(fresh_db, "ann", "wrong password!", now=moment, client=HERE)
+        waits.append((delayed.value.until - moment).total_seconds())
+        moment = delayed.value.until
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] + [900] * 6
+    # In the first hour after the fifth failure, about a dozen more guesses; then four an hour.
+    assert sum(waits[:12]) < 3600 < sum(waits[:13])  # guess 5 + k comes sum(waits[:k]) later
+
+
+def test_the_first_four_failures_cost_nothing(people, fresh_db):
+    now = clock.now()
+    assert [sign_in_as(fresh_db, "ann", "wrong password!", now) for _ in range(4)] == [
+        "LoginFailed"
+    ] * 4
+    assert sign_in_as(fresh_db, "ann", PW, now) == "ok"
+
+
+def test_unknown_usernames_are_slowed_down_alike(people, fresh_db):
+    now = clock.now()
+    known = [sign_in_as(fresh_db, "ann", "wrong password!", now) for _ in range(6)]
+    unknown = [sign_in_as(fresh_db, "nobody", "wrong password!", now) for _ in range(6)]
+    assert known == unknown == ["LoginFailed"] * 5 + ["SignInDelayed"]
+
+
+def test_one_address_trying_many_usernames_is_slowed_down_too(people, fresh_db):
+    now = clock.now()
+    names = [f"guess{i}" for i in range(throttle.FREE["address"])]
+    assert {sign_in_as(fresh_db, n, "wrong password!", now) for n in names} == {"LoginFailed"}
+    assert sign_in_as(fresh_db, "yet-another", "wrong password!", now) == "SignInDelayed"
+    assert sign_in_as(fresh_db, "ann", PW, now, client=THERE) == "ok"
+
+
+def test_a_clinic_signing_in_all_day_from_one_address_is_never_slowed(people, fresh_db):
+    now = clock.now()
+    for i in range(3 * throttle.FREE["address"]):
+        name = ("ann", "bob", "tina")[i % 3]
+        if i % 10 == 0:  # now and then a typo, put right at once
+            assert sign_in_as(fresh_db, name, "a typo in it", now) == "LoginFailed"
+        assert sign_in_as(fresh_db, name, PW, now) == "ok"
+
+
+def test_a_deactivated_account_is_named_only_to_its_right_password(people, fresh_db):
+    accounts.set_active(fresh_db, people["tina"], "ann", False)
+    now = clock.now()
+    assert sign_in_as(fresh_db, "ann", "wrong password!", now) == "LoginFailed"
+    assert sign_in_as(fresh_db, "ann", PW, now) == "AccountInactive"
+
+
+@pytest.mark.real_hashing
+def test_a_delayed_client_costs_the_server_no_password_check(people, fresh_db, monkeypatch):
+    now = clock.now()
+    for _ in range(5):
+        sign_in_as(fresh_db, "ann", "wrong password!", now)
+    watched = Watched(accounts.hasher, lambda: True)
+    monkeypatch.setattr(accounts, "hasher", watched)
+    assert [sign_in_as(fresh_db, "ann", "wrong password!", now) for _ in range(50)] == [
+        "SignInDelayed"
+    ] * 50
+    assert watched.seen == []
 
 
 def test_success_resets_the_failure_count(people, fresh_db):
@@ -145,12 +226,13 @@ def test_old_hash_parameters_are_upgraded_at_sign_in(people, fresh_db):
     assert accounts.authenticate(fresh_db, "ann", PW).username == "ann"
 
 
-def test_set_password_clears_a_lockout(people, fresh_db):
-    for _ in range(5):
-        with pytest.raises((LoginFailed, AccountLocked)):
-            accounts.authenticate(fresh_db, "ann", "wrong password!")
+def test_set_password_clears_a_delay(people, fresh_db):
+    now = clock.now()
+    for _ in range(6):
+        with pytest.raises((LoginFailed, SignInDelayed)):
+            accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
     accounts.set_password(fresh_db, people["tina"], "ann", "a brand new password")
-    assert accounts.authenticate(fresh_db, "ann", "a brand new password").username == "ann"
+    assert accounts.authenticate(fresh_db, "ann", "a brand new password", now=now).username == "ann"
 
 
 def test_audit_log_records_outcomes_and_never_a_password(people, fresh_db):

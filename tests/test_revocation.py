@@ -341,17 +341,16 @@ def test_a_prepared_export_is_not_handed_over_after_a_revocation(
 CALLBACK_ARGS = ("on_click", "on_change", "on_select")
 # Callbacks that need no session: signing in and out, and clicks that only set what this tab shows.
 EXEMPT = {
-    "_submit",  # the sign-in form: there is no session yet
-    "auth.sign_out",
+    "auth.sign_out",  # an auth.public_callback, as below
     "st.session_state.pop",
     "st.session_state.__setitem__",
 }
+GUARDS = ("auth.callback", "auth.password_callback", "auth.public_callback")
+PUBLIC = {"views/signin.py": {"_submit"}}  # the only callbacks that need no session: signing in
 
 
 def _decorated(func: ast.FunctionDef) -> bool:
-    return any(
-        ast.unparse(d) in ("auth.callback", "auth.password_callback") for d in func.decorator_list
-    )
+    return any(ast.unparse(d) in GUARDS for d in func.decorator_list)
 
 
 def test_every_widget_callback_checks_the_session_first():
@@ -375,5 +374,9 @@ def test_every_widget_callback_checks_the_session_first():
                     continue  # questions.widgets passes on the page's own (checked below)
                 if func is None or not _decorated(func):
                     problems.append(where)
+                elif "auth.public_callback" in map(
+                    ast.unparse, func.decorator_list
+                ) and func.name not in PUBLIC.get(str(path.relative_to(UI)), set()):
+                    problems.append(f"{where} (acts for someone not signed in)")
     assert seen > 20, "the scan found the app's callbacks"
     assert not problems, "callbacks that act without checking the session:\n" + "\n".join(problems)

@@ -36,7 +36,7 @@ def test_an_older_database_upgrades_with_its_data(db_url):
                 )
             )
         upgrade(engine)
-        assert current(engine) == head() == "0006"
+        assert current(engine) == head() == "0007"
         user = accounts.authenticate(engine, "old.timer", PW)
         assert (user.username, user.role) == ("Old.Timer", "manager")
         trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")
@@ -130,11 +130,27 @@ def test_0006_keeps_sessions_begun_before_it_signed_in_until_idle(db_url):
         boss = accounts.init_first_manager(engine, "boss", PW)
         began = clock.now()
         token = websession.begin(engine, boss, now=began)  # a 0005-era session: no seen_at
-        upgrade(engine)
+        upgrade(engine, "0006")
         assert current(engine) == "0006"
         assert websession.user_for(engine, token, now=began + timedelta(minutes=29)) == boss
         idle = began + timedelta(minutes=29 + 30)
         assert websession.user_for(engine, token, now=idle) is None
+    finally:
+        engine.dispose()
+
+
+def test_0007_opens_accounts_locked_under_the_old_rule(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0006")
+        boss = accounts.init_first_manager(engine, "boss", PW)
+        with engine.begin() as conn:  # locked for 15 minutes, as the old sign-in did
+            conn.execute(users.update().values(locked_until=clock.now() + timedelta(minutes=15)))
+        upgrade(engine)
+        assert current(engine) == "0007"
+        assert accounts.authenticate(engine, "boss", PW).id == boss.id
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT locked_until FROM users")).scalar_one() is None
     finally:
         engine.dispose()
 

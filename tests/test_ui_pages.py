@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from ui_helpers import (
@@ -16,10 +17,10 @@ from ui_helpers import (
     values,
 )
 
-from app import accounts, attempts, websession
+from app import accounts, attempts, clock, throttle, websession
 from app.bank import Catalogue
 from app.ui import keys
-from conftest import PW
+from conftest import PW, clock_at
 
 ROLE_USER = {"trainee": "ann", "trainer": "tina", "manager": "boss"}
 PAGE_TITLES = {"trainees": "Trainees", "users": "Users", "exports": "Exports", "audit": "Audit log"}
@@ -152,16 +153,24 @@ def test_sign_in_refusal_says_why(ui, fresh_db, username, password, message):
     assert_signed_out(at)
 
 
-def test_sign_in_locks_the_account_after_repeated_wrong_passwords(ui):
+def test_sign_in_slows_down_after_repeated_wrong_passwords(ui):
     at = new_session()
-    for _ in range(accounts.MAX_FAILED):
-        fill_sign_in(at, "ann", "not the password")
+    start = clock.now()
+    with clock_at(start):
+        for _ in range(throttle.FREE["account"]):
+            fill_sign_in(at, "ann", "not the password")
+            assert values(at.error) == ["Wrong username or password."]
+        fill_sign_in(at, "ann", PW)  # at once: not even checked
     assert not at.exception
-    [error] = values(at.error)
-    assert error.startswith("Too many wrong passwords: this account is locked until ")
-    fill_sign_in(at, "ann", PW)
-    assert values(at.error) == [error], "the right password does not open a locked account"
+    assert values(at.error) == [
+        "Too many failed sign-ins from this computer: wait 1 second, then try again. If you "
+        "have forgotten your password, ask your trainer or a manager to reset it."
+    ]
     assert_signed_out(at)
+    with clock_at(start + timedelta(seconds=5)):  # the wait (from the fifth failure) is over
+        fill_sign_in(at, "ann", PW)
+    assert not at.error
+    assert at.button(key="auth.sign_out"), "signed in once the wait was over"
 
 
 def test_deactivated_user_is_signed_out_on_the_next_run(ui, fresh_db):

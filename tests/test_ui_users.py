@@ -266,7 +266,7 @@ def test_my_account_changes_the_password(ui, fresh_db):
     assert accounts.authenticate(fresh_db, "ann", NEW_PW).username == "ann"
 
 
-def test_guessing_the_current_password_on_my_account_locks_and_signs_out(ui, fresh_db):
+def test_guessing_the_current_password_on_my_account_signs_out_everywhere(ui, fresh_db):
     at = open_page(sign_in("ann"), "account")
     for attempt in range(1, accounts.MAX_FAILED + 1):
         at.text_input(key=keys.PASSWORD_CURRENT).input(f"guess number {attempt}")
@@ -277,8 +277,23 @@ def test_guessing_the_current_password_on_my_account_locks_and_signs_out(ui, fre
         if attempt < accounts.MAX_FAILED:
             assert values(at.error) == ["The current password is wrong."]
     assert titles(at) == ["Resurface"], "signed out, on the sign-in page"
-    [error] = values(at.error)
-    assert error.startswith("Too many wrong passwords: this account is locked until ")
-    assert "signed out everywhere" in error
-    with pytest.raises(accounts.AccountLocked):
-        accounts.authenticate(fresh_db, "ann", PW)
+    assert values(at.error) == [
+        f"{accounts.MAX_FAILED} wrong current passwords in a row: you have been signed out "
+        "everywhere; sign in again."
+    ]
+    assert accounts.authenticate(fresh_db, "ann", PW).username == "ann", "not locked"
+
+
+def test_a_delayed_sign_in_shows_on_the_users_page_and_a_manager_clears_it(ui, fresh_db):
+    for _ in range(accounts.MAX_FAILED + 1):
+        with pytest.raises((accounts.LoginFailed, accounts.SignInDelayed)):
+            accounts.authenticate(fresh_db, "bob", "wrong password!", client="203.0.113.7")
+    at = users_page("boss")
+    assert table(at).set_index("Username").loc["bob", "Status"] == "sign-in delayed"
+    pick(at, "bob")
+    [warning] = [w for w in values(at.warning) if w.startswith("Sign-in delayed until ")]
+    assert "too many wrong passwords for bob from some computer" in warning
+    at.button(key=keys.USERS_CLEAR_DELAY).click().run()
+    assert values(at.success) == ["bob (bob) can try to sign in again at once, from anywhere."]
+    assert table(at).set_index("Username").loc["bob", "Status"] == "active"
+    assert accounts.authenticate(fresh_db, "bob", PW, client="203.0.113.7").username == "bob"

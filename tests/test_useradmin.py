@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from app import accounts, useradmin, websession
-from app.accounts import AccountLocked, Forbidden, InvalidUser, LoginFailed, NotFound, WeakPassword
+from app import accounts, clock, useradmin, websession
+from app.accounts import (
+    Forbidden,
+    InvalidUser,
+    LoginFailed,
+    NotFound,
+    SignedOutEverywhere,
+    SignInDelayed,
+    WeakPassword,
+)
 from app.store import users as q
 from app.useradmin import LastManager, Rights, SamePassword, WrongPassword, rights
 from conftest import PW
@@ -141,29 +147,27 @@ def test_reset_password_sets_a_temporary_one_that_must_be_changed(people, fresh_
     assert not accounts.authenticate(fresh_db, "ann", "my own new password").must_change_password
 
 
-def test_guessing_the_current_password_locks_the_account_and_signs_it_out(people, fresh_db):
+def test_guessing_the_current_password_signs_the_account_out_everywhere(people, fresh_db):
     ann = accounts.authenticate(fresh_db, "ann", PW)
     token = websession.begin(fresh_db, ann)
     for _ in range(accounts.MAX_FAILED - 1):
         with pytest.raises(WrongPassword):
             useradmin.change_own_password(fresh_db, ann, "a guess at it", "my own new password")
     assert websession.user_for(fresh_db, token) == ann, "a few slips sign nobody out"
-    with pytest.raises(AccountLocked) as locked:
+    with pytest.raises(SignedOutEverywhere):
         useradmin.change_own_password(fresh_db, ann, "a guess at it", "my own new password")
     assert websession.user_for(fresh_db, token) is None
-    with pytest.raises(AccountLocked):
-        accounts.authenticate(fresh_db, "ann", PW)  # the right password waits for the lock too
     lines = audit(fresh_db, "login.failed")
     assert [line["detail"] for line in lines] == [
-        {"reason": "current password", "locked": False}
-    ] * (accounts.MAX_FAILED - 1) + [
-        {"reason": "current password", "locked": True},
-        {"reason": "locked"},
-    ]
+        {"reason": "current password", "signed_out": False}
+    ] * (accounts.MAX_FAILED - 1) + [{"reason": "current password", "signed_out": True}]
     assert "a guess at it" not in str(audit(fresh_db, None))
-    # After the lock, the count starts again from nothing, as for sign-ins.
-    later = locked.value.until + timedelta(seconds=1)
-    assert accounts.authenticate(fresh_db, "ann", PW, now=later).username == "ann"
+    # Signed out, not locked: the right password signs her in again at once, and the count of
+    # wrong current passwords starts again from nothing.
+    ann = accounts.authenticate(fresh_db, "ann", PW)
+    for _ in range(accounts.MAX_FAILED - 1):
+        with pytest.raises(WrongPassword):
+            useradmin.change_own_password(fresh_db, ann, "a guess at it", "my own new password")
 
 
 def test_a_wrong_current_password_then_the_right_one_starts_the_count_again(people, fresh_db):
@@ -194,14 +198,34 @@ def test_a_typed_temporary_password_and_its_rules(people, fresh_db):
         useradmin.reset_password(fresh_db, people["ann"], "ann")
 
 
-def test_reset_clears_a_lockout_and_ends_sessions(people, fresh_db):
+def test_reset_clears_a_sign_in_delay_and_ends_sessions(people, fresh_db):
     token = websession.begin(fresh_db, people["ann"])
-    for _ in range(accounts.MAX_FAILED):
-        with pytest.raises((LoginFailed, AccountLocked)):
-            accounts.authenticate(fresh_db, "ann", "wrong password!")
+    now = clock.now()
+    for _ in range(accounts.MAX_FAILED + 1):
+        with pytest.raises((LoginFailed, SignInDelayed)):
+            accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
     temporary = useradmin.reset_password(fresh_db, people["boss"], "ann")
     assert websession.user_for(fresh_db, token) is None
-    assert accounts.authenticate(fresh_db, "ann", temporary).username == "ann"
+    assert accounts.authenticate(fresh_db, "ann", temporary, now=now).username == "ann"
+
+
+def test_a_manager_sees_and_clears_a_delayed_sign_in(people, fresh_db):
+    now = clock.now()
+    for _ in range(accounts.MAX_FAILED + 1):
+        with pytest.raises((LoginFailed, SignInDelayed)):
+            accounts.authenticate(fresh_db, "ann", "wrong password!", client="203.0.113.7")
+    [listed] = [x for x in useradmin.roster(fresh_db, people["boss"]) if x.user.username == "ann"]
+    assert listed.status() == "sign-in delayed"
+    assert listed.delayed_until is not None
+    assert listed.delayed_until > now
+    with pytest.raises(NotFound):  # a trainer of another cohort may not even see her
+        useradmin.clear_delay(fresh_db, people["tom"], "ann")
+    assert useradmin.clear_delay(fresh_db, people["tina"], "ann") == 1  # her trainer may
+    [listed] = [x for x in useradmin.roster(fresh_db, people["boss"]) if x.user.username == "ann"]
+    assert listed.status() == "active"
+    ann = accounts.authenticate(fresh_db, "ann", PW, client="203.0.113.7")
+    assert ann.username == "ann"
+    assert [line["target"] for line in audit(fresh_db, "user.clear_delay")] == ["ann"]
 
 
 def test_setting_your_own_password_is_never_temporary(people, fresh_db):

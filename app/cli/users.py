@@ -42,7 +42,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def cmd_users_set_password(args: argparse.Namespace) -> int:
-    """Set a user's password and clear any lockout."""
+    """Set a user's password and clear any sign-in delay."""
     secret = password(args, "New password")
     with store() as engine:
         useradmin.set_password(engine, None, args.username, secret, args.temporary)

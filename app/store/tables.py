@@ -177,3 +177,18 @@ web_sessions = Table(
     Column("seen_at", UTCDateTime(), nullable=True),  # last used; None: not since it began
     Index("ix_web_sessions_user", "user_id"),
 )
+
+# Failed sign-ins by where they came from (app.throttle): one row per client address, and one per
+# address and username tried from it (an account key). A row without a failure for a day goes.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("address", String(100), nullable=False),
+    Column("username_key", String(64), nullable=True),  # None: the address's own row
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", UTCDateTime(), nullable=False),
+    Column("blocked_until", UTCDateTime(), nullable=True),
+    Index("ix_sign_in_throttle_user", "username_key"),
+    Index("ix_sign_in_throttle_last", "last_failure"),
+)

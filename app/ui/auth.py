@@ -96,6 +96,27 @@ def _guard(act: Callable[..., R], own_password: bool) -> Callable[..., R | None]
     return run
 
 
+def public_callback(act: Callable[P, R]) -> Callable[P, R | None]:
+    """A widget callback for someone not signed in (signing in, signing out): no session to
+    check, but, as for every callback, a failure is logged and told in plain words."""
+
+    @functools.wraps(act)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return act(*args, **kwargs)
+        except Exception:
+            nav.trouble(act.__qualname__)
+            return None
+
+    return run
+
+
+def client_address() -> str | None:
+    """The address the browser connects from, as the server sees it (None: this machine)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def callback(act: Callable[Concatenate[User, P], R]) -> Callable[P, R | None]:
     """Make a widget callback that first re-checks the session against the database and then
     calls ``act(user, *args)`` with the user as they are now; if the session has ended or the
@@ -123,6 +144,7 @@ def sign_in(user: User) -> None:
     st.session_state.pop(keys.SIGNED_OUT, None)
 
 
+@public_callback
 def sign_out() -> None:
     """End the session in the database at once; the browser drops its cookie on the next run."""
     st.session_state.pop(keys.MUST_CHANGE, None)

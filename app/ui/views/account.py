@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import useradmin
-from app.accounts import MIN_PASSWORD, AccountError, AccountLocked, User
+from app.accounts import MIN_PASSWORD, AccountError, SignedOutEverywhere, User
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine
 from app.ui.views import signin
@@ -25,10 +25,10 @@ def _change(user: User) -> None:
         return
     try:
         changed = useradmin.change_own_password(engine(), user, current, new)
-    except AccountLocked as exc:
-        # The lock ended every session of the account, this one too: say why on the sign-in page.
+    except SignedOutEverywhere as exc:
+        # Every session of the account ended, this one too: say why on the sign-in page.
         auth.sign_out()
-        st.session_state[signin.ERROR] = signin.locked(exc.until, signed_out=True)
+        st.session_state[signin.ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return
     except AccountError as exc:
         st.session_state[keys.PASSWORD_ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import streamlit as st
 
-from app import accounts
+from app import accounts, clock
 from app.accounts import AccountError, User
 from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import when
@@ -15,15 +16,21 @@ from app.ui.resources import engine
 ERROR = "signin.error"
 
 
-def locked(until: datetime, signed_out: bool = False) -> str:
-    """What the sign-in page says of an account locked by wrong passwords."""
-    everywhere = " and has been signed out everywhere" if signed_out else ""
+def delayed(until: datetime) -> str:
+    """What the sign-in page says to a client that must wait before trying again."""
+    seconds = max(1, math.ceil((until - clock.now()).total_seconds()))
+    wait = (
+        f"{seconds} second{'s' if seconds != 1 else ''}"
+        if seconds < 120
+        else f"until {when(until)}"
+    )
     return (
-        f"Too many wrong passwords: this account is locked until {when(until)}{everywhere}. "
-        "Try again then, or ask a manager to reset your password."
+        f"Too many failed sign-ins from this computer: wait {wait}, then try again. "
+        "If you have forgotten your password, ask your trainer or a manager to reset it."
     )
 
 
+@auth.public_callback
 def _submit() -> None:
     username = st.session_state.get("signin.username", "")
     password = st.session_state.get("signin.password", "")
@@ -32,9 +39,9 @@ def _submit() -> None:
         st.session_state[ERROR] = "Enter your username and password."
         return
     try:
-        user = accounts.authenticate(engine(), username, password)
-    except accounts.AccountLocked as exc:
-        st.session_state[ERROR] = locked(exc.until)
+        user = accounts.authenticate(engine(), username, password, client=auth.client_address())
+    except accounts.SignInDelayed as exc:
+        st.session_state[ERROR] = delayed(exc.until)
         return
     except AccountError as exc:
         st.session_state[ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."

@@ -183,12 +183,43 @@ def _panel(me: User, item: Listed) -> None:
         with left:
             _edit_form(me, user, allowed)
         with right:
+            if allowed.reset_password and item.status() == "sign-in delayed":
+                _delay(item)
             if allowed.reset_password:
                 _reset_form(me, user)
             if allowed.activate:
                 _activation(me, user)
             if user.id == me.id:
                 st.info("Your own password is changed under My account.", icon=":material/info:")
+
+
+def _delay(item: Listed) -> None:
+    assert item.delayed_until is not None
+    st.warning(
+        fmt.plain(
+            f"Sign-in delayed until {when(item.delayed_until)}: too many wrong passwords for "
+            f"{item.user.username} from some computer. Others, and that person from another "
+            "computer, can still sign in."
+        ),
+        icon=":material/hourglass_top:",
+    )
+    st.button(
+        "Clear the delay",
+        key=keys.USERS_CLEAR_DELAY,
+        icon=":material/lock_reset:",
+        on_click=_clear_delay,
+        args=(item.user,),
+    )
+
+
+@auth.callback
+def _clear_delay(me: User, user: User) -> None:
+    try:
+        useradmin.clear_delay(engine(), me, user.username)
+    except AccountError as exc:
+        _say(f"The delay for {_who(user)} was not cleared: {_sentence(exc)}", "error")
+        return
+    _say(f"{_who(user)} can try to sign in again at once, from anywhere.")
 
 
 def _edit_form(me: User, user: User, allowed: useradmin.Rights) -> None:
