@@ -20,7 +20,10 @@ LINK = "[Reset your password](https://evil.example/reset)"
 IMAGE = "![pixel](https://evil.example/pixel.png)"
 DATA = "[open](data:text/html,<script>alert(1)</script>)"
 HOSTILE_NAME = f"{LINK} {IMAGE}"
-HOSTILE_COMMENT = f"# Big\n\n- {IMAGE}\n1. {DATA}\n<img src=https://evil.example/x.png>\n---"
+HOSTILE_COMMENT = (
+    f"# Big\n\n- {IMAGE}\n1. {DATA}\n<img src=https://evil.example/x.png>\n---\n"
+    "www.evil.example and mallory@evil.example"
+)
 # Markup that acts when not preceded by a backslash: a link or image, an autolink, raw HTML.
 LIVE = [re.compile(p) for p in (r"(?<!\\)\]\(", r"(?<!\\)!\[", r"(?<!\\)<", r"(?<!\\)://")]
 MARKDOWN_KINDS = ("markdown", "caption", "error", "warning", "info", "success", "title")
@@ -40,10 +43,17 @@ def sources(at) -> list[str]:
     return found
 
 
+# A bare address, which GitHub-flavoured Markdown links whatever the escapes around it.
+AUTOLINK = re.compile(r"(?i)(?:https?:|mailto:)//|www\.|\w@\w")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def assert_no_live_markup(at) -> None:
     for source in sources(at):
         for mark in LIVE:
             assert not mark.search(source), f"{mark.pattern!r} is live in: {source!r}"
+        bare = AUTOLINK.search(_ESCAPED.sub(r"\1", source))
+        assert bare is None, f"{bare.group(0)!r} would be a link in: {source!r}"
 
 
 def test_a_hostile_display_name_is_text_in_every_users_page_message(ui, fresh_db):

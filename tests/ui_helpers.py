@@ -126,7 +126,7 @@ def values(elements: Any) -> list[str]:
 def shown(element: Any) -> Any:
     value = element.value
     if type(element).__name__ in _MARKDOWN_ELEMENTS and isinstance(value, str):
-        return _ESCAPE.sub(r"\1", value)
+        return _ESCAPE.sub(r"\1", value).replace("\u2060", "")  # (a WORD JOINER is invisible)
     return value
 
 

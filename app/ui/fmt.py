@@ -4,6 +4,7 @@ on chart axes."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,13 +79,20 @@ def percent(value: float | None) -> str:
 _MARKDOWN = frozenset("\\`*_{}[]()#!|<>~$:-+=.&")
 
 
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)[a-z][a-z0-9+.-]*:(?=//)|www(?=\.)|@")
+
+
 def plain(text: str) -> str:
     """``text`` as typed, for a Markdown element: a name like ``[x](https://...)`` is no link, a
     comment's ``![x](https://...)`` loads no image; its line breaks stay line breaks.
 
     The one way what someone typed (names, cohorts, comments, file names, URL parameters, error
     messages that quote them) reaches a page that reads Markdown."""
-    escaped = "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+    # GitHub-flavoured Markdown also links bare addresses (https://..., www..., a@b.c), escapes
+    # or not: an invisible WORD JOINER after "https:", "www" or "@" keeps them plain text.
+    unlinked = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text)
+    escaped = "".join("\\" + ch if ch in _MARKDOWN else ch for ch in unlinked)
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
