@@ -91,7 +91,7 @@ def server_memory(url: str, managers: int, folder: Path, prepare: bool) -> list[
             settle(page)
             check(page, page.get_by_role("radio", name="Responses: one row per question answered"))
             if prepare:
-                click(page, page.get_by_role("button", name="Prepare CSV"))
+                click(page, page.get_by_role("button", name="Prepare file"))
                 expect(page.get_by_text("rows ready")).to_be_visible(timeout=600_000)
                 settle(page)
             time.sleep(1)

@@ -45,7 +45,7 @@ def people(engine, catalogue) -> dict[str, accounts.User]:
 
 def download(page: Page, kind: str, tmp_path) -> bytes:
     check(page, page.get_by_role("radio", name=LABELS[kind]))
-    click(page, page.get_by_role("button", name="Prepare CSV"))
+    click(page, page.get_by_role("button", name="Prepare file"))
     expect(page.get_by_text("rows ready")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -45,14 +46,29 @@ def read(data: bytes) -> pd.DataFrame:
         ("+SUM(A1)", "'+SUM(A1)"),
         ("-cmd", "'-cmd"),
         ("@A1", "'@A1"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
-        ("\n=1", "'\n=1"),
+        ("\t=1", "'\t'=1"),  # a tab or line break starts a cell too: the = after it gets a '
+        ("\r=1", "'\r'=1"),
+        ("\n=1", "'\n'=1"),
+        ("\tTAB", "'\tTAB"),
         ("\uff1d1", "'\uff1d1"),
         ("\uff0b1", "'\uff0b1"),
         ("\uff0d1", "'\uff0d1"),
         ("\uff20A1", "'\uff20A1"),
         ("a=1", "a=1"),
+        # A separator, then (after spaces or double quotes) a trigger: a cell in some locale.
+        ("Ann Lee;=2+3;", "'Ann Lee;'=2+3;"),
+        ("Lee, +1 555 0100", "'Lee, '+1 555 0100"),
+        ("a|@SUM(A1)", "'a|'@SUM(A1)"),
+        ("a\t-1", "'a\t'-1"),
+        ("a;\n=1", "'a;\n'=1"),
+        ('a;"=1', "'a;\"'=1"),
+        ("a; \u3000\uff1d1", "'a; \u3000'\uff1d1"),
+        ("=1;=2", "'=1;'=2"),
+        ("a;;=1", "'a;;'=1"),
+        ("a;'=1", "a;'=1"),  # already text after the ;
+        ("a - b; c", "a - b; c"),
+        ("1,5;2", "1,5;2"),
+        ("Dubois, Zoë", "Dubois, Zoë"),
         ("", ""),
         (-5, -5),
         (2.5, 2.5),
@@ -61,6 +77,24 @@ def read(data: bytes) -> pd.DataFrame:
 )
 def test_formula_like_text_is_neutralised_and_numbers_are_not(value, shown):
     assert exports.excel_safe(value) == shown
+
+
+def test_body_text_is_quoted_and_numbers_booleans_and_the_header_are_not():
+    frame = pd.DataFrame(
+        {
+            "name": ["Ann Lee;=2+3;", "plain", None],
+            "score": [-1.5, 2.0, float("nan")],
+            "count": pd.array([3, None, 1], dtype="Int64"),
+            "passed": [True, None, False],
+        }
+    )
+    assert exports.to_csv(frame, bom=False).decode().split("\r\n") == [
+        "name,score,count,passed",
+        "\"'Ann Lee;'=2+3;\",-1.5,3,True",
+        '"plain",2.0,"",""',
+        '"","",1,False',
+        "",
+    ]
 
 
 def test_csv_reads_back_with_every_awkward_value_intact():
@@ -146,6 +180,7 @@ def test_every_export_is_in_the_audit_log(fresh_db, people, taken):
     assert line["actor_id"] == people["boss"].id
     assert line["target"] == "attempts"
     assert line["detail"] == {
+        "format": "csv",
         "rows": rows,
         "since": T0.isoformat(),
         "until": None,
@@ -175,3 +210,58 @@ def test_cli_refuses_a_bad_date(db_url, monkeypatch, capsys):
     monkeypatch.setenv("RESURFACE_DATABASE_URL", db_url)
     assert main(["export", "attempts", "--from", "4 May"]) == EXIT_USAGE
     assert "'4 May' is not a date (expected YYYY-MM-DD)" in capsys.readouterr().err
+
+
+SEPARATED = [
+    ("lee", "Ann Lee;=2+3;", "north;=2+3;"),
+    ("kim", "Kim, +1 555 0100", "x\t=1"),
+    ("zed", 'Zed;"=HYPERLINK(""http://x"")', "a|@SUM(A1)"),
+    ("roy", "Roy; \uff1dcmd", "=north,-1"),
+]
+
+
+def no_formula_whatever_the_separator(data: bytes) -> None:
+    """Read as a spreadsheet in any locale would: no cell starts with a formula trigger."""
+    text = data.decode("utf-8-sig")
+    for delimiter in (",", ";", "\t", "|"):
+        cells = [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                 for c in row]  # fmt: skip
+        risky = [c for c in cells if c.lstrip()[:1] in exports.FORMULA_START]
+        assert risky == [], repr(delimiter)
+
+
+@pytest.fixture
+def separated(fresh_db, people, catalogue) -> None:
+    for name, shown, cohort in SEPARATED:
+        user = accounts.create_user(fresh_db, people["boss"], name, PW, "trainee", cohort, shown)
+        finish(fresh_db, user, catalogue, "quick-check", 2, T0)
+
+
+@pytest.mark.parametrize("kind", exports.KINDS)
+def test_a_formula_after_a_separator_is_quoted_and_neutralised(
+    fresh_db, people, catalogue, separated, kind
+):
+    data = exports.export(fresh_db, people["boss"], kind, catalogue=catalogue)[0]
+    assert "\"'north;'=2+3;\"" in data.decode("utf-8-sig"), "quoted, with a ' before each ="
+    if kind != "responses":
+        assert "\"'Ann Lee;'=2+3;\"" in data.decode("utf-8-sig")
+    no_formula_whatever_the_separator(data)
+    frame = read(data)
+    for name, shown, cohort in SEPARATED:
+        row = frame[frame["username"] == name].iloc[0]
+        assert row["cohort"] == exports.excel_safe(cohort)
+        if "display_name" in frame.columns:
+            assert row["display_name"] == exports.excel_safe(shown)
+
+
+def test_cli_writes_a_formula_after_a_separator_quoted_and_neutralised(
+    fresh_db, db_url, people, separated, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", db_url)
+    out = tmp_path / "out" / "attempts.csv"
+    out.parent.mkdir()
+    assert main(["export", "attempts", "-o", str(out)]) == EXIT_OK
+    data = out.read_bytes()
+    assert "\"'Ann Lee;'=2+3;\"" in data.decode("utf-8-sig")
+    no_formula_whatever_the_separator(data)
+    assert data == exports.export(fresh_db, None, "attempts")[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import os
 
+import pytest
+
 from app.exports import spool
 
 
@@ -43,3 +45,26 @@ def test_sweep_removes_only_our_files_older_than_the_limit(tmp_path):
     assert new.exists()
     assert foreign.exists()
     assert spool.sweep(tmp_path, older_than=1800) == 0
+
+
+def test_a_workbook_is_spooled_as_xlsx_and_swept_like_a_csv(tmp_path):
+    book = spool.Spooled(tmp_path, suffix=".xlsx")
+    book.close()
+    sheet = spool.Spooled(tmp_path)
+    sheet.close()
+    assert (book.path.suffix, sheet.path.suffix) == (".xlsx", ".csv")
+    other = tmp_path / f"{spool.PREFIX}notes.txt"
+    other.write_text("x")
+    hour_ago = book.path.stat().st_mtime - 3600
+    for path in (book.path, sheet.path, other):
+        os.utime(path, (hour_ago, hour_ago))
+    assert spool.sweep(tmp_path, older_than=1800) == 2
+    assert not book.exists()
+    assert not sheet.exists()
+    assert other.exists(), "not an export of ours"
+
+
+def test_only_an_export_format_names_a_spooled_file(tmp_path):
+    with pytest.raises(ValueError, match=r"^unknown suffix '\.exe'"):
+        spool.Spooled(tmp_path, suffix=".exe")
+    assert list(tmp_path.iterdir()) == []

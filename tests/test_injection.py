@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
+from xml.sax.saxutils import escape
 
 import pandas as pd
 import pytest
@@ -270,3 +272,59 @@ def test_a_display_name_with_markdown_shows_no_link(ui, fresh_db):
     sources = [e.value for e in (*at.title, *at.markdown, *at.sidebar.markdown)]
     assert any("Reset your password" in s for s in sources), "the name is shown somewhere"
     assert not [s for s in sources if link in s], "shown as Markdown, it is a working link"
+
+
+# A formula after a separator: in a locale whose list separator is ; (or tab, or |), a
+# spreadsheet cuts the line there, quotes or not, and the piece after it is a cell of its own.
+SEPARATED = [
+    ("semi", "Ann Lee;=2+3;", "north;=2+3;"),
+    ("comma", "Lee, +1 555 0100", "south, @SUM(A1)"),
+    ("tab", "Tab\t-2+3", "x\t=1"),
+    ("pipe", 'a|=HYPERLINK("http://x")', "b| \uff1dcmd"),
+    ("quote", 'q;"=1', "line\n=2"),
+]
+
+
+def cells(data: bytes, delimiter: str) -> list[str]:
+    text = data.decode("utf-8-sig")
+    return [
+        c for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for c in row
+    ]
+
+
+def test_no_csv_export_has_a_formula_cell_whatever_the_list_separator(
+    people, fresh_db, catalogue, hostile
+):
+    boss = people["boss"]
+    data = io.StringIO()
+    writer = csv.writer(data)
+    writer.writerow(["username", "display_name", "cohort"])
+    writer.writerows(SEPARATED)
+    imported = userimport.apply(fresh_db, boss, data.getvalue().encode())
+    for name, _, _ in SEPARATED:
+        finish(fresh_db, accounts.get_user(fresh_db, boss, name), catalogue, "quick-check", 2)
+    files = {
+        kind: exports.export(fresh_db, boss, kind, catalogue=catalogue)[0] for kind in exports.KINDS
+    }
+    files["audit log"] = auditlog.export(fresh_db, boss)[0]
+    files["sign-in sheet"] = imported.passwords_csv()
+    for what in ("attempts", "certifications", "sign-in sheet"):
+        assert "\"'Ann Lee;'=2+3;\"" in files[what].decode("utf-8-sig"), what
+    for what, data in files.items():
+        for delimiter in (",", ";", "\t", "|"):
+            risky = [c for c in cells(data, delimiter) if c.lstrip()[:1] in exports.FORMULA_START]
+            assert risky == [], (what, delimiter)
+
+
+@pytest.mark.parametrize("kind", exports.KINDS)
+def test_no_xlsx_export_has_a_formula_cell(people, fresh_db, catalogue, hostile, kind):
+    data, _ = exports.export(fresh_db, people["boss"], kind, catalogue=catalogue, fmt="xlsx")
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        assert "xl/calcChain.xml" not in book.namelist()
+    assert "<f>" not in sheet
+    assert "<hyperlink" not in sheet
+    for _, shown, cohort in HOSTILE:
+        assert f"<t>{escape(cohort)}</t>" in sheet, "written as it is, as text"
+        if kind != "responses":
+            assert f"<t>{escape(stored(shown))}</t>" in sheet

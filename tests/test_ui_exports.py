@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 from datetime import UTC, date, datetime, timedelta
@@ -10,12 +11,12 @@ import pandas as pd
 import pytest
 from ui_helpers import open_page, shipped_catalogue, sign_in, titles, values
 
-from app import exports
+from app import accounts, exports
 from app.bank import Catalogue
 from app.exports import spool
 from app.store import users as user_store
 from app.ui import keys
-from conftest import finish
+from conftest import PW, finish
 
 T0 = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
 
@@ -172,3 +173,25 @@ def test_a_server_that_cannot_write_the_file_says_so(done, tmp_path, monkeypatch
     assert "No such file or directory" in message
     assert keys.EXPORT_READY not in at.session_state
     assert not at.get("download_button")
+
+
+def test_the_csv_prepared_on_the_page_has_no_formula_cell_whatever_the_separator(ui, fresh_db):
+    catalogue = shipped_catalogue()
+    lee = accounts.create_user(
+        fresh_db, ui["boss"], "lee", PW, "trainee", "north;=2+3;", "Ann Lee;=2+3;"
+    )
+    finish(fresh_db, lee, catalogue, "quick-check", 2, T0)
+    at = exports_page()
+    assert at.radio(key=keys.EXPORT_FORMAT).value == "csv", "CSV unless asked, as in the CLI"
+    prepare = at.button(key=keys.EXPORT_PREPARE)
+    assert prepare.label == "Prepare file"
+    prepare.click().run()
+    data, rows = prepared(at)
+    assert rows == 1
+    assert at.session_state[keys.EXPORT_READY][1].path.suffix == ".csv"
+    text = data.decode("utf-8-sig")
+    assert "\"'Ann Lee;'=2+3;\",\"'north;'=2+3;\"" in text, "quoted, each = after a ; neutralised"
+    for delimiter in (",", ";", "\t", "|"):
+        cells = [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                 for c in row]  # fmt: skip
+        assert [c for c in cells if c.lstrip()[:1] in exports.FORMULA_START] == [], delimiter

@@ -1,4 +1,5 @@
-"""``resurface export KIND``: the same CSV bytes a manager downloads from the Exports page."""
+"""``resurface export KIND``: the same bytes (CSV or xlsx) a manager downloads from the Exports
+page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from app.cli.common import EXIT_OK, UsageError, day, store
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write a CSV export (Excel-safe, UTF-8 with BOM unless --no-bom) to a file or stdout.
+    """Write an export to a file or stdout: CSV (Excel-safe, UTF-8 with BOM unless --no-bom) or,
+    with --format xlsx, an Excel workbook (typed cells, at most 1,048,575 rows).
 
     attempts and responses cover attempts started from --from to --to (both days included);
     certifications gives each trainee's status at the end of the --to day (default: now).
@@ -29,9 +31,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.kind == "certifications":
         catalogue = load([config.quizzes_dir()])
     to_stdout = args.output in (None, "-")
+    if to_stdout and args.format == "xlsx" and sys.stdout.isatty():
+        raise UsageError("an xlsx workbook is not for a terminal: write it to a file with -o FILE")
     target = None if to_stdout else Path(args.output)
     # A file is written beside its final name and moved into place when complete, so a failed
-    # export never leaves a truncated CSV that looks finished.
+    # export never leaves a truncated file that looks finished.
     partial = None if target is None else target.with_name(f".{target.name}.part")
     with store() as engine:
         try:
@@ -43,6 +47,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                     sys.stdout.buffer,
                     filters,
                     catalogue=catalogue,
+                    fmt=args.format,
                     bom=not args.no_bom,
                 )
                 sys.stdout.flush()
@@ -55,6 +60,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                         out,
                         filters,
                         catalogue=catalogue,
+                        fmt=args.format,
                         bom=not args.no_bom,
                     )
                 os.replace(partial, target)
@@ -73,7 +79,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="write a CSV export",
+        help="write a CSV or Excel (xlsx) export",
         description=cmd_export.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -88,5 +94,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cohort", help="one cohort's trainees only")
     p.add_argument("--quiz", help="one quiz only (its id)")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: stdout)")
-    p.add_argument("--no-bom", action="store_true", help="no UTF-8 byte-order mark")
+    p.add_argument(
+        "--format",
+        choices=exports.FORMATS,
+        default="csv",
+        help="csv (default, Excel-safe) or xlsx (an Excel workbook; needs -o at a terminal)",
+    )
+    p.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 byte-order mark")
     p.set_defaults(func=cmd_export)

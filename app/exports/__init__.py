@@ -1,9 +1,10 @@
-"""CSV exports for managers: built in one pass, written Excel-safe, logged in the audit log.
+"""Exports for managers, as CSV or Excel workbooks: built in one pass, logged in the audit log.
 
 Three kinds (KINDS): ``attempts`` (one row per attempt), ``responses`` (one row per question of
-each attempt) and ``certifications`` (one row per trainee per certification). The page and the
-CLI both call ``write``, so what a manager downloads and what ``resurface export`` writes are the
-same bytes. See app.exports.excel for what Excel-safe means.
+each attempt) and ``certifications`` (one row per trainee per certification), each in two
+formats (FORMATS): Excel-safe CSV, or an .xlsx workbook with typed cells. The page and the CLI
+both call ``write``, so what a manager downloads and what ``resurface export`` writes are the
+same bytes. See app.exports.excel for what Excel-safe means and what the workbook holds.
 """
 
 from __future__ import annotations
@@ -23,22 +24,39 @@ from app.certification import NotACertification
 from app.exports import attempts as attempts_export
 from app.exports import certifications as certifications_export
 from app.exports import responses as responses_export
-from app.exports.excel import FORMULA_START, excel_safe, to_csv, write_frames
+from app.exports.excel import (
+    FORMATS,
+    FORMULA_START,
+    MIME,
+    XLSX_MAX_ROWS,
+    Format,
+    TooLarge,
+    excel_safe,
+    formula_like,
+    to_csv,
+    write_frames,
+    write_xlsx,
+)
 from app.store import users as user_store
 from app.store.db import writing
 
 __all__ = [
     "ATTEMPT_COLUMNS",
     "CERTIFICATION_COLUMNS",
+    "FORMATS",
     "FORMULA_START",
     "KINDS",
     "MEANING",
+    "MIME",
     "RESPONSE_COLUMNS",
+    "XLSX_MAX_ROWS",
     "ExportError",
     "Filters",
+    "Format",
     "excel_safe",
     "export",
     "filename",
+    "formula_like",
     "to_csv",
     "write",
 ]
@@ -98,19 +116,24 @@ def write(
     filters: Filters | None = None,
     *,
     catalogue: Catalogue | None = None,
+    fmt: Format = "csv",
     bom: bool = True,
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Write one kind of export as CSV to ``out``; its number of rows. Logged in the audit log.
+    """Write one kind of export to ``out`` as CSV or xlsx; its number of rows. Logged in the
+    audit log, with its format.
 
-    ``actor`` None is the operator at the console. ``progress(done, total)`` is called as the
-    export goes (in attempts for attempts and responses, in rows for certifications). The
-    certifications export needs the ``catalogue``. Raises Forbidden for anyone but an active
-    manager, ExportError for an unknown kind or filters that do not fit it.
+    ``actor`` None is the operator at the console. ``bom`` is for CSV only. ``progress(done,
+    total)`` is called as the export goes (in attempts for attempts and responses, in rows for
+    certifications). The certifications export needs the ``catalogue``. Raises Forbidden for
+    anyone but an active manager, ExportError for an unknown kind or format, filters that do not
+    fit it, or an xlsx export too large for Excel (more than 1,048,575 rows).
     """
     if kind not in BUILDERS:
         raise ExportError(f"unknown export '{kind}' (expected one of {', '.join(KINDS)})")
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
     filters = filters or Filters()
     now = now or clock.now()
     _check(kind, filters, catalogue)
@@ -120,16 +143,22 @@ def write(
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         _may_export(conn, actor)
         job = _Job(engine, conn, actor, filters, catalogue, filters.until or now)
+        frames = BUILDERS[kind](job, progress or _quiet)
         try:
-            rows = write_frames(BUILDERS[kind](job, progress or _quiet), out, bom)
-        except NotACertification as exc:
+            if fmt == "xlsx":
+                rows = write_xlsx(frames, out, sheet=kind, created=now)
+            else:
+                rows = write_frames(frames, out, bom)
+        except (NotACertification, TooLarge) as exc:
             raise ExportError(str(exc)) from None
     shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(filters).items()}
     with writing(engine) as conn:
         # Signed out or demoted while the file was made: it is not handed over (the caller
         # discards it on Forbidden) and no export is logged.
         _may_export(conn, actor)
-        user_store.audit(conn, now, actor.id if actor else None, "export", kind, rows=rows, **shown)
+        user_store.audit(
+            conn, now, actor.id if actor else None, "export", kind, format=fmt, rows=rows, **shown
+        )
     return rows
 
 
@@ -155,15 +184,17 @@ def export(
     bom: bool = True,
     now: datetime | None = None,
     catalogue: Catalogue | None = None,
+    *,
+    fmt: Format = "csv",
 ) -> tuple[bytes, int]:
-    """The CSV bytes of one kind of export and its number of rows (see ``write``)."""
+    """The bytes of one kind of export (CSV or xlsx) and its number of rows (see ``write``)."""
     out = io.BytesIO()
-    rows = write(engine, actor, kind, out, filters, catalogue=catalogue, bom=bom, now=now)
+    rows = write(engine, actor, kind, out, filters, catalogue=catalogue, fmt=fmt, bom=bom, now=now)
     return out.getvalue(), rows
 
 
-def filename(kind: str, filters: Filters, now: datetime) -> str:
-    """A download name that says what is in the file: kind, cohort, quiz and dates."""
+def filename(kind: str, filters: Filters, now: datetime, fmt: Format = "csv") -> str:
+    """A download name that says what is in the file: kind, cohort, quiz, dates and format."""
     parts = ["resurface", kind]
     parts += [p for p in (filters.cohort, filters.quiz_id) if p]
     if kind == "certifications":
@@ -174,7 +205,7 @@ def filename(kind: str, filters: Filters, now: datetime) -> str:
         if filters.until:
             parts.append(f"before-{filters.until:%Y-%m-%d}")
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in "-".join(parts))
-    return f"{safe}.csv"
+    return f"{safe}.{fmt}"
 
 
 def _check(kind: str, filters: Filters, catalogue: Catalogue | None) -> None:

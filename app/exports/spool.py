@@ -8,7 +8,7 @@ object and reads the file only when the manager clicks Download.
 The file goes when the object does (the page prepares another file, or Python collects a session
 that is gone). ``resurface serve`` gives the server a temporary folder of its own and removes it
 when the server stops; ``sweep`` removes files older than a day (a session long closed, or a
-server run without ``resurface serve`` that crashed).
+server run without ``resurface serve`` that crashed), whichever format it was prepared in.
 """
 
 from __future__ import annotations
@@ -19,16 +19,21 @@ import time
 import weakref
 from pathlib import Path
 
+from app.exports.excel import FORMATS
+
 PREFIX = "resurface-export-"
-SUFFIX = ".csv"
+SUFFIX = ".csv"  # the default; each format's file ends in its own (SUFFIXES)
+SUFFIXES = tuple(f".{fmt}" for fmt in FORMATS)
 STALE_SECONDS = 24 * 60 * 60
 
 
 class Spooled:
     """A temporary file to write an export into; removed when this object is collected."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        handle, name = tempfile.mkstemp(prefix=PREFIX, suffix=SUFFIX, dir=folder)
+    def __init__(self, folder: Path | None = None, suffix: str = SUFFIX) -> None:
+        if suffix not in SUFFIXES:
+            raise ValueError(f"unknown suffix '{suffix}' (expected one of {', '.join(SUFFIXES)})")
+        handle, name = tempfile.mkstemp(prefix=PREFIX, suffix=suffix, dir=folder)
         self.path = Path(name)
         self.file = os.fdopen(handle, "wb")
         self._remove = weakref.finalize(self, _unlink, self.path)
@@ -61,7 +66,9 @@ def sweep(folder: Path | None = None, older_than: float = STALE_SECONDS) -> int:
     root = Path(folder or tempfile.gettempdir())
     cutoff = time.time() - older_than
     removed = 0
-    for path in root.glob(f"{PREFIX}*{SUFFIX}"):
+    for path in root.glob(f"{PREFIX}*"):
+        if path.suffix not in SUFFIXES:
+            continue  # not an export of ours
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

@@ -1,4 +1,4 @@
-"""Managers: download attempts, responses or certifications as CSV files for Excel."""
+"""Managers: download attempts, responses or certifications as Excel workbooks or CSV files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import streamlit as st
 from app import accounts, clock, exports
 from app.accounts import Forbidden
 from app.exports import spool
-from app.ui import keys, nav
+from app.ui import fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
@@ -20,6 +20,8 @@ KINDS = {
     "responses": "Responses: one row per question answered",
     "certifications": "Certifications: one row per trainee per certification",
 }
+FORMATS = {"xlsx": "Excel workbook (.xlsx)", "csv": "CSV (opens in any program)"}
+DEFAULT_FORMAT = "csv"  # as for `resurface export`
 
 
 def _utc_day(d: date) -> datetime:
@@ -30,23 +32,32 @@ def render() -> None:
     user = nav.require("exports")
     st.title("Exports")
     st.caption(
-        "CSV files that open in Excel (UTF-8, cells that could run as formulas neutralised). "
-        "The command `resurface export` writes the same files. Every export is recorded in the "
-        "audit log."
+        "Excel workbooks (numbers as numbers, text as text, never a formula; at most "
+        f"{exports.XLSX_MAX_ROWS:,} rows) or CSV files that open in any program (UTF-8, text "
+        "quoted, cells that could run as formulas neutralised). The command `resurface export` "
+        "writes the same files. Every export is recorded in the audit log."
     )
     kind = st.radio("What to export", list(KINDS), format_func=KINDS.get, key=keys.EXPORT_KIND)
     filters = _filters(user, kind)
-    bom = st.toggle(
+    chosen = st.radio(
+        "File format",
+        list(FORMATS),
+        index=list(FORMATS).index(DEFAULT_FORMAT),
+        format_func=FORMATS.get,
+        horizontal=True,
+        key=keys.EXPORT_FORMAT,
+    )
+    bom = chosen == "csv" and st.toggle(
         "Byte-order mark (needed by Excel to show accents; turn off for other programs)",
         value=True,
         key=keys.EXPORT_BOM,
     )
-    asked = (kind, filters, bom)
+    asked = (kind, filters, chosen, bom)
     ready = st.session_state.get(keys.EXPORT_READY)
     if st.button(
-        "Prepare CSV", type="primary", icon=":material/table_view:", key=keys.EXPORT_PREPARE
+        "Prepare file", type="primary", icon=":material/table_view:", key=keys.EXPORT_PREPARE
     ):
-        ready = _prepare(user, kind, filters, bom)
+        ready = _prepare(user, kind, filters, chosen, bom)
     if ready is not None and ready[0] != asked:
         st.info("The settings changed since the last file was prepared: prepare it again.")
     elif ready is not None and not ready[1].exists():
@@ -55,10 +66,10 @@ def render() -> None:
         _, spooled, rows, name = ready
         st.success(f"{rows:,} rows ready ({spooled.size / 1e6:.1f} MB).")
         st.download_button(
-            f"Download {name}",
+            f"Download {fmt.plain(name)}",
             _hand_over(user, spooled),
             file_name=name,
-            mime="text/csv",
+            mime=exports.MIME[chosen],
             icon=":material/download:",
             on_click="ignore",
             key=keys.EXPORT_DOWNLOAD,
@@ -129,8 +140,10 @@ def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
     )
 
 
-def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool):
-    """Build the file on disk with a progress bar; keep it for the download button.
+def _prepare(
+    user: accounts.User, kind: str, filters: exports.Filters, chosen: exports.Format, bom: bool
+):
+    """Build the file (xlsx or CSV) on disk with a progress bar; keep it for the download button.
 
     Returns None if refused. The previous file of this session is removed first, and so are
     any other session's files older than a day.
@@ -147,7 +160,7 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
     now = clock.now()
     out = None
     try:
-        out = spool.Spooled()
+        out = spool.Spooled(suffix=f".{chosen}")
         rows = exports.write(
             engine(),
             user,
@@ -155,6 +168,7 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
             out.file,
             filters,
             catalogue=catalogue(),
+            fmt=chosen,
             bom=bom,
             now=now,
             progress=progress,
@@ -163,7 +177,7 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
         out.discard()
         bar.empty()
         message = str(exc)
-        st.error(message[:1].upper() + message[1:])
+        st.error(fmt.plain(message[:1].upper() + message[1:]))
         return None
     except OSError as exc:  # the server's disk: full, or its temporary folder gone
         if out is not None:
@@ -177,6 +191,7 @@ def _prepare(user: accounts.User, kind: str, filters: exports.Filters, bom: bool
         return None
     out.close()
     bar.empty()
-    ready = ((kind, filters, bom), out, rows, exports.filename(kind, filters, now))
+    name = exports.filename(kind, filters, now, fmt=chosen)
+    ready = ((kind, filters, chosen, bom), out, rows, name)
     st.session_state[keys.EXPORT_READY] = ready
     return ready
