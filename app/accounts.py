@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -11,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 from app import clock, throttle
 from app.store import sessions as session_store
@@ -21,6 +24,7 @@ from app.store.db import writing
 Role = Literal["trainee", "trainer", "manager"]
 ROLES: tuple[Role, ...] = ("trainee", "trainer", "manager")
 MIN_PASSWORD = 10
+ZXCVBN_MAX = 72  # zxcvbn refuses longer input; a longer password is judged by its first 72
 MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody types that
 MAX_COHORT = 100
 MAX_FAILED = 5  # wrong current passwords in a row on My account before signing out everywhere
@@ -171,11 +175,42 @@ def check_display_name(display_name: str) -> str:
     return shown
 
 
-def check_password(password: str) -> None:
+def password_problem(password: str, about: Iterable[str] = ()) -> str | None:
+    """Why ``password`` will not do, or None. ``about``: the username and display name of the
+    account it is for, which a password must not be built from.
+
+    Too short or too long; made of the account's own name with digits and punctuation around it
+    (``ann-lee-2026``); or, by zxcvbn's estimate (Dropbox's password-strength model, with its
+    lists of the most common passwords, names and words), guessable in under about a million
+    tries (its score 0 or 1: ``Password1!``, ``welcome123``, ``qwertyuiop``).
+    """
     if len(password) < MIN_PASSWORD:
-        raise WeakPassword(f"password must be at least {MIN_PASSWORD} characters")
+        return f"password must be at least {MIN_PASSWORD} characters"
     if len(password) > MAX_PASSWORD:
-        raise WeakPassword(f"password must be at most {MAX_PASSWORD} characters")
+        return f"password must be at most {MAX_PASSWORD} characters"
+    words = {w for text in about for w in re.split(r"[^\w]+|_", text.casefold()) if len(w) >= 3}
+    left = password.casefold()
+    for word in sorted(words, key=len, reverse=True):
+        left = left.replace(word, "")
+    if words and len(re.sub(r"[\W\d_]+", "", left)) < 4 and left != password.casefold():
+        return "password is built from the account's own name; choose other words"
+    judged = zxcvbn(password[:ZXCVBN_MAX], user_inputs=sorted(words))
+    if judged["score"] < 2:
+        feedback = judged["feedback"]
+        why = feedback["warning"] or " ".join(feedback["suggestions"][:1])
+        why = why.rstrip(".")
+        return (
+            f"password is too easy to guess ({why[:1].lower()}{why[1:]}); "
+            "a short sentence of your own is better"
+        )
+    return None
+
+
+def check_password(password: str, about: Iterable[str] = ()) -> None:
+    """Raise WeakPassword saying why, unless ``password`` will do (see ``password_problem``)."""
+    problem = password_problem(password, about)
+    if problem is not None:
+        raise WeakPassword(problem)
 
 
 def recheck(
@@ -337,7 +372,7 @@ def _create(
         raise InvalidUser(f"role must be one of {', '.join(ROLES)}")
     cohort = check_cohort(cohort, role)
     shown = check_display_name(display_name or name)
-    check_password(password)
+    check_password(password, (name, shown))
     password_hash = hasher.hash(password)
     now = clock.now()
     try:

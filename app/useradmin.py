@@ -111,6 +111,13 @@ def managed(conn: Any, actor: User | None, username: str, allow_self: bool) -> U
     return target
 
 
+def _names(engine: Engine, username: str) -> tuple[str, ...]:
+    """The username and display name a new password for this account must not be built from."""
+    with engine.connect() as conn:
+        row = q.by_key(conn, username_key(username.strip()))
+    return (username,) if row is None else (row["username"], row["display_name"])
+
+
 def keep_a_manager(conn: Any) -> None:
     """Refuse (LastManager) to take away the only active manager; call inside the transaction."""
     if q.active_managers(conn) <= 1:
@@ -286,7 +293,7 @@ def set_password(
     Also clears a lockout and signs the user out of every browser. Raises NotFound, Forbidden,
     WeakPassword.
     """
-    check_password(password)
+    check_password(password, _names(engine, username))
     password_hash = accounts.hasher.hash(password)
     with writing(engine) as conn:
         actor = recheck(conn, actor, own_password=True)
@@ -304,7 +311,7 @@ def reset_password(
     they were signed in on is signed out. Raises NotFound, Forbidden, WeakPassword.
     """
     password = generate_password() if password is None else password
-    check_password(password)
+    check_password(password, _names(engine, username))
     password_hash = accounts.hasher.hash(password)
     with writing(engine) as conn:
         actor = recheck(conn, actor)
@@ -376,12 +383,12 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     again goes through the throttled sign-in). Raises WrongPassword, SignedOutEverywhere,
     SamePassword, WeakPassword, NotFound.
     """
-    check_password(new)
     with engine.connect() as conn:
         recheck(conn, user, own_password=True)
         row = q.by_id(conn, user.id)
     if row is None:
         raise NotFound(f"no user '{user.username}'")
+    check_password(new, (row["username"], row["display_name"]))
     if not accounts.verify(row["password_hash"], current):
         with writing(engine) as conn:
             latest = q.by_key(conn, row["username_key"], lock=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app import accounts, clock, throttle
+from app import accounts, clock, throttle, useradmin
 from app.accounts import (
     AccountInactive,
     AlreadyInitialised,
@@ -427,3 +428,36 @@ def test_the_password_is_checked_with_no_write_lock_held(
         with contextlib.suppress(LoginFailed, AccountInactive):
             accounts.authenticate(fresh_db, username, password)
     assert watched.seen == [True]
+
+
+# --- passwords people would guess --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("password", ["Password1!", "welcome123", "qwertyuiop", "1234567890"])
+def test_the_most_common_passwords_are_refused_and_told_why(people, fresh_db, password):
+    with pytest.raises(WeakPassword, match=r"^password is too easy to guess \(.+\); a short"):
+        accounts.create_user(fresh_db, people["boss"], "dan", password, "trainee", "north")
+    with pytest.raises(WeakPassword, match="too easy to guess"):
+        accounts.set_password(fresh_db, people["boss"], "ann", password)
+
+
+@pytest.mark.parametrize(
+    "password", ["ann-lee-2026", "AnnLee!!2026", "lee.ann.lee.ann", "ann2026!!!!"]
+)
+def test_a_password_built_from_the_account_name_is_refused(people, fresh_db, password):
+    useradmin.edit_user(fresh_db, people["boss"], "ann", display_name="Ann Lee")
+    message = "password is built from the account's own name; choose other words"
+    with pytest.raises(WeakPassword, match=f"^{re.escape(message)}$"):
+        accounts.set_password(fresh_db, people["boss"], "ann", password)
+    with pytest.raises(WeakPassword, match=re.escape(message)):
+        useradmin.change_own_password(fresh_db, people["ann"], PW, password)
+    with pytest.raises(WeakPassword, match=re.escape(message)):
+        accounts.create_user(fresh_db, people["boss"], "ann.lee", password, "trainee", "north")
+    # For someone else, the same letters are no one's name: allowed unless guessable anyway.
+    accounts.set_password(fresh_db, people["boss"], "bob", "ann-lee-2026")
+    assert accounts.authenticate(fresh_db, "bob", "ann-lee-2026").username == "bob"
+
+
+def test_a_sentence_that_mentions_the_name_is_fine(people, fresh_db):
+    accounts.set_password(fresh_db, people["boss"], "ann", "ann likes quiet lasers")
+    assert accounts.authenticate(fresh_db, "ann", "ann likes quiet lasers").username == "ann"

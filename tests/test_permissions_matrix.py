@@ -215,6 +215,7 @@ WRITES = frozenset(
         useradmin.set_password,
         useradmin.edit_user,
         useradmin.reset_password,
+        useradmin.clear_delay,
         useradmin.change_own_password,
         userimport.apply,
         attempts.start,
@@ -339,6 +340,12 @@ def _cases() -> list[Case]:
         "reset_password",
         useradmin.reset_password,
         lambda w, a: useradmin.reset_password(w.engine, a, "bob"),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "clear_delay",
+        useradmin.clear_delay,
+        lambda w, a: useradmin.clear_delay(w.engine, a, "bob"),
         NotFound, OK, OK, NotFound,
     )  # fmt: skip
     add(

@@ -91,6 +91,8 @@ def test_every_problem_is_reported_by_row_and_nothing_is_imported(people, fresh_
         "gus,,,short\n"  # row 7
         "two words,Hal,south,\n"  # row 8: and south is not tina's
         "ida,Ida,north,,extra\n"  # row 9
+        "jo,Jo,north,welcome123\n"  # row 10: a most common password
+        "kim.lee,Kim Lee,north,kim-lee-2026\n"  # row 11: built from her name
     )
     assert report(fresh_db, people["tina"], data) == [
         "row 3: username: already taken",
@@ -99,15 +101,18 @@ def test_every_problem_is_reported_by_row_and_nothing_is_imported(people, fresh_
         "row 6: username: same as row 2",
         "row 7: display_name: missing",
         "row 7: cohort: missing (every trainee needs one)",
-        "row 7: password: shorter than 10 characters",
+        "row 7: password: must be at least 10 characters",
         "row 8: username: may not contain spaces or control characters",
         "row 8: cohort: you may add trainees to your own cohort 'north' only",
         "row 9: 5 cells but the header names 4 columns (a comma inside a name? put the name in double quotes)",
+        "row 10: password: is too easy to guess (this is a very common password); a short sentence "
+        "of your own is better",
+        "row 11: password: is built from the account's own name; choose other words",
     ]
     before = usernames(fresh_db)
-    with pytest.raises(ImportRefused, match="nothing imported: the file has 10 problems") as info:
+    with pytest.raises(ImportRefused, match="nothing imported: the file has 12 problems") as info:
         userimport.apply(fresh_db, people["tina"], data)
-    assert len(info.value.preview.report()) == 10
+    assert len(info.value.preview.report()) == 12
     assert usernames(fresh_db) == before
 
 

@@ -9,14 +9,13 @@ from sqlalchemy import Engine
 
 from app.accounts import (
     MAX_COHORT,
-    MAX_PASSWORD,
-    MIN_PASSWORD,
     Forbidden,
     InvalidUser,
     User,
     can_manage,
     check_username,
     has_control,
+    password_problem,
     username_key,
 )
 from app.store import users as q
@@ -220,10 +219,9 @@ def _row_problems(
         problems.append(f"cohort: you may add trainees to your own cohort '{actor.cohort}' only")
     elif cohort not in known:
         notes.append(f"new cohort '{cohort}'")
-    if password and len(password) < MIN_PASSWORD:
-        problems.append(f"password: shorter than {MIN_PASSWORD} characters")
-    elif len(password) > MAX_PASSWORD:
-        problems.append(f"password: longer than {MAX_PASSWORD} characters")
+    weak = password_problem(password, (values["username"], shown)) if password else None
+    if weak is not None:
+        problems.append(weak.replace("password ", "password: ", 1))
     return problems
 
 
