@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_SECRET_KEY", "a key kept in the database", "signs session cookies"),
     ("RESURFACE_SESSION_HOURS", "12", "how long a sign-in lasts"),
     ("RESURFACE_IDLE_MINUTES", "30", "a sign-in unused this long ends"),
+    ("RESURFACE_PUBLIC_URL", "unset", "the address people open; other hosts are refused"),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -106,10 +108,26 @@ def idle_minutes() -> float:
     return _positive("RESURFACE_IDLE_MINUTES", 30)
 
 
+def public_host() -> str | None:
+    """The host (and port, if any) of ``RESURFACE_PUBLIC_URL``, such as ``training.example.org``,
+    or None when it is not set (any host is served). Raises SettingError for a URL without one."""
+    raw = os.environ.get("RESURFACE_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    parsed = urlsplit(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingError(
+            f"RESURFACE_PUBLIC_URL must be an address such as https://training.example.org, "
+            f"not {raw!r}"
+        )
+    return parsed.netloc
+
+
 def check() -> None:
     """Read every setting the server needs once; raises SettingError for one it cannot use."""
     session_hours()
     idle_minutes()
+    public_host()
     for name in ("RESURFACE_QUIZZES", "RESURFACE_SOURCES"):
         folder = _path(name)
         if folder is not None and not folder.is_dir():

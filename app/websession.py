@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -25,6 +26,22 @@ from app.store import users as user_store
 from app.store.db import writing
 
 COOKIE_NAME = "resurface_session"
+# Over HTTPS the cookie is named with the __Host- prefix: the browser then keeps it only if it is
+# Secure, set for this host exactly (no Domain) and for every path, so no other site on a sibling
+# host and no plain-HTTP page can plant or overwrite it.
+SECURE_COOKIE_NAME = f"__Host-{COOKIE_NAME}"
+
+
+def cookie_name(secure: bool) -> str:
+    """The name the session cookie is set under: the __Host- one over HTTPS."""
+    return SECURE_COOKIE_NAME if secure else COOKIE_NAME
+
+
+def carried(cookies: Mapping[str, str]) -> str | None:
+    """The session cookie a request carries, under either name (the secure one first)."""
+    return cookies.get(SECURE_COOKIE_NAME) or cookies.get(COOKIE_NAME)
+
+
 DELIVERY_WINDOW = timedelta(seconds=60)
 SEEN_EVERY = timedelta(seconds=60)  # how often a session's last use is written down
 _SALT = "resurface.session"

@@ -35,7 +35,7 @@ def current_user() -> User | None:
     """
     from_cookie = False
     if keys.TOKEN not in st.session_state and not st.session_state.get(keys.SIGNED_OUT):
-        cookie = st.context.cookies.get(websession.COOKIE_NAME)
+        cookie = websession.carried(st.context.cookies)
         token = websession.token_from_cookie(engine(), cookie)
         if token:
             st.session_state[keys.TOKEN] = token
@@ -137,7 +137,7 @@ def must_change() -> User | None:
 
 def sign_in(user: User) -> None:
     """Begin a session for a user who has just given the right password."""
-    carried = websession.token_from_cookie(engine(), st.context.cookies.get(websession.COOKIE_NAME))
+    carried = websession.token_from_cookie(engine(), websession.carried(st.context.cookies))
     token = websession.begin(engine(), user, replacing=carried)
     st.session_state[keys.TOKEN] = token
     st.session_state[keys.DELIVER] = token

@@ -56,14 +56,15 @@ async def start_session(request: Request) -> Response:
     except (websession.SessionInvalid, AccountInactive) as exc:
         return JSONResponse({"error": str(exc)}, status_code=401)
     response = JSONResponse({"ok": True})
+    secure = _secure(request)
     response.set_cookie(
-        websession.COOKIE_NAME,
+        websession.cookie_name(secure),
         cookie.value,
         max_age=cookie.max_age,
         path="/",
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=secure,
     )
     return response
 
@@ -74,10 +75,14 @@ async def end_session(request: Request) -> Response:
         return JSONResponse({"error": "cross-site request refused"}, status_code=403)
     engine = _engine()
     websession.end(
-        engine, websession.token_from_cookie(engine, request.cookies.get(websession.COOKIE_NAME))
+        engine, websession.token_from_cookie(engine, websession.carried(request.cookies))
     )
     response = JSONResponse({"ok": True})
     response.delete_cookie(websession.COOKIE_NAME, path="/", httponly=True, samesite="strict")
+    if _secure(request):
+        response.delete_cookie(
+            websession.SECURE_COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=True
+        )
     return response
 
 
@@ -97,14 +102,49 @@ SECURITY_HEADERS = (
 _SECURITY_NAMES = {name for name, _ in SECURITY_HEADERS}
 
 
+_LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def host_allowed(host: str, public: str | None) -> bool:
+    """Whether a request naming ``host`` (its Host header) is for this app: with a public URL
+    configured, only that host (and this machine's own names, for health checks) is; so a page
+    of another domain that resolves to this server (DNS rebinding) gets nothing."""
+    if public is None:
+        return True
+    name = host.lower().rsplit(":", 1)[0] if not host.endswith("]") else host.lower()
+    return host.lower() == public.lower() or name in _LOOPBACK
+
+
+def websocket_allowed(origin: str | None, host: str) -> bool:
+    """A browser opening the app's websocket from another origin (another site, or another port
+    of this host) is refused; browsers always send Origin, other clients may not."""
+    return origin is None or origin.split("://", 1)[-1].lower() == host.lower()
+
+
 class SecurityHeaders:
-    """ASGI middleware: add SECURITY_HEADERS to every HTTP response (replacing any already set)."""
+    """ASGI middleware: refuse requests for another host and websockets opened from another
+    origin; add SECURITY_HEADERS to every HTTP response (replacing any already set)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.public = config.public_host()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if not host_allowed(host, self.public):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await _refuse(send, 400, b"unknown host")
+            return
+        if scope["type"] == "websocket":
+            if not websocket_allowed(headers.get("origin"), host):
+                await send({"type": "websocket.close", "code": 1008})
+                return
             await self.app(scope, receive, send)
             return
 
@@ -117,6 +157,17 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, sending)
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain"), *SECURITY_HEADERS],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 app = st.App(
