@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from confusables import is_confusable
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
@@ -152,6 +153,30 @@ def has_control(text: str) -> bool:
     person types into a name; PostgreSQL refuses NUL outright, an escape in a name would drive the
     terminal that lists it, and a reversed name can pass for another."""
     return any(map(_control, text))
+
+
+def looks_like(name: str, others: Iterable[str]) -> str | None:
+    """The first of ``others`` that ``name`` could be mistaken for on screen, or None: ``ann``
+    with a Cyrillic a (U+0430) for ``ann``, ``rnary`` for ``mary``, ``b0ss`` for ``boss``,
+    ``ann1`` for ``annl``. The same username (ignoring case and Unicode forms) is not counted
+    here: it is taken, which is another refusal.
+
+    Confusable characters are Unicode's (UTS #39, confusables.txt), through the ``confusables``
+    library, compared pair by pair (a pair that differs at once is dismissed at once)."""
+    key = username_key(name)
+    for other in others:
+        if username_key(other) != key and is_confusable(name, other):
+            return other
+    return None
+
+
+def check_not_confusable(conn: Connection, name: str) -> None:
+    """Raise InvalidUser if a new ``name`` could be mistaken for an existing username."""
+    other = looks_like(name, q.usernames(conn))
+    if other is not None:
+        raise InvalidUser(
+            f"username '{name}' could be mistaken for the existing '{other}'; choose another"
+        )
 
 
 def check_cohort(cohort: str | None, role: str) -> str | None:
@@ -386,6 +411,9 @@ def _create(
                 raise Forbidden(
                     f"{actor.username} may not create a {role} in cohort {cohort or '(none)'}"
                 )
+            if q.taken(conn, [username_key(name)]):
+                raise DuplicateUser(f"username '{name}' is already taken")
+            check_not_confusable(conn, name)
             user_id = q.add(
                 conn, **new_user(name, shown, role, cohort, password_hash, now, temporary)
             )

@@ -461,3 +461,30 @@ def test_a_password_built_from_the_account_name_is_refused(people, fresh_db, pas
 def test_a_sentence_that_mentions_the_name_is_fine(people, fresh_db):
     accounts.set_password(fresh_db, people["boss"], "ann", "ann likes quiet lasers")
     assert accounts.authenticate(fresh_db, "ann", "ann likes quiet lasers").username == "ann"
+
+
+# --- usernames that could be mistaken for another ---------------------------------------------
+
+CYRILLIC_A = "\u0430"
+
+
+@pytest.mark.parametrize(
+    ("existing", "new"),
+    [("ann", f"{CYRILLIC_A}nn"), ("boss", "b0ss"), ("mary", "rnary"), ("annl", "ann1")],
+)
+def test_a_username_that_looks_like_an_existing_one_is_refused(people, fresh_db, existing, new):
+    if existing not in people:
+        accounts.create_user(fresh_db, people["boss"], existing, PW, "trainee", "north")
+    with pytest.raises(InvalidUser, match=f"could be mistaken for the existing '{existing}'"):
+        accounts.create_user(fresh_db, people["boss"], new, PW, "trainee", "north")
+    assert new not in [u.username for u in accounts.list_users(fresh_db, None)]
+
+
+def test_the_same_username_in_other_letters_is_taken_not_confusable(people, fresh_db):
+    with pytest.raises(DuplicateUser, match="already taken"):
+        accounts.create_user(fresh_db, people["boss"], "ANN", PW, "trainee", "north")
+
+
+def test_usernames_that_merely_resemble_each_other_are_fine(people, fresh_db):
+    for name in ("anne", "dan", "dam", "ann.lee", "ann_lee"):
+        accounts.create_user(fresh_db, people["boss"], name, PW, "trainee", "north")

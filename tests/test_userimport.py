@@ -93,6 +93,9 @@ def test_every_problem_is_reported_by_row_and_nothing_is_imported(people, fresh_
         "ida,Ida,north,,extra\n"  # row 9
         "jo,Jo,north,welcome123\n"  # row 10: a most common password
         "kim.lee,Kim Lee,north,kim-lee-2026\n"  # row 11: built from her name
+        "\u0430nn,Ann Too,north,\n"  # row 12: a Cyrillic a: looks like ann
+        "mary,Mary,north,\n"  # row 13: fine
+        "rnary,Rn Ary,north,\n"  # row 14: looks like row 13
     )
     assert report(fresh_db, people["tina"], data) == [
         "row 3: username: already taken",
@@ -108,11 +111,13 @@ def test_every_problem_is_reported_by_row_and_nothing_is_imported(people, fresh_
         "row 10: password: is too easy to guess (this is a very common password); a short sentence "
         "of your own is better",
         "row 11: password: is built from the account's own name; choose other words",
+        "row 12: username: could be mistaken for the existing 'ann'",
+        "row 14: username: could be mistaken for 'mary' of row 13",
     ]
     before = usernames(fresh_db)
-    with pytest.raises(ImportRefused, match="nothing imported: the file has 12 problems") as info:
+    with pytest.raises(ImportRefused, match="nothing imported: the file has 14 problems") as info:
         userimport.apply(fresh_db, people["tina"], data)
-    assert len(info.value.preview.report()) == 12
+    assert len(info.value.preview.report()) == 14
     assert usernames(fresh_db) == before
 
 

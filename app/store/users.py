@@ -89,6 +89,11 @@ def active_managers(conn: Connection) -> int:
     return conn.execute(query).scalar_one()
 
 
+def usernames(conn: Connection) -> list[str]:
+    """Every username, as typed (deactivated accounts too)."""
+    return list(conn.execute(select(users.c.username).order_by(users.c.username_key)).scalars())
+
+
 def taken(conn: Connection, username_keys: list[str]) -> dict[str, bool]:
     """Which of these folded usernames exist already, each with whether its account is active."""
     if not username_keys:

@@ -15,6 +15,7 @@ from app.accounts import (
     can_manage,
     check_username,
     has_control,
+    looks_like,
     password_problem,
     username_key,
 )
@@ -154,7 +155,9 @@ def check_rows(conn, actor: User | None, columns: list[str], body: list[list[str
         except InvalidUser:
             continue
     taken = q.taken(conn, sorted(set(keys.values())))
+    existing = q.usernames(conn)
     first_seen: dict[str, int] = {}
+    earlier: dict[str, int] = {}  # the usernames of the rows above, by row
     rows = []
     for index, values, problems in parsed:
         notes: list[str] = []
@@ -163,7 +166,7 @@ def check_rows(conn, actor: User | None, columns: list[str], body: list[list[str
         else:
             problems += _username_problems(
                 values["username"], keys.get(index), taken, first_seen, index
-            )
+            ) or _lookalike_problems(values["username"], existing, earlier, index)
             problems += _row_problems(actor, values, known_cohorts, notes)
         rows.append(
             Row(
@@ -195,6 +198,20 @@ def _username_problems(
     first_seen[key] = index
     if key in taken:
         return ["username: already taken" + ("" if taken[key] else " (by a deactivated account)")]
+    return []
+
+
+def _lookalike_problems(
+    name: str, existing: list[str], earlier: dict[str, int], index: int
+) -> list[str]:
+    """A username that could be mistaken for an existing one, or for one of an earlier row."""
+    other = looks_like(name, existing)
+    if other is not None:
+        return [f"username: could be mistaken for the existing '{other}'"]
+    row = looks_like(name, earlier)
+    earlier[name] = index
+    if row is not None:
+        return [f"username: could be mistaken for '{row}' of row {earlier[row]}"]
     return []
 
 
