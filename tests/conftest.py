@@ -251,6 +251,17 @@ def finish(
     return attempts.submit(engine, user, view.id, now=done_at).id
 
 
+def sign_in_outcome(
+    engine: Engine, username: str, password: str, now: datetime, client: str | None = None
+) -> str:
+    """The outcome of one sign-in through the core: ``ok`` or the name of the error."""
+    try:
+        accounts.authenticate(engine, username, password, now=now, client=client)
+    except accounts.AccountError as exc:
+        return type(exc).__name__
+    return "ok"
+
+
 def wrong(snap):
     """A valid answer that scores nothing, even with partial scoring."""
     if snap.type == "single":

@@ -31,7 +31,7 @@ from app.accounts import (
 )
 from app.store import users as q
 from app.store.db import make_engine
-from conftest import PW
+from conftest import PW, sign_in_outcome
 
 
 def test_first_manager_only_on_an_empty_database(fresh_db):
@@ -99,12 +99,7 @@ HERE, THERE = "203.0.113.7", "198.51.100.20"  # two clients (documentation addre
 
 
 def sign_in_as(engine, username, password, now, client=HERE) -> str:
-    """The outcome of one sign-in: "ok" or the name of the error."""
-    try:
-        accounts.authenticate(engine, username, password, now=now, client=client)
-    except accounts.AccountError as exc:
-        return type(exc).__name__
-    return "ok"
+    return sign_in_outcome(engine, username, password, now, client)
 
 
 def test_failures_slow_down_the_client_that_makes_them_not_the_account(people, fresh_db):

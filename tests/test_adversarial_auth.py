@@ -30,7 +30,7 @@ from app.accounts import LoginFailed
 from app.cli import EXIT_OK, main
 from app.store import open_store
 from app.store import users as q
-from conftest import PW, finish
+from conftest import PW, finish, sign_in_outcome
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WRONG = "Guess-Wrong-Q7zX-never-right"
@@ -48,13 +48,7 @@ def _clean_env(monkeypatch):
 # --- guessing passwords ---------------------------------------------------------------------------
 
 
-def guess(engine, username: str, password: str, now: datetime, client: str | None = None) -> str:
-    """The outcome of one sign-in: ``ok`` or the error's name."""
-    try:
-        accounts.authenticate(engine, username, password, now=now, client=client)
-    except accounts.AccountError as exc:
-        return type(exc).__name__
-    return "ok"
+guess = sign_in_outcome
 
 
 def test_guesses_from_many_threads_at_once_are_checked_five_times_only(people, fresh_db):
