@@ -20,9 +20,9 @@ from app.feedback import key_of
 COHORT = "demo"
 # (username, password, role): fixed so the README can show them. DEMO ONLY.
 ACCOUNTS: tuple[tuple[str, str, accounts.Role], ...] = (
-    ("trainee", "demo-trainee", "trainee"),
-    ("trainer", "demo-trainer", "trainer"),
-    ("manager", "demo-manager", "manager"),
+    ("trainee", "quiet laser morning", "trainee"),
+    ("trainer", "bright clinic review", "trainer"),
+    ("manager", "steady chart summary", "manager"),
 )
 # (quiz id, days ago, share of questions answered right): a trainee who improves, fails the
 # quick check once and then passes the certification exam.

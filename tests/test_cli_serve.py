@@ -28,7 +28,7 @@ from conftest import PW
 STARTUP_SECONDS = 60
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT_LINE = re.compile(
-    r"^\s+(\w+)\s+username: (\S+)\s+password: (\S+)\s+\(DEMO ONLY\)$", re.MULTILINE
+    r"^\s+(\w+)\s+username: (\S+)\s+password: (.+?)\s+\(DEMO ONLY\)$", re.MULTILINE
 )
 
 
@@ -188,8 +188,8 @@ def test_demo_trainee_has_backdated_right_and_wrong_answers_and_the_trainer_sees
     fresh_db, catalogue
 ):
     seed_demo(fresh_db, catalogue, now=NOW)
-    trainee = accounts.authenticate(fresh_db, "trainee", "demo-trainee")
-    trainer = accounts.authenticate(fresh_db, "trainer", "demo-trainer")
+    trainee = accounts.authenticate(fresh_db, "trainee", "quiet laser morning")
+    trainer = accounts.authenticate(fresh_db, "trainer", "bright clinic review")
     history = attempts.attempts_of(fresh_db, trainer, trainee.id)
     scores = [a["score_percent"] for a in history]
     assert all(a["submitted_at"] < NOW for a in history)
@@ -203,7 +203,7 @@ def test_seed_demo_is_deterministic(tmp_path, catalogue):
         engine = open_store(f"sqlite:///{tmp_path / name}")
         try:
             seed_demo(engine, catalogue, now=NOW)
-            trainee = accounts.authenticate(engine, "trainee", "demo-trainee", now=NOW)
+            trainee = accounts.authenticate(engine, "trainee", "quiet laser morning", now=NOW)
             return [
                 (a["quiz_id"], a["started_at"], a["score_percent"])
                 for a in attempts.attempts_of(engine, trainee, trainee.id)
