@@ -18,7 +18,6 @@ from zxcvbn import zxcvbn
 
 from app import clock, throttle
 from app.store import sessions as session_store
-from app.store import throttle as throttle_store
 from app.store import users as q
 from app.store.db import writing
 
@@ -411,9 +410,7 @@ def _create(
                 raise Forbidden(
                     f"{actor.username} may not create a {role} in cohort {cohort or '(none)'}"
                 )
-            if q.taken(conn, [username_key(name)]):
-                raise DuplicateUser(f"username '{name}' is already taken")
-            check_not_confusable(conn, name)
+            check_not_confusable(conn, name)  # the same name is the IntegrityError below
             user_id = q.add(
                 conn, **new_user(name, shown, role, cohort, password_hash, now, temporary)
             )
@@ -475,7 +472,7 @@ def authenticate(
         key = None  # no account has such a name; PostgreSQL would refuse a NUL in the lookup
     counters = throttle.keys(client, key or "!impossible")
     with engine.connect() as conn:  # the cheap refusal: a client that must wait costs no write
-        wait = throttle.blocked_until(throttle_rows(conn, counters), now)
+        wait = throttle.must_wait(conn, counters, now)
     if wait is not None:
         raise SignInDelayed(wait)
     for _ in range(3):
@@ -496,10 +493,6 @@ def authenticate(
             return outcome
     # The password changed under each of three checks: too busy an account to sign in to now.
     raise LoginFailed("wrong username or password")
-
-
-def throttle_rows(conn: Connection, counters: throttle.Keys) -> dict[str, dict[str, Any]]:
-    return throttle_store.rows(conn, [counters.address_key, counters.account_key])
 
 
 def _record_sign_in(

@@ -71,6 +71,11 @@ def blocked_until(rows: dict[str, dict[str, Any]], now: datetime) -> datetime | 
     return later if later is not None and later > now else None
 
 
+def must_wait(conn: Connection, k: Keys, now: datetime) -> datetime | None:
+    """Until when the client must wait before trying again, if it must (a read only)."""
+    return blocked_until(q.rows(conn, [k.address_key, k.account_key]), now)
+
+
 def charge(conn: Connection, k: Keys, now: datetime) -> datetime | None:
     """Count this attempt as a failure on both counters, inside the caller's write transaction;
     or, if the client must still wait, charge nothing and return until when."""
@@ -111,7 +116,6 @@ def charge(conn: Connection, k: Keys, now: datetime) -> datetime | None:
                 "last_failure": now,
                 "blocked_until": now + pause if pause else None,
             },
-            exists=True,
         )
     return None
 
@@ -131,7 +135,6 @@ def succeeded(conn: Connection, k: Keys) -> None:
             "failures": failures,
             "blocked_until": found["last_failure"] + still if still else None,
         },
-        exists=True,
     )
 
 

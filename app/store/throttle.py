@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store.tables import sign_in_throttle as t
@@ -28,11 +28,9 @@ def ensure(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(dialect.insert(t).values(**row).on_conflict_do_nothing(index_elements=["key"]))
 
 
-def put(conn: Connection, row: dict[str, Any], exists: bool) -> None:
-    if exists:
-        conn.execute(update(t).where(t.c.key == row["key"]).values(**row))
-    else:
-        conn.execute(insert(t).values(**row))
+def put(conn: Connection, row: dict[str, Any]) -> None:
+    """Overwrite the row of ``row["key"]`` (made by ``ensure``)."""
+    conn.execute(update(t).where(t.c.key == row["key"]).values(**row))
 
 
 def remove(conn: Connection, key: str) -> None:

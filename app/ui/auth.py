@@ -92,7 +92,6 @@ def _guard(act: Callable[..., R], own_password: bool) -> Callable[..., R | None]
             nav.trouble(act.__qualname__)
         return None
 
-    run.guarded = True  # type: ignore[attr-defined]  # tests/test_ui_revocation.py looks for it
     return run
 
 
