@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from app.bank import Catalogue, Entry
-from app.bank.draws import pool
+from app.bank import Catalogue, Entry, forms
+from app.bank.problems import Problem
 from app.bank.schema import QUESTION_TYPES
 from app.bank.text import plural
 
@@ -39,6 +39,8 @@ QUESTION_COLUMNS = [
     "file",
     "line",
     "text",
+    "secure",
+    "warnings",
 ]
 STATS_COLUMNS = ["quiz", "title", "responses", "facility", "discrimination", "flags", "provisional"]
 
@@ -75,8 +77,9 @@ def questions_frame(catalogue: Catalogue) -> pd.DataFrame:
 
     Columns: qid, topic, topic_title, type, difficulty, stem, case (title or None), bank, tags
     (tuple), docs (cited document ids, tuple, in order, no repeats), file, line, text (what a
-    search looks in).
+    search looks in), secure (exam-only), warnings (how many item-writing warnings).
     """
+    flagged = warnings_of(catalogue)
     rows = []
     for qid, entry in catalogue.entries.items():
         q = entry.question
@@ -95,10 +98,23 @@ def questions_frame(catalogue: Catalogue) -> pd.DataFrame:
                 entry.file,
                 entry.line,
                 searchable(entry),
+                q.exam_only,
+                len(flagged.get(qid, ())),
             )
         )
     frame = pd.DataFrame(rows, columns=QUESTION_COLUMNS)
-    return frame.astype({"difficulty": "int64", "line": "int64"})
+    return frame.astype(
+        {"difficulty": "int64", "line": "int64", "secure": bool, "warnings": "int64"}
+    )
+
+
+def warnings_of(catalogue: Catalogue) -> dict[str, list[Problem]]:
+    """Each question's item-writing warnings, in file order (a quiz's own are left out)."""
+    out: dict[str, list[Problem]] = {}
+    for w in catalogue.warnings:
+        if w.subject in catalogue.entries:
+            out.setdefault(w.subject, []).append(w)
+    return out
 
 
 @dataclass(frozen=True)
@@ -220,11 +236,7 @@ def uncited(catalogue: Catalogue) -> list[str]:
 
 def _pools(catalogue: Catalogue) -> dict[str, set[str]]:
     """Per quiz, every question one of its draw lines can pick."""
-    candidates = catalogue.candidates()
-    return {
-        quiz.id: {qid for draw in quiz.draw for qid in pool(draw, candidates)}
-        for quiz in catalogue.quizzes.values()
-    }
+    return {quiz.id: forms.drawable(quiz, catalogue) for quiz in catalogue.quizzes.values()}
 
 
 def drawn_by(catalogue: Catalogue) -> dict[str, list[str]]:

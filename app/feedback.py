@@ -2,6 +2,8 @@
 
 Practice quizzes with ``feedback: immediate`` reveal each verdict as soon as the answer is saved;
 everything else reveals nothing until the attempt is closed, and then only what ``review`` allows.
+A secure (exam-only) question's key, explanation and sources stay hidden unless the attempt
+passed: a trainee who failed retakes from the same secure pool, so its keys must not leak.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ class Verdict:
     snapshot: Snapshot
     answer: Any
     points: float
-    key: Any  # canonical form, as answers are
+    key: Any  # canonical form, as answers are; None when withheld
+    withheld: bool = False  # a secure question of an attempt that did not pass
 
     @property
     def correct(self) -> bool:
@@ -67,7 +70,13 @@ def review(view: AttemptView) -> list[Verdict]:
     """The questions a closed attempt's review shows: none, the mistakes, or all (``review``)."""
     if view.is_open or view.quiz.review == "score_only":
         return []
-    verdicts = [_verdict(view, state) for state in view.questions]
+    verdicts = [_withhold(view, _verdict(view, state)) for state in view.questions]
     if view.quiz.review == "mistakes":
         return [v for v in verdicts if not v.correct]
     return verdicts
+
+
+def _withhold(view: AttemptView, verdict: Verdict) -> Verdict:
+    if not verdict.snapshot.secure or view.passed:
+        return verdict
+    return Verdict(verdict.position, verdict.snapshot, verdict.answer, verdict.points, None, True)

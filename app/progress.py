@@ -162,7 +162,8 @@ def recent_mistakes(
 ) -> list[str]:
     """Question ids the actor got wrong (or left blank) the last time each was asked, newest first.
 
-    Only questions still in the banks count; a question answered right since is not a mistake.
+    Only questions still in the banks count; a question answered right since is not a mistake;
+    secure (exam-only) questions are never offered for practice.
     """
     with engine.connect() as conn:
         rows = q.scored_questions(conn, actor.id)
@@ -170,7 +171,11 @@ def recent_mistakes(
     for row in rows:
         latest.setdefault(row["qid"], row["points"])
     wrong = [
-        qid for qid, points in latest.items() if (points or 0) < 1 and qid in catalogue.entries
+        qid
+        for qid, points in latest.items()
+        if (points or 0) < 1
+        and qid in catalogue.entries
+        and not catalogue.entries[qid].question.exam_only  # secure: never practised
     ]
     return wrong[:limit]
 

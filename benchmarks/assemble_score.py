@@ -7,6 +7,10 @@ their options, snapshot each) and ``app.engine.score_attempt`` of answers picked
 Baseline, measured in the same run: the plainest draw and mark there is: ``random.sample`` of 30
 question ids and a comparison of 30 answers with a key in a dict. Prints a table; asserts nothing.
 
+A note below the table gives how the drawn forms differ (``app.bank.simulate``, the same figures
+``resurface forms`` prints): total difficulty, questions per type, cases, near-duplicate pairs and
+questions shared with the previous form, as min / median / max over the attempts drawn.
+
     python benchmarks/assemble_score.py [--quick] [--seed 42]
 """
 
@@ -19,6 +23,7 @@ from measure import Row, Run, seconds, standalone, timing
 
 from app import config
 from app.bank import load
+from app.bank.simulate import simulate
 from app.engine import Snapshot, assemble, score_attempt
 from app.feedback import key_of
 
@@ -69,6 +74,24 @@ def measure(run: Run) -> list[Row]:
         f"assemble + score: {attempts:,} attempts of {QUIZ} ({count} of "
         f"{len(catalogue.entries)} questions) took {seconds(sum(engine_times))} in all; "
         f"{passed} passed"
+    )
+    sim = simulate(quiz, catalogue, n=attempts, seed=0)
+    spread = {x.name: x for x in sim.spreads}
+    shown = ", ".join(
+        f"{name} {spread[name].low:g}/{spread[name].median:g}/{spread[name].high:g}"
+        for name in (
+            "total difficulty",
+            "multiple",
+            "true/false",
+            "matching",
+            "cases",
+            "near-duplicate pairs",
+            "shared with the previous form",
+        )
+    )
+    run.note(
+        f"forms of {QUIZ} ({attempts:,} drawn, min/median/max per form): {shown}; "
+        f"{sim.broken} broke a rule; {sim.questions_used} of {sim.pool} secure questions used"
     )
     return [
         timing(

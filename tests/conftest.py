@@ -49,7 +49,7 @@ questions:
     difficulty: 1
     stem: What should the client avoid after treatment?
     options:
-      - {text: Sun on the treated area, correct: true}
+      - {text: Sun on the skin, correct: true}
       - {text: Cold water}
       - {text: Gentle cleansing}
     explanation: The new skin reacts strongly to light.

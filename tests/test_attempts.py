@@ -242,7 +242,7 @@ def test_bank_edited_after_an_attempt_keeps_the_old_question(fresh_db, people, c
     view = attempts.start(fresh_db, people["ann"], before.quizzes["q"], before)
     attempts.save_answer(fresh_db, people["ann"], view.id, 0, 0)  # option 0 is the key as shown
     edited = BANK.replace(
-        "{text: Sun on the treated area, correct: true}", "{text: Sunbathing, correct: false}"
+        "{text: Sun on the skin, correct: true}", "{text: Sunbathing, correct: false}"
     )
     edited = edited.replace("{text: Cold water}", "{text: Cold water, correct: true}")
     (quizzes / "banks" / "care.yaml").write_text(edited)
@@ -251,7 +251,7 @@ def test_bank_edited_after_an_attempt_keeps_the_old_question(fresh_db, people, c
     )  # the bank really changed
     done = attempts.submit(fresh_db, people["ann"], view.id)
     shown = done.questions[0].presented.snapshot
-    assert shown.options[0].text == "Sun on the treated area"
+    assert shown.options[0].text == "Sun on the skin"
     assert (done.points, done.passed) == (1.0, True)
 
 

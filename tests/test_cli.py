@@ -108,13 +108,15 @@ def test_banks_json_has_every_field(capsys, content, monkeypatch):
         "stem": "What should the client avoid after treatment?",
         "case": None,
         "options": [
-            {"text": "Sun on the treated area", "correct": True, "feedback": None},
+            {"text": "Sun on the skin", "correct": True, "feedback": None},
             {"text": "Cold water", "correct": False, "feedback": None},
             {"text": "Gentle cleansing", "correct": False, "feedback": None},
         ],
         "explanation": "The new skin reacts strongly to light.",
         "sources": [{"doc": "doc1", "quote": "protect the treated area from the sun"}],
         "tags": ["sun"],
+        "exam_only": False,
+        "variant": None,
     }
 
 

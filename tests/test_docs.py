@@ -63,7 +63,7 @@ def test_both_readme_commands_install_the_lock_into_a_virtual_environment(marker
 
 
 def test_ci_validates_the_shipped_banks_against_the_sources():
-    assert 'resurface validate quizzes --sources "$RESURFACE_SOURCES"' in CI
+    assert 'resurface validate --strict quizzes --sources "$RESURFACE_SOURCES"' in CI
     assert "RESURFACE_SOURCES:-" in CI  # the default, ../shared/seeds, unless the caller says
 
 

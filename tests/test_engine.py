@@ -325,7 +325,7 @@ def test_a_past_attempt_keeps_its_score_when_the_bank_is_edited(check):
     before = check(sources=False)
     old = snapshot_of(before.entries["care-sun-001"])
     flipped = BANK.replace(
-        "{text: Sun on the treated area, correct: true}", "{text: Sun on the treated area}"
+        "{text: Sun on the skin, correct: true}", "{text: Sun on the skin}"
     ).replace("{text: Cold water}", "{text: Cold water, correct: true}")
     after = check({"banks/care.yaml": flipped}, sources=False)
     new = snapshot_of(after.entries["care-sun-001"])

@@ -47,8 +47,9 @@ TYPES = {"single", "multiple", "true_false", "matching"}
 def covering_seed(quiz, catalogue) -> int:
     """The first seed whose draw has every question type before its last (blank) question.
 
-    The exam draws at random and the bank holds few matching questions, so a random seed can
-    leave matching out, or put the only one last, where it is left blank.
+    The quick check draws at random and the bank holds few matching and true/false questions (the
+    certification exam, all secure single best answers, holds none), so a random seed can leave
+    a type out, or put the only one last, where it is left blank.
     """
     for seed in range(1000):
         answered = assemble(quiz, catalogue, seed)[:-1]
@@ -59,8 +60,8 @@ def covering_seed(quiz, catalogue) -> int:
 
 @pytest.fixture
 def exam(fresh_db, people, catalogue):
-    """ann's exam: odd questions right, even ones wrong, the last left blank; then submitted."""
-    quiz = catalogue.quizzes["certification-exam"]
+    """ann's quick check: odd questions right, even ones wrong, the last left blank; submitted."""
+    quiz = catalogue.quizzes["quick-check"]
     seed = covering_seed(quiz, catalogue)
     view = attempts.start(fresh_db, people["ann"], quiz, catalogue, seed=seed, now=T0)
     given = {}

@@ -31,7 +31,13 @@ def quiz(
 
 
 def test_a_valid_quiz_loads(check):
-    cat = check({Q: quiz(extra="    certifies: {name: Care, valid_months: 12}\n")})
+    secure = BANK + "    exam_only: true\n"  # a certifying exam draws secure questions only
+    cat = check(
+        {
+            Q: quiz(extra="    certifies: {name: Care, valid_months: 12}\n"),
+            "banks/care.yaml": secure,
+        }
+    )
     assert messages(cat) == []
     q = cat.quizzes["care-check"]
     assert (q.feedback, q.review, q.scoring, q.shuffle_questions) == (

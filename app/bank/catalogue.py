@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.bank import rules
+from app.bank import forms, rules, writing
 from app.bank.model import Catalogue, Entry
 from app.bank.problems import Problem, field_name, from_validation_error
-from app.bank.quizrules import quiz_rules
+from app.bank.quizrules import quiz_rules, quiz_warnings
 from app.bank.schema import (
     BankFile,
     BankHeader,
@@ -97,9 +97,11 @@ def load(
     loader.sources(files["sources"], index)
     for path in files["banks"]:
         loader.bank(path, index)
+    loader.likeness()
     for path in files["quizzes"]:
         loader.quizzes(path)
     loader.cat.problems.sort()
+    loader.cat.warnings.sort()
     return loader.cat
 
 
@@ -136,6 +138,9 @@ class _Loader:
     def problem(self, file: str, line: int, subject: str, loc: Loc, message: str) -> None:
         if not self.halted(file, line, subject):
             self.cat.problems.append(Problem(file, line, subject, field_name(loc), message))
+
+    def warn(self, file: str, line: int, subject: str, loc: Loc, rule: str, message: str) -> None:
+        self.cat.warnings.append(Problem(file, line, subject, field_name(loc), message, rule))
 
     def halted(self, file: str, line: int, subject: str) -> bool:
         """Whether the current file has reported ``MAX_PROBLEMS``; says so once, at ``line``."""
@@ -258,10 +263,108 @@ class _Loader:
             if index is not None:
                 for where, msg in rules.own_words(iter([(("vignette",), case.vignette)]), index):
                     self.problem(file, located.line_of((*loc, *where)), case.id, where, msg)
+        loaded: list[tuple[int, QuestionBase]] = []
         for i, raw in enumerate(data.questions):
             if self.halted(file, located.line_of(("questions", i)), "bank"):
                 break
-            self.question(raw, ("questions", i), header, cases, file, located, index)
+            q = self.question(raw, ("questions", i), header, cases, file, located, index)
+            if q is not None:
+                loaded.append((i, q))
+        self.case_rules(loaded, file, located)
+
+    def case_rules(
+        self, loaded: list[tuple[int, QuestionBase]], file: str, located: Located
+    ) -> None:
+        """A case is drawn whole: its questions all secure or none; written together, in order."""
+        secure: dict[str, set[bool]] = {}
+        first: dict[str, int] = {}
+        for i, q in loaded:
+            if q.case is not None:
+                secure.setdefault(q.case, set()).add(q.exam_only)
+                first.setdefault(q.case, i)
+        for case, kinds in secure.items():
+            if len(kinds) > 1:
+                i = first[case]
+                self.problem(
+                    file,
+                    located.line_of(("questions", i, "exam_only")),
+                    dict(loaded)[i].id,
+                    ("exam_only",),
+                    f"case '{case}' mixes exam-only and practice questions; a case is drawn "
+                    "whole, so mark all of its questions exam_only or none",
+                )
+        by_index = dict(loaded)
+        for i, (where, rule, message) in writing.case_flags(loaded):
+            line = located.line_of(("questions", i, *where))
+            self.warn(file, line, by_index[i].id, where, rule, message)
+
+    def likeness(self) -> None:
+        """Near-duplicate questions not declared variants, secure questions a practice question
+        gives away, and variant groups of one."""
+        entries = list(self.cat.entries.values())
+        texts = [
+            writing.content_words(f"{e.question.stem} {writing.key_text(e.question)}")
+            for e in entries
+        ]
+        for hit in writing.near_duplicates(texts, writing.LIMITS.near_duplicate):
+            a, b = entries[hit.first], entries[hit.second]
+            qa, qb = a.question, b.question
+            if qa.exam_only != qb.exam_only:
+                secure, other = (a, b) if qa.exam_only else (b, a)
+                self.warn(
+                    secure.file,
+                    secure.line,
+                    secure.question.id,
+                    (),
+                    "secure-exposed",
+                    f"nearly the same stem and key as the practice question "
+                    f"'{other.question.id}' ({other.file}:{other.line}, similarity "
+                    f"{hit.similarity:.2f}): a trainee who practised it can answer this secure "
+                    "question from memory; ask about a different situation",
+                )
+            elif not (qa.variant and qa.variant == qb.variant):
+                self.warn(
+                    b.file,
+                    b.line,
+                    qb.id,
+                    (),
+                    "near-duplicate",
+                    f"nearly the same stem and key as '{qa.id}' ({a.file}:{a.line}, similarity "
+                    f"{hit.similarity:.2f}); merge them, or declare one variant group so an "
+                    "attempt never holds both",
+                )
+        keys = [writing.content_words(writing.key_text(e.question)) for e in entries]
+        for hit in writing.near_duplicates(keys, writing.LIMITS.exposed_key):
+            a, b = entries[hit.first], entries[hit.second]
+            if a.question.exam_only == b.question.exam_only:
+                continue
+            secure, other = (a, b) if a.question.exam_only else (b, a)
+            self.warn(
+                secure.file,
+                secure.line,
+                secure.question.id,
+                (),
+                "secure-exposed",
+                f"its key says what the key of the practice question '{other.question.id}' "
+                f"({other.file}:{other.line}) says (similarity {hit.similarity:.2f}): a trainee "
+                "who practised that one knows this answer; test another point, or drop one",
+            )
+        groups: dict[str, list[Entry]] = {}
+        for e in entries:
+            if e.question.variant:
+                groups.setdefault(e.question.variant, []).append(e)
+        for group, members in groups.items():
+            if len(members) == 1:
+                e = members[0]
+                self.warn(
+                    e.file,
+                    e.line,
+                    e.question.id,
+                    ("variant",),
+                    "variant-alone",
+                    f"variant group '{group}' has no other question; drop the field or give "
+                    "the group its other version",
+                )
 
     def question(
         self,
@@ -272,7 +375,8 @@ class _Loader:
         file: str,
         located: Located,
         index: SourceIndex | None,
-    ) -> None:
+    ) -> QuestionBase | None:
+        """Check one question; the question if it loaded, else None."""
         subject = (
             raw.get("id")
             if isinstance(raw, dict) and isinstance(raw.get("id"), str)
@@ -282,7 +386,7 @@ class _Loader:
             q: QuestionBase = _QUESTION.validate_python(raw)
         except ValidationError as exc:
             self.errors(exc, located, file, subject, base)
-            return
+            return None
         found = rules.question_rules(q)
         known = set(self.cat.sources) if self.cat.sources else None
         found += rules.citation_rules(q, known, index)
@@ -298,13 +402,18 @@ class _Loader:
         if self.unique("question", q.id, file, line, q.id, ("id",)) and not found:
             case = cases.get(q.case) if q.case else None
             self.cat.entries[q.id] = Entry(q, header.id, header.topic, case, file, line)
+            for where, rule, msg in writing.question_flags(q):
+                self.warn(file, located.line_of((*base, *where)), q.id, where, rule, msg)
+            return q
+        return None
 
     def quizzes(self, path: Path) -> None:
         parsed = self.parse(path, QuizzesFile, "quizzes")
         if not parsed:
             return
         file, (data, located) = self.name(path), parsed
-        candidates = self.cat.candidates()
+        units = forms.units(self.cat)
+        types = {qid: e.question.type for qid, e in self.cat.entries.items()}
         for i, raw in enumerate(data.quizzes):
             base: Loc = ("quizzes", i)
             if self.halted(file, located.line_of(base), "quizzes"):
@@ -320,8 +429,10 @@ class _Loader:
                 self.errors(exc, located, file, subject, base)
                 continue
             before = len(self.cat.problems)
-            for at, where, msg in quiz_rules(quiz, self.cat.topics, self.cat.banks, candidates):
+            for at, where, msg in quiz_rules(quiz, self.cat.topics, self.cat.banks, units):
                 self.problem(file, located.line_of((*base, *at)), quiz.id, where, msg)
+            for at, where, rule, msg in quiz_warnings(quiz, units, types):
+                self.warn(file, located.line_of((*base, *at)), quiz.id, where, rule, msg)
             line = located.line_of(base)
             if (
                 self.unique("quiz", quiz.id, file, line, quiz.id, ("id",))

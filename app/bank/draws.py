@@ -11,12 +11,13 @@ from app.bank.text import plural
 
 @dataclass(frozen=True)
 class Candidate:
-    """What a draw selects on: a question's id, bank, topic and tags."""
+    """What a draw selects on: a question's id, bank, topic and tags, and whether it is secure."""
 
     id: str
     bank: str
     topic: str
     tags: frozenset[str]
+    secure: bool = False
 
 
 def pool(draw: Draw, candidates: Iterable[Candidate]) -> list[str]:

@@ -40,6 +40,7 @@ class Catalogue:
     entries: dict[str, Entry] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # item-writing flaws (app.bank.writing)
 
     @property
     def ok(self) -> bool:
@@ -47,6 +48,8 @@ class Catalogue:
 
     def candidates(self) -> list[Candidate]:
         return [
-            Candidate(e.question.id, e.bank, e.topic, frozenset(e.question.tags))
+            Candidate(
+                e.question.id, e.bank, e.topic, frozenset(e.question.tags), e.question.exam_only
+            )
             for e in self.entries.values()
         ]

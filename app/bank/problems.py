@@ -1,4 +1,8 @@
-"""Problems found in content files, reported as ``file:line: subject: field: message``."""
+"""Problems found in content files, reported as ``file:line: subject: field: message``.
+
+A warning (an item-writing flaw, ``app.bank.writing``) is a Problem with its rule's name, shown as
+``file:line: warning: subject: field: message [rule]``; it does not stop a question loading.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +23,14 @@ class Problem:
     subject: str
     field: str
     message: str
+    rule: str = ""  # set for a warning: the item-writing rule it breaks
 
     def __str__(self) -> str:
-        parts = [f"{self.file}:{self.line}", self.subject]
+        parts = [f"{self.file}:{self.line}", *(["warning"] if self.rule else []), self.subject]
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return ": ".join(parts) + (f" [{self.rule}]" if self.rule else "")
 
 
 def field_name(loc: Loc) -> str:

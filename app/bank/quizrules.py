@@ -1,25 +1,41 @@
-"""Quiz rules beyond structure: draws that name known topics and banks, and can be filled."""
+"""Quiz rules beyond structure: draws that name known topics and banks, and a form that can be
+drawn within the quiz's balance; item-writing warnings about each quiz's pool."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from app.bank.draws import Candidate, fillable, pool
+from app.bank import forms
+from app.bank.forms import Unit
 from app.bank.schema import Quiz
 from app.bank.text import plural
+from app.bank.writing import LIMITS
 from app.bank.yamlpos import Loc
 
 # (where the line is, the field at fault, the message); both places are within the quiz.
 QuizFinding = tuple[Loc, Loc, str]
+# (where the line is, the field at fault, the rule, the message)
+QuizWarning = tuple[Loc, Loc, str, str]
 
 
 def quiz_rules(
-    quiz: Quiz, topics: Collection[str], banks: Collection[str], candidates: list[Candidate]
+    quiz: Quiz, topics: Collection[str], banks: Collection[str], units: Sequence[Unit]
 ) -> list[QuizFinding]:
-    """What is wrong with a quiz's certification or draws, given the loaded topics and banks."""
+    """What is wrong with a quiz's certification, draws or balance, given the loaded content."""
     found: list[QuizFinding] = []
     if quiz.certifies and quiz.mode != "exam":
         found.append((("certifies",), ("certifies",), "only an exam can grant a certification"))
+    if quiz.certifies and quiz.feedback == "immediate":
+        found.append(
+            (
+                ("feedback",),
+                ("feedback",),
+                "a certifying exam draws secure questions, whose keys must not be shown during "
+                "the attempt: feedback must be on_submit",
+            )
+        )
+    allowed = forms.eligible(quiz, units)
+    kind = "secure " if forms.secure_quiz(quiz) else ""
     pools = []
     for j, draw in enumerate(quiz.draw):
         loc: Loc = ("draw", j)
@@ -27,26 +43,69 @@ def quiz_rules(
             found.append((loc, (*loc, "topic"), f"unknown topic '{draw.topic}'"))
         if draw.bank and draw.bank not in banks:
             found.append((loc, (*loc, "bank"), f"unknown bank '{draw.bank}'"))
-        matching = pool(draw, candidates)
-        if draw.count > len(matching):
+        matching = forms.line_pool(draw, allowed)
+        size = sum(u.size for u in matching)
+        if draw.count > size:
             found.append(
                 (
                     loc,
                     (*loc, "count"),
-                    f"asks for {plural(draw.count, 'question')} but only {len(matching)} match",
+                    f"asks for {plural(draw.count, 'question')} but only {size} {kind}match",
                 )
             )
         pools.append(matching)
-    asked = sum(d.count for d in quiz.draw)
-    if all(d.count <= len(p) for d, p in zip(quiz.draw, pools, strict=True)):
-        filled = fillable(pools, [d.count for d in quiz.draw])
-        if filled < asked:
-            found.append(
-                (
-                    ("draw",),
-                    ("draw",),
-                    f"the draws overlap: they ask for {asked} different questions "
-                    f"but only {filled} can be drawn",
-                )
-            )
+    if any(d.count > sum(u.size for u in p) for d, p in zip(quiz.draw, pools, strict=True)):
+        return found
+    reason = forms.obstacle(quiz, pools)
+    if reason is None:
+        try:
+            if forms.search(quiz, pools) is None:
+                reason = forms.NO_FORM
+        except forms.Exhausted:
+            reason = forms.SEARCH_TOO_LONG
+    if reason is not None:
+        where: Loc = ("balance",) if quiz.balance and "overlap" not in reason else ("draw",)
+        found.append((where, where, reason))
     return found
+
+
+def quiz_warnings(quiz: Quiz, units: Sequence[Unit], types: dict[str, str]) -> list[QuizWarning]:
+    """Item-writing warnings about a quiz's pool: shares of true/false and select-all questions,
+    and a certifying exam's pool too small for a retake to meet new questions."""
+    out: list[QuizWarning] = []
+    allowed = forms.eligible(quiz, units)
+    pools = [forms.line_pool(d, allowed) for d in quiz.draw]
+    qids = {q for p in pools for u in p for q in u.qids}
+    if qids:
+        for kind, limit, rule, name in (
+            ("true_false", LIMITS.true_false_share, "true-false-share", "true/false"),
+            ("multiple", LIMITS.select_all_share, "select-all-share", "select-all"),
+        ):
+            n = sum(types.get(q) == kind for q in qids)
+            if n > limit * len(qids):
+                out.append(
+                    (
+                        ("draw",),
+                        ("draw",),
+                        rule,
+                        f"{n} of the {len(qids)} questions it can draw are {name} "
+                        f"({n / len(qids):.0%}; at most {limit:.0%}); write single best "
+                        "answer questions instead",
+                    )
+                )
+    if forms.secure_quiz(quiz):
+        for j, (draw, pool) in enumerate(zip(quiz.draw, pools, strict=True)):
+            have = forms.distinct(pool)
+            short = sum(u.size for u in pool) < draw.count  # already a problem of its own
+            if have < LIMITS.secure_pool * draw.count and not short:
+                out.append(
+                    (
+                        ("draw", j),
+                        ("draw", j, "count"),
+                        "secure-pool",
+                        f"draws {draw.count} from a pool of {have} secure questions (variant "
+                        f"groups counted once); at least {LIMITS.secure_pool * draw.count} "
+                        "let a retake meet new questions",
+                    )
+                )
+    return out

@@ -68,6 +68,10 @@ class QuestionBase(Strict):
     sources: list[SourceRef] = Field(min_length=1)
     tags: list[Ident] = Field(default_factory=list)
     case: Ident | None = None
+    # Secure items: drawn only by certifying exams, never shown with their key before a pass.
+    exam_only: bool = False
+    # Questions sharing a variant group ask the same thing; an attempt holds at most one of them.
+    variant: Ident | None = None
 
 
 class SingleQuestion(QuestionBase):
@@ -133,6 +137,46 @@ class Draw(Strict):
         return self
 
 
+class Span(Strict):
+    """How many of something a form may hold: at least ``min``, at most ``max``."""
+
+    min: Annotated[int, Field(ge=0)] = 0
+    max: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+    def holds(self, n: int) -> bool:
+        return self.min <= n and (self.max is None or n <= self.max)
+
+
+class Level(Span):
+    """How many questions of one difficulty a form may hold."""
+
+    level: Annotated[int, Field(ge=1, le=3)]
+
+
+class Balance(Strict):
+    """Per-form limits beyond the draw lines: questions per difficulty, per type, and cases."""
+
+    difficulty: list[Level] = Field(default_factory=list)
+    types: dict[Literal["single", "multiple", "true_false", "matching"], Span] = Field(
+        default_factory=dict
+    )
+    cases: Span | None = None
+
+    @model_validator(mode="after")
+    def _one_line_a_level(self) -> Balance:
+        levels = [d.level for d in self.difficulty]
+        twice = sorted({n for n in levels if levels.count(n) > 1})
+        if twice:
+            raise ValueError(f"difficulty {twice[0]} is limited twice")
+        return self
+
+
 class Certifies(Strict):
     name: Text
     valid_months: Annotated[int, Field(ge=1, le=120)]
@@ -153,6 +197,7 @@ class Quiz(Strict):
     review: Literal["score_only", "mistakes", "full"] = "full"
     scoring: Literal["all_or_nothing", "partial"] = "all_or_nothing"
     certifies: Certifies | None = None
+    balance: Balance | None = None
 
 
 class QuizzesFile(Strict):

@@ -10,8 +10,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.bank import Catalogue
-from app.bank.draws import assign, pool
+from app.bank import Catalogue, forms
 from app.bank.schema import Quiz
 from app.engine.snapshot import Snapshot, snapshot_of
 
@@ -41,19 +40,14 @@ def _check_order(name: str, order: tuple[int, ...], size: int) -> None:
 
 
 def assemble(quiz: Quiz, catalogue: Catalogue, seed: int) -> list[Presented]:
-    """Draw a fresh attempt of ``quiz``; raises ValueError if its blueprint cannot be filled."""
+    """Draw a fresh attempt of ``quiz`` (see ``app.bank.forms`` for the rules of a form);
+    raises ValueError if its blueprint cannot be filled."""
     rng = random.Random(seed)
-    candidates = catalogue.candidates()
-    pools = []
-    for draw in quiz.draw:
-        found = pool(draw, candidates)
-        rng.shuffle(found)
-        pools.append(found)
     try:
-        lines = assign(pools, [d.count for d in quiz.draw])
+        form = forms.draw(quiz, catalogue, rng)
     except ValueError as exc:
         raise ValueError(f"quiz '{quiz.id}' cannot be drawn: {exc}") from None
-    chosen = {qid for line in lines for qid in line}
+    chosen = {qid for line in form for unit in line for qid in unit.qids}
     return _place(chosen, catalogue, rng, quiz.shuffle_questions, quiz.shuffle_options)
 
 

@@ -42,6 +42,9 @@ class Snapshot:
     pairs: tuple[tuple[str, str], ...]
     explanation: str
     sources: tuple[tuple[str, str], ...]
+    # A secure (exam-only) question: its key is not shown before the attempt passes. Written to
+    # the dict only when true, so questions that are not secure keep the hashes they had.
+    secure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict that ``from_dict`` turns back into an equal snapshot."""
@@ -62,20 +65,21 @@ class Snapshot:
             "pairs": [{"left": left, "right": right} for left, right in self.pairs],
             "explanation": self.explanation,
             "sources": [{"doc": doc, "quote": quote} for doc, quote in self.sources],
-        }
+        } | ({"secure": True} if self.secure else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Snapshot:
         """The snapshot ``to_dict`` produced; raises ValueError for missing or unknown keys."""
         expected = {f.name for f in fields(cls)}
-        if set(data) != expected:
-            missing = sorted(expected - set(data))
+        optional = {"secure"}
+        if not expected - optional <= set(data) <= expected:
+            missing = sorted(expected - optional - set(data))
             unknown = sorted(set(data) - expected)
             raise ValueError(f"not a snapshot: missing keys {missing}, unknown keys {unknown}")
         if data["type"] not in QUESTION_TYPES:
             raise ValueError(f"not a snapshot: unknown question type {data['type']!r}")
         return cls(
-            **{k: data[k] for k in expected - {"options", "pairs", "sources"}},
+            **{k: data[k] for k in set(data) - {"options", "pairs", "sources"}},
             options=tuple(
                 OptionSnap(o["text"], o["correct"], o["feedback"]) for o in data["options"]
             ),
@@ -109,4 +113,5 @@ def snapshot_of(entry: Entry) -> Snapshot:
         pairs=tuple((p.left, p.right) for p in pairs),
         explanation=q.explanation,
         sources=tuple((s.doc, s.quote) for s in q.sources),
+        secure=q.exam_only,
     )

@@ -79,7 +79,20 @@ def _status(state: Loaded) -> None:
 def _problems(cat: Catalogue) -> None:
     if not cat.problems:
         st.success("No problems: every content file is valid.", icon=":material/check_circle:")
+    else:
+        _listed(cat)
+    st.markdown("##### Item-writing warnings")
+    if not cat.warnings:
+        st.caption(":material/check: None: `resurface validate --strict` passes.")
         return
+    st.markdown(
+        f"**{plural(len(cat.warnings), 'warning')}**: flaws a test-wise trainee can exploit. The "
+        "questions still load; `resurface validate --strict` fails until they are fixed."
+    )
+    st.markdown("\n".join(f"- {_code(str(w))}" for w in cat.warnings))
+
+
+def _listed(cat: Catalogue) -> None:
     files = len({p.file for p in cat.problems})
     st.markdown(
         f"**{plural(len(cat.problems), 'problem')}** in {plural(files, 'file')}. A file that "
@@ -215,6 +228,8 @@ def _table(shown: pd.DataFrame, qids: list[str], qid: str) -> None:
             "Type": shown["type"].map(TYPE_LABELS),
             "Difficulty": shown["difficulty"],
             "Case": shown["case"].fillna(""),
+            "Secure": shown["secure"].map({True: "exam only", False: ""}),
+            "Warnings": shown["warnings"],
         }
     )
 
@@ -239,6 +254,9 @@ def _table(shown: pd.DataFrame, qids: list[str], qid: str) -> None:
         column_config={
             "ID": st.column_config.TextColumn(width="medium"),
             "Difficulty": st.column_config.NumberColumn(width="small"),
+            "Warnings": st.column_config.NumberColumn(
+                width="small", help="Item-writing warnings (see the question below)"
+            ),
             "Stem": st.column_config.TextColumn(width="large"),
         },
     )
@@ -297,7 +315,11 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
         f":orange-badge[Difficulty {DIFFICULTY_LABELS[q.difficulty]}]",
     ]
     if entry.case:
-        badges.append(f":gray-badge[Case: {entry.case.title}]")
+        badges.append(f":gray-badge[Case: {fmt.plain(entry.case.title)}]")
+    if q.exam_only:
+        badges.append(":red-badge[:material/lock: Secure: certification exam only]")
+    if q.variant:
+        badges.append(f":gray-badge[Variant group {q.variant}]")
     st.markdown(" ".join(badges))
     bank = cat.banks.get(entry.bank)
     about = [f"`{entry.file}:{entry.line}`", f"bank {bank.title if bank else entry.bank}"]
@@ -315,7 +337,27 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
     if notes:
         st.markdown("**Option feedback** (written in the bank; trainees do not see it)")
         st.markdown("\n".join(f"- **{text}** {note}" for text, note in notes))
+    _writing(cat, q.id)
     _stats(user, cat, q.id)
+
+
+def _writing(cat: Catalogue, qid: str) -> None:
+    found = bankview.warnings_of(cat).get(qid, [])
+    st.markdown("##### Item writing")
+    if not found:
+        st.caption(
+            ":material/check: No item-writing warnings (key length, hedging, negative or "
+            "unfocused stem, trivia, near-duplicates)."
+        )
+        return
+    lines = [
+        f"- :material/flag: **{w.rule}** ({_code(w.field or 'question')}): {fmt.plain(w.message)}"
+        for w in found
+    ]
+    st.markdown("\n".join(lines))
+    st.caption(
+        "`resurface validate --strict` fails until these are fixed; the README lists the rules."
+    )
 
 
 def _items(user: User, cat: Catalogue, quiz_id: str) -> pd.DataFrame:

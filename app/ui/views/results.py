@@ -118,6 +118,12 @@ def _topic_chart(view: attempts.AttemptView) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+WITHHELD = (
+    "A secure exam question: your answer, the right answer and the explanation are shown once "
+    "you pass, so that a retake stays a fair test. Practise its topic in the practice quizzes."
+)
+
+
 def _review(view: attempts.AttemptView) -> None:
     shown = feedback.review(view)
     if view.quiz.review == "score_only":
@@ -141,6 +147,9 @@ def _review(view: attempts.AttemptView) -> None:
             icon=icon,
         ):
             questions.vignette(snap)
+            if verdict.withheld:
+                st.caption(WITHHELD)
+                continue
             questions.answer_block("Your answer", snap, verdict.answer)
             questions.answer_block("Right answer", snap, verdict.key)
             st.markdown(snap.explanation)
