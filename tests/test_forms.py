@@ -268,3 +268,15 @@ def test_the_simulation_counts_what_each_form_holds(check):
     # The same seeds draw the same forms as attempts do.
     first = forms.draw(balanced, cat, random.Random(5))
     assert {q for line in first for u in line for q in u.qids} == set(drawn(balanced, cat, 5))
+
+
+def test_a_line_that_whole_cases_cannot_fill_exactly_is_named(check):
+    beach = "care-case-beach"
+    bank = HEADER + "".join(single(f"c{i}", case=beach) for i in (1, 2, 3))
+    cat = check({"banks/care.yaml": bank}, sources=False)
+    message = (
+        "draw[0] cannot hold exactly 2 questions: a case is drawn whole, and its units come in "
+        "sizes 3"
+    )
+    with pytest.raises(ValueError, match=f"^quiz 'q' cannot be drawn: {re.escape(message)}$"):
+        assemble(quiz({"topic": "care", "count": 2}), cat, 0)

@@ -93,3 +93,17 @@ def test_the_thresholds_live_in_one_place():
         "true-false-share",
         "select-all-share",
     }
+
+
+def test_a_secure_key_a_practice_question_repeats_is_exposed_whatever_the_stems(check, content):
+    practice = (FIXTURES / "secure-exposed" / "pass" / "care.yaml").read_text(encoding="utf-8")
+    # The pass fixture's secure question asks about packing for the coast; give it the
+    # practice question's key (keeping its own distractors): the stems stay far apart.
+    same_key = practice.replace(
+        "Clothing and a hat to shade the area.", "Shield the treated area from the sun."
+    )
+    (content / "quizzes" / "banks" / "care.yaml").unlink()
+    cat = check({"banks/care.yaml": same_key})
+    [warning] = cat.warnings
+    assert (warning.rule, warning.subject) == ("secure-exposed", "care-sun-002")
+    assert "its key says what the key of the practice question 'care-sun-001'" in str(warning)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from app.bank.draws import fillable
@@ -30,7 +30,7 @@ from app.bank.text import plural
 # may; the validator's proof may take many more.
 DRAW_STEPS = 20_000
 DRAW_TRIES = 20
-PROOF_STEPS = 2_000_000
+PROOF_STEPS = 500_000
 
 
 def secure_quiz(quiz: Quiz) -> bool:
@@ -220,6 +220,14 @@ class _Search:
         self.variants: set[str] = set()
         self.chosen: list[list[Unit]] = [[] for _ in self.counts]
         self.left = sum(self.counts)
+        # Bounds for pruning, from position p of line l onward (lines after l in full): how many
+        # questions are left to pick from, and how many of each kind a minimum asks for.
+        self.floors = [(kind, span, key) for kind, span, key in self.limits if span.min > 0]
+        self.room = _suffix(line_pools, lambda u: u.size)
+        self.supply = [
+            _suffix(line_pools, lambda u, kind=kind, key=key: _of(u, kind, key))
+            for kind, _, key in self.floors
+        ]
 
     def run(self) -> list[list[Unit]] | None:
         if not self._fill(0, self.counts[0], 0):
@@ -230,7 +238,7 @@ class _Search:
         self.steps -= 1
         if self.steps < 0:
             raise Exhausted
-        if not self._may_reach():
+        if not self._may_reach(line, start, need):
             return False
         if need == 0:
             if line + 1 >= len(self.counts):
@@ -265,16 +273,40 @@ class _Search:
             for kind, span, key in self.limits
         )
 
-    def _may_reach(self) -> bool:
-        """Whether the slots still open could bring every count up to its minimum."""
+    def _may_reach(self, line: int, start: int, need: int) -> bool:
+        """Whether this line can still be filled from ``start`` on, and the questions still to
+        pick could bring every count up to its minimum (upper bounds: repeats ignored)."""
+        if self.room[line][start] - self.room[line + 1][0] < need:
+            return False
         return all(
-            _count(self.tally, kind, key) + self.left >= span.min
-            for kind, span, key in self.limits
-            if kind != "cases"
+            _count(self.tally, kind, key) + min(self.left, supply[line][start]) >= span.min
+            for (kind, span, key), supply in zip(self.floors, self.supply, strict=True)
         )
 
     def _within(self) -> bool:
         return all(span.holds(_count(self.tally, kind, key)) for kind, span, key in self.limits)
+
+
+def _of(u: Unit, kind: str, key: object) -> int:
+    """How much ``u`` adds to one balance count."""
+    if kind == "difficulty":
+        return u.difficulties.count(key)  # type: ignore[arg-type]
+    if kind == "types":
+        return u.types.count(key)  # type: ignore[arg-type]
+    return 1 if u.case else 0
+
+
+def _suffix(line_pools: Sequence[Sequence[Unit]], weight: Callable[[Unit], int]) -> list[list[int]]:
+    """``out[l][p]``: the weight of line l's units from p on, plus every later line's; with a
+    final row [0] so ``out[l + 1][0]`` is always there."""
+    out: list[list[int]] = [[0]]
+    for pool in reversed(line_pools):
+        after = out[0][0]
+        row = [after] * (len(pool) + 1)
+        for p in range(len(pool) - 1, -1, -1):
+            row[p] = row[p + 1] + weight(pool[p])
+        out.insert(0, row)
+    return out
 
 
 def search(
@@ -293,6 +325,16 @@ def obstacle(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> str | None:
         have = sum(u.size for u in p)
         if have < d.count:
             return f"draw[{i}] asks for {plural(d.count, 'question')} but only {have} match"
+    for i, (d, p) in enumerate(zip(quiz.draw, pools, strict=True)):
+        sums = {0}
+        for u in p:
+            sums |= {n + u.size for n in sums if n + u.size <= d.count}
+        if d.count not in sums:
+            sizes = sorted({u.size for u in p})
+            return (
+                f"draw[{i}] cannot hold exactly {plural(d.count, 'question')}: a case is drawn "
+                f"whole, and its units come in sizes {', '.join(map(str, sizes))}"
+            )
     asked = sum(d.count for d in quiz.draw)
     filled = fillable([[q for u in p for q in u.qids] for p in pools], [d.count for d in quiz.draw])
     if filled < asked:

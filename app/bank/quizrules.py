@@ -35,7 +35,11 @@ def quiz_rules(
             )
         )
     allowed = forms.eligible(quiz, units)
-    kind = "secure " if forms.secure_quiz(quiz) else ""
+    kind = (
+        " (a certifying exam draws only questions marked exam_only)"
+        if forms.secure_quiz(quiz)
+        else ""
+    )
     pools = []
     for j, draw in enumerate(quiz.draw):
         loc: Loc = ("draw", j)
@@ -50,7 +54,7 @@ def quiz_rules(
                 (
                     loc,
                     (*loc, "count"),
-                    f"asks for {plural(draw.count, 'question')} but only {size} {kind}match",
+                    f"asks for {plural(draw.count, 'question')} but only {size} match{kind}",
                 )
             )
         pools.append(matching)

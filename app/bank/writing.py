@@ -36,6 +36,8 @@ class Limits:
     option_spread_floor: int = 40
     # absolute-distractors: this many distractors use absolute words and the key none
     absolute_distractors: int = 2
+    # key-odd-form: how many opening words the wrong options share and the key does not
+    odd_form_words: int = 2
     # near-duplicate: Jaccard similarity of the content words of stem and key
     near_duplicate: float = 0.45
     # secure-exposed: ... or of the keys alone, between a secure and a practice question
@@ -57,6 +59,7 @@ RULES = {
     "unfocused-stem": "a stem that cannot be answered before reading the options",
     "option-length": "options of very different length",
     "option-form": "options of different form (some full sentences, some fragments)",
+    "key-odd-form": "every wrong option opens the same way and the key does not",
     "trivia": "a stem about prices, lunch hours, headings or gender",
     "which-source": "a question about which document said what",
     "near-duplicate": "two questions with nearly the same stem and key, not declared variants",
@@ -204,6 +207,18 @@ def _option_flags(q: SingleQuestion | MultipleQuestion, asked: str) -> list[Flag
                     "absolute-distractors",
                     f"{len(absolute)} wrong options use absolute words (always, never, only, "
                     "every...) and the key none; test-wise trainees rule those out unread",
+                )
+            )
+    if len(keys) == 1 and len(wrong) >= 2:
+        n = LIMITS.odd_form_words
+        openings = {tuple(words(t)[:n]) for t in wrong}
+        if len(openings) == 1 and tuple(words(keys[0])[:n]) not in openings:
+            found.append(
+                (
+                    ("options",),
+                    "key-odd-form",
+                    f'every wrong option opens with "{" ".join(openings.pop())}" and the key '
+                    "does not; the odd one out is the one test-wise trainees pick",
                 )
             )
     lengths = [len(t) for t in texts]

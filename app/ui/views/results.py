@@ -122,6 +122,10 @@ WITHHELD = (
     "A secure exam question: your answer, the right answer and the explanation are shown once "
     "you pass, so that a retake stays a fair test. Practise its topic in the practice quizzes."
 )
+WITHHELD_SOME = (
+    "{n} are secure exam questions: their answers are shown once you pass, so that a retake "
+    "stays a fair test. The topic chart above shows where to practise."
+)
 
 
 def _review(view: attempts.AttemptView) -> None:
@@ -134,6 +138,13 @@ def _review(view: attempts.AttemptView) -> None:
     if not shown:
         st.write("Nothing to review: every answer was right.")
         return
+    withheld = sum(v.withheld for v in shown)
+    if withheld:
+        st.caption(
+            WITHHELD_SOME.format(
+                n=f"All {withheld}" if withheld == len(shown) else f"{withheld} of these"
+            )
+        )
     for verdict in shown:
         snap = verdict.snapshot
         icon = (
