@@ -75,9 +75,7 @@ def expect_signin_page(page: Page) -> None:
 # --- the scenario -----------------------------------------------------------------------
 
 
-def test_reload_halfway_through_the_exam_keeps_the_attempt(
-    context, page, base_url, engine, people
-):
+def test_reload_halfway_through_the_exam_keeps_the_attempt(context, page, base_url, engine, people):
     sign_in(page, base_url, "ann")
     attempt_id = start_quiz(page, EXAM)
     expect(page.get_by_text("0 of 30 answered")).to_be_visible()
