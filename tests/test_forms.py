@@ -184,10 +184,15 @@ def test_a_case_is_drawn_whole_and_in_its_written_order(check):
         assert not {"c1", "c2", "c3"} & set(drawn(quiz({"topic": "care", "count": 2}), cat, seed))
 
 
+def easy_and_hard(check, n: int):
+    """A catalogue of ``n`` easy (e0...) and ``n`` hard (h0...) questions in one topic."""
+    bank = HEADER + "".join(single(f"e{i}", difficulty=1) for i in range(n))
+    bank += "".join(single(f"h{i}", difficulty=3) for i in range(n))
+    return check({"banks/care.yaml": bank}, sources=False)
+
+
 def test_every_form_keeps_the_balance(check):
-    bank = HEADER + "".join(single(f"e{i}", difficulty=1) for i in range(6))
-    bank += "".join(single(f"h{i}", difficulty=3) for i in range(6))
-    cat = check({"banks/care.yaml": bank}, sources=False)
+    cat = easy_and_hard(check, 6)
     balanced = quiz(
         {"topic": "care", "count": 6},
         balance={"difficulty": [{"level": 1, "min": 2, "max": 2}, {"level": 3, "min": 4}]},
@@ -248,9 +253,7 @@ def test_a_case_mixing_secure_and_practice_questions_is_refused(check):
 
 
 def test_the_simulation_counts_what_each_form_holds(check):
-    bank = HEADER + "".join(single(f"e{i}", difficulty=1) for i in range(4))
-    bank += "".join(single(f"h{i}", difficulty=3) for i in range(4))
-    cat = check({"banks/care.yaml": bank}, sources=False)
+    cat = easy_and_hard(check, 4)
     balanced = quiz(
         {"topic": "care", "count": 4},
         balance={"difficulty": [{"level": 1, "min": 1, "max": 3}]},
