@@ -50,13 +50,13 @@ def flood(engine, stop: threading.Event, done: list[tuple[int, int]], index: int
 def saves(engine, user, view, count: int) -> tuple[list[float], int]:
     """Latencies of ``count`` answer saves, one every GAP seconds, and how many raised."""
     out, failed = [], 0
-    questions = [q for q in view.questions if q.presented.snapshot.type == "true_false"]
+    questions = [q for q in view.questions if q.presented.snapshot.type == "single"]
     for k in range(count):
         time.sleep(GAP)
         q = questions[k % len(questions)]
         started = time.perf_counter()
         try:
-            attempts.save_answer(engine, user, view.id, q.presented.position, k % 2 == 0)
+            attempts.save_answer(engine, user, view.id, q.presented.position, k % 2)
         except Exception:  # what a trainee would have seen as an error instead of "saved"
             failed += 1
         out.append(time.perf_counter() - started)
