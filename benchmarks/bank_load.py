@@ -81,6 +81,9 @@ class _Writer:
         q: dict = {"id": qid, "type": kind, "difficulty": rng.randint(1, 3)}
         if case:
             q["case"] = case
+        # Half secure, for the certification exam; a case is secure or not as a whole.
+        if (case.endswith("-1") if case else rng.random() < 0.5):
+            q["exam_only"] = True
         q["stem"] = self.text(12, 24)
         if kind == "single":
             texts = self.distinct(rng.choice((3, 4)), 4, 10)
