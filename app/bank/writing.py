@@ -283,34 +283,35 @@ class Likeness:
 def near_duplicates(texts: Sequence[frozenset[str]], threshold: float) -> list[Likeness]:
     """Pairs (i < j) whose word sets have a Jaccard similarity of at least ``threshold``.
 
-    Counted with one matrix product per block of rows, so 10,000 questions take well under a
-    second rather than the minutes fifty million set comparisons would.
+    Counted with one matrix product per block of rows against the rows after it, so 10,000
+    questions take about a second rather than the minutes fifty million set comparisons would.
+    Empty sets are like nothing.
     """
+    kept = [i for i, found in enumerate(texts) if found]
     vocab: dict[str, int] = {}
     rows, cols = [], []
-    for i, found in enumerate(texts):
-        for w in found:
-            rows.append(i)
+    for r, i in enumerate(kept):
+        for w in texts[i]:
+            rows.append(r)
             cols.append(vocab.setdefault(w, len(vocab)))
-    n = len(texts)
-    if n < 2 or not vocab:
+    n = len(kept)
+    if n < 2:
         return []
     matrix = np.zeros((n, len(vocab)), dtype=np.float32)
     matrix[rows, cols] = 1.0
     sizes = matrix.sum(axis=1)
     out: list[Likeness] = []
-    block = max(1, 4_000_000 // n)
+    block = max(1, 8_000_000 // n)
     for start in range(0, n, block):
         part = matrix[start : start + block]
-        shared = part @ matrix.T
-        union = sizes[start : start + block, None] + sizes[None, :] - shared
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sim = np.where(union > 0, shared / union, 0.0)
-        hits = np.argwhere(sim >= threshold - 1e-6)
-        for a, b in hits:
-            i = start + int(a)
-            if int(b) > i:
-                out.append(Likeness(i, int(b), float(sim[a, b])))
+        shared = part @ matrix[start:].T  # this block against itself and every later row
+        # shared / (a + b - shared) >= t  <=>  shared * (1 + t) >= t * (a + b)
+        total = sizes[start : start + block, None] + sizes[None, start:]
+        for a, b in np.argwhere(shared * (1 + threshold) >= threshold * total - 1e-4):
+            if b > a:
+                both = float(shared[a, b])
+                i, j = kept[start + int(a)], kept[start + int(b)]
+                out.append(Likeness(i, j, both / float(total[a, b] - both)))
     return out
 
 
