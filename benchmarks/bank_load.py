@@ -82,7 +82,7 @@ class _Writer:
         if case:
             q["case"] = case
         # Half secure, for the certification exam; a case is secure or not as a whole.
-        if (case.endswith("-1") if case else rng.random() < 0.5):
+        if case.endswith("-1") if case else rng.random() < 0.5:
             q["exam_only"] = True
         q["stem"] = self.text(12, 24)
         if kind == "single":
