@@ -271,6 +271,10 @@ class _Loader:
             if q is not None:
                 loaded.append((i, q))
         self.case_rules(loaded, file, located)
+        skewed = writing.longest_key_share(q for _, q in loaded)
+        if skewed:
+            line = located.line_of(("bank", "id"))
+            self.warn(file, line, "bank", (), "longest-key-share", skewed)
 
     def case_rules(
         self, loaded: list[tuple[int, QuestionBase]], file: str, located: Located

@@ -30,6 +30,10 @@ class Limits:
 
     # key-longest: the key is at least this many times the longest distractor (characters)
     longest_key: float = 1.25
+    # longest-key-share: in a bank of at least this many single-answer questions ...
+    longest_key_sample: int = 8
+    # ... the share whose key is the longest option stays near chance (1 in the options count)
+    longest_key_share: tuple[float, float] = (0.10, 0.45)
     # option-length: the longest option is this many times the shortest ...
     option_spread: float = 2.5
     # ... and at least this long (short options differ in ratio without it mattering)
@@ -53,6 +57,7 @@ LIMITS = Limits()
 
 RULES = {
     "key-longest": "the key is the longest option by a clear margin",
+    "longest-key-share": "a bank whose key is its longest option far more or less than by chance",
     "absolute-distractors": "absolute-word distractors against a key without them",
     "all-none-above": '"all of the above" or "none of the above"',
     "negative-stem": "a negative stem (not, except, least) not in capitals",
@@ -244,6 +249,32 @@ def _option_flags(q: SingleQuestion | MultipleQuestion, asked: str) -> list[Flag
             )
         )
     return found
+
+
+def longest_key_share(questions: Iterable[QuestionBase]) -> str | None:
+    """What is wrong with how often a bank's key is its longest option, or None.
+
+    Chance is about one in four: far more often and test-wise trainees pick the longest; far
+    less and they rule it out. Banks with few single-answer questions are not judged.
+    """
+    singles = [q for q in questions if isinstance(q, SingleQuestion)]
+    if len(singles) < LIMITS.longest_key_sample:
+        return None
+    longest = sum(
+        max(len(o.text) for o in q.options if o.correct)
+        > max((len(o.text) for o in q.options if not o.correct), default=0)
+        for q in singles
+    )
+    low, high = LIMITS.longest_key_share
+    share = longest / len(singles)
+    if low <= share <= high:
+        return None
+    tell = "pick" if share > high else "rule out"
+    return (
+        f"the key is the longest option in {longest} of its {len(singles)} single-answer "
+        f"questions ({share:.0%}; by chance about 25%, and between {low:.0%} and {high:.0%} "
+        f"passes): test-wise trainees learn to {tell} the longest option"
+    )
 
 
 def _ends_sentence(text: str) -> bool:
