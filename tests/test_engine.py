@@ -13,7 +13,7 @@ import pytest
 
 from app import config
 from app.bank import Catalogue, load
-from app.bank.draws import assign
+from app.bank.draws import fillable
 from app.bank.schema import Quiz
 from app.engine import (
     InvalidAnswer,
@@ -152,11 +152,11 @@ def test_infeasible_blueprints_raise_a_clear_error(overlapping):
         assemble(too_many, overlapping, 1)
 
 
-def test_assign_moves_an_earlier_line_aside_to_fill_a_later_one():
-    assert assign([["a", "b"], ["a"]], [1, 1]) == [["b"], ["a"]]
-    assert assign([["a", "b", "c"], ["c"], ["b", "c"]], [1, 1, 1]) == [["a"], ["c"], ["b"]]
-    with pytest.raises(ValueError, match="only 1 can be drawn"):
-        assign([["a"], ["a"]], [1, 1])
+def test_overlapping_lines_are_matched_to_distinct_questions():
+    # The first line could take a or b; the second only a: both fill if the first takes b.
+    assert fillable([["a", "b"], ["a"]], [1, 1]) == 2
+    assert fillable([["a", "b", "c"], ["c"], ["b", "c"]], [1, 1, 1]) == 3
+    assert fillable([["a"], ["a"]], [1, 1]) == 1
 
 
 @pytest.mark.parametrize("quiz_id", ["certification-exam", "practice-contraindications"])

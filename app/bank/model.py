@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.bank.draws import Candidate
 from app.bank.problems import Problem
 from app.bank.schema import BankHeader, Case, QuestionBase, Quiz, SourceDoc, Topic
 
@@ -45,11 +44,3 @@ class Catalogue:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-    def candidates(self) -> list[Candidate]:
-        return [
-            Candidate(
-                e.question.id, e.bank, e.topic, frozenset(e.question.tags), e.question.exam_only
-            )
-            for e in self.entries.values()
-        ]
