@@ -575,23 +575,3 @@ def list_users(
     with engine.connect() as conn:
         rows = q.listing(conn, role, cohort)
     return [u for u in map(User.of, rows) if actor is None or can_view(actor, u)]
-
-
-# Kept here for the callers that knew them here; they live with the other operations on
-# someone else's account in app.useradmin.
-
-
-def set_password(
-    engine: Engine, actor: User | None, username: str, password: str, temporary: bool = False
-) -> None:
-    """Set a password; see app.useradmin.set_password."""
-    from app import useradmin
-
-    useradmin.set_password(engine, actor, username, password, temporary)
-
-
-def set_active(engine: Engine, actor: User | None, username: str, active: bool) -> User:
-    """Deactivate or reactivate a user; see app.useradmin.set_active."""
-    from app import useradmin
-
-    return useradmin.set_active(engine, actor, username, active)

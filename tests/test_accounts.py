@@ -170,7 +170,7 @@ def test_a_clinic_signing_in_all_day_from_one_address_is_never_slowed(people, fr
 
 
 def test_a_deactivated_account_is_named_only_to_its_right_password(people, fresh_db):
-    accounts.set_active(fresh_db, people["tina"], "ann", False)
+    useradmin.set_active(fresh_db, people["tina"], "ann", False)
     now = clock.now()
     assert sign_in_as(fresh_db, "ann", "wrong password!", now) == "LoginFailed"
     assert sign_in_as(fresh_db, "ann", PW, now) == "AccountInactive"
@@ -201,11 +201,11 @@ def test_success_resets_the_failure_count(people, fresh_db):
 
 
 def test_deactivated_users_cannot_sign_in_but_remain(people, fresh_db):
-    accounts.set_active(fresh_db, people["tina"], "ann", False)
+    useradmin.set_active(fresh_db, people["tina"], "ann", False)
     with pytest.raises(AccountInactive):
         accounts.authenticate(fresh_db, "ann", PW)
     assert not accounts.get_user(fresh_db, people["boss"], "ann").active
-    accounts.set_active(fresh_db, people["boss"], "ann", True)
+    useradmin.set_active(fresh_db, people["boss"], "ann", True)
     assert accounts.authenticate(fresh_db, "ann", PW).active
 
 
@@ -227,7 +227,7 @@ def test_set_password_clears_a_delay(people, fresh_db):
     for _ in range(6):
         with pytest.raises((LoginFailed, SignInDelayed)):
             accounts.authenticate(fresh_db, "ann", "wrong password!", now=now)
-    accounts.set_password(fresh_db, people["tina"], "ann", "a brand new password")
+    useradmin.set_password(fresh_db, people["tina"], "ann", "a brand new password")
     assert accounts.authenticate(fresh_db, "ann", "a brand new password", now=now).username == "ann"
 
 
@@ -270,15 +270,15 @@ def test_trainer_lists_only_their_cohorts_trainees(people, fresh_db):
 )
 def test_deactivate_permission(people, fresh_db, actor, username, allowed):
     if allowed:
-        assert accounts.set_active(fresh_db, people[actor], username, False).active is False
+        assert useradmin.set_active(fresh_db, people[actor], username, False).active is False
     else:
         with pytest.raises((Forbidden, NotFound)):
-            accounts.set_active(fresh_db, people[actor], username, False)
+            useradmin.set_active(fresh_db, people[actor], username, False)
 
 
 def test_nobody_deactivates_themselves(people, fresh_db):
     with pytest.raises(Forbidden):
-        accounts.set_active(fresh_db, people["boss"], "boss", False)
+        useradmin.set_active(fresh_db, people["boss"], "boss", False)
 
 
 # --- the permission rules themselves, every role against every kind of target ---------------
@@ -343,11 +343,11 @@ def test_create_user_permission(people, fresh_db, actor, role, cohort, allowed):
 )  # fmt: skip
 def test_set_password_permission(people, fresh_db, actor, username, allowed):
     if allowed:
-        accounts.set_password(fresh_db, people[actor], username, "a fresh password")
+        useradmin.set_password(fresh_db, people[actor], username, "a fresh password")
         assert accounts.authenticate(fresh_db, username, "a fresh password").username == username
     else:
         with pytest.raises((Forbidden, NotFound)):
-            accounts.set_password(fresh_db, people[actor], username, "a fresh password")
+            useradmin.set_password(fresh_db, people[actor], username, "a fresh password")
         assert accounts.authenticate(fresh_db, username, PW).username == username
 
 
@@ -416,7 +416,7 @@ def test_the_password_is_checked_with_no_write_lock_held(
     db_url, fresh_db, people, monkeypatch, username, password
 ):
     accounts.create_user(fresh_db, people["boss"], "gone", PW, "trainee", "north")
-    accounts.set_active(fresh_db, people["boss"], "gone", False)
+    useradmin.set_active(fresh_db, people["boss"], "gone", False)
     with lock_free(db_url, username) as free:
         watched = Watched(accounts.hasher, free)
         monkeypatch.setattr(accounts, "hasher", watched)
@@ -433,7 +433,7 @@ def test_the_most_common_passwords_are_refused_and_told_why(people, fresh_db, pa
     with pytest.raises(WeakPassword, match=r"^password is too easy to guess \(.+\); a short"):
         accounts.create_user(fresh_db, people["boss"], "dan", password, "trainee", "north")
     with pytest.raises(WeakPassword, match="too easy to guess"):
-        accounts.set_password(fresh_db, people["boss"], "ann", password)
+        useradmin.set_password(fresh_db, people["boss"], "ann", password)
 
 
 @pytest.mark.parametrize(
@@ -443,18 +443,18 @@ def test_a_password_built_from_the_account_name_is_refused(people, fresh_db, pas
     useradmin.edit_user(fresh_db, people["boss"], "ann", display_name="Ann Lee")
     message = "password is built from the account's own name; choose other words"
     with pytest.raises(WeakPassword, match=f"^{re.escape(message)}$"):
-        accounts.set_password(fresh_db, people["boss"], "ann", password)
+        useradmin.set_password(fresh_db, people["boss"], "ann", password)
     with pytest.raises(WeakPassword, match=re.escape(message)):
         useradmin.change_own_password(fresh_db, people["ann"], PW, password)
     with pytest.raises(WeakPassword, match=re.escape(message)):
         accounts.create_user(fresh_db, people["boss"], "ann.lee", password, "trainee", "north")
     # For someone else, the same letters are no one's name: allowed unless guessable anyway.
-    accounts.set_password(fresh_db, people["boss"], "bob", "ann-lee-2026")
+    useradmin.set_password(fresh_db, people["boss"], "bob", "ann-lee-2026")
     assert accounts.authenticate(fresh_db, "bob", "ann-lee-2026").username == "bob"
 
 
 def test_a_sentence_that_mentions_the_name_is_fine(people, fresh_db):
-    accounts.set_password(fresh_db, people["boss"], "ann", "ann likes quiet lasers")
+    useradmin.set_password(fresh_db, people["boss"], "ann", "ann likes quiet lasers")
     assert accounts.authenticate(fresh_db, "ann", "ann likes quiet lasers").username == "ann"
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app import accounts, attempts, clock, config, feedback
+from app import attempts, clock, config, feedback, useradmin
 from app.accounts import Forbidden
 from app.attempts import (
     AnswerFinal,
@@ -227,7 +227,7 @@ def test_only_the_owner_answers_flags_or_submits(fresh_db, people, exam, catalog
 
 
 def test_deactivated_user_cannot_start(fresh_db, people, exam, catalogue):
-    inactive = accounts.set_active(fresh_db, people["boss"], "ann", False)
+    inactive = useradmin.set_active(fresh_db, people["boss"], "ann", False)
     with pytest.raises(Forbidden):
         attempts.start(fresh_db, inactive, exam, catalogue)
 

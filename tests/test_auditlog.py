@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from app import accounts, auditlog
+from app import accounts, auditlog, useradmin
 from app.accounts import Forbidden, NotFound
 from app.auditlog import Filters
 from app.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
@@ -233,7 +233,7 @@ def test_trainees_and_trainers_may_not_read_or_export(fresh_db, log, name):
 
 def test_a_deactivated_manager_may_not_read(fresh_db, log):
     accounts.create_user(fresh_db, None, "meg", PW, "manager")
-    meg = accounts.set_active(fresh_db, None, "meg", False)
+    meg = useradmin.set_active(fresh_db, None, "meg", False)
     assert (meg.role, meg.active) == ("manager", False)
     with pytest.raises(Forbidden):
         auditlog.search(fresh_db, meg)
@@ -251,8 +251,8 @@ def test_no_line_ever_carries_a_password(fresh_db):
         accounts.authenticate(fresh_db, "ann", other)
     with pytest.raises(accounts.LoginFailed):
         accounts.authenticate(fresh_db, other, secret)  # a password typed as the username
-    accounts.set_password(fresh_db, boss, "ann", other)
-    accounts.set_password(fresh_db, None, "boss", other)
+    useradmin.set_password(fresh_db, boss, "ann", other)
+    useradmin.set_password(fresh_db, None, "boss", other)
     rows = logged(fresh_db)
     assert {r["action"] for r in rows} >= {"user.create", "login", "login.failed", "user.password"}
     raw = json.dumps([{**r, "at": None} for r in rows], default=str)

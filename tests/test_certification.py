@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from app import accounts, attempts, certification, clock, config, dashboard, feedback
+from app import accounts, attempts, certification, clock, config, dashboard, feedback, useradmin
 from app.accounts import Forbidden
 from app.bank import load
 from app.bank.schema import Certifies
@@ -212,7 +212,7 @@ def test_accounts_created_after_the_date_are_not_listed(fresh_db, people, catalo
 
 def test_deactivated_trainees_are_listed_unless_left_out(fresh_db, people, catalogue, take):
     take("bob", at=T0)
-    accounts.set_active(fresh_db, people["boss"], "bob", False)
+    useradmin.set_active(fresh_db, people["boss"], "bob", False)
     frame = roster(fresh_db, people, catalogue)
     bob = row(frame, username="bob")
     assert (bool(bob["active"]), bob["status"]) == (False, "current")
@@ -248,7 +248,7 @@ def test_trainees_and_other_cohorts_are_refused(fresh_db, people, catalogue, who
 def test_a_deactivated_manager_is_refused(fresh_db, people, catalogue):
     boss = people["boss"]
     other = accounts.create_user(fresh_db, boss, "other", PW, "manager")
-    accounts.set_active(fresh_db, boss, "other", False)
+    useradmin.set_active(fresh_db, boss, "other", False)
     with pytest.raises(Forbidden):
         certification.roster(fresh_db, dataclasses.replace(other, active=False), catalogue)
 
@@ -326,7 +326,7 @@ def test_the_funnel_goes_from_invited_to_certified(fresh_db, clinic, catalogue):
 
 
 def test_the_overview_counts_active_trainees_unless_asked(fresh_db, clinic, catalogue):
-    accounts.set_active(fresh_db, clinic["boss"], "eve", False)
+    useradmin.set_active(fresh_db, clinic["boss"], "eve", False)
     view = certification.overview(fresh_db, clinic["boss"], catalogue, now=NOW)
     assert row(view.funnel, stage="invited")["trainees"] == 4
     assert row(view.cohorts, cohort="north")["trainees"] == 2

@@ -209,8 +209,6 @@ D = dashboard.Filters
 WRITES = frozenset(
     {
         accounts.create_user,
-        accounts.set_active,
-        accounts.set_password,
         useradmin.set_active,
         useradmin.set_password,
         useradmin.edit_user,
@@ -290,14 +288,14 @@ def _cases() -> list[Case]:
         OK, OK, OK, OK,
         check=listed_only_visible,
     )  # fmt: skip
-    for func in (accounts.set_active, useradmin.set_active):
+    for func in (useradmin.set_active,):
         add(
             f"{func.__module__} set_active",
             func,
             lambda w, a, func=func: func(w.engine, a, "bob", False),
             NotFound, OK, OK, NotFound,
         )  # fmt: skip
-    for func in (accounts.set_password, useradmin.set_password):
+    for func in (useradmin.set_password,):
         add(
             f"{func.__module__} set_password",
             func,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ui_helpers import open_page, sign_in, titles, values
 
-from app import accounts
+from app import useradmin
 from app.store import users as user_store
 from app.store.db import writing
 from app.ui import keys
@@ -161,7 +161,7 @@ def test_the_download_offers_the_filtered_lines_and_is_logged_only_when_taken(bu
 
 def test_new_lines_show_after_refresh(busy, fresh_db):
     at = audit_page()
-    accounts.set_active(fresh_db, busy["boss"], "bob", False)
+    useradmin.set_active(fresh_db, busy["boss"], "bob", False)
     at.button(key=keys.AUDIT_REFRESH).click().run()
     frame = table(at)
     assert (frame.loc[0, "Action"], frame.loc[0, "Target"]) == ("user.deactivate", "bob")

@@ -17,7 +17,7 @@ from ui_helpers import (
     widget_keys,
 )
 
-from app import accounts, attempts, clock
+from app import accounts, attempts, clock, useradmin
 from app.bank import Catalogue
 from app.ui import keys
 from conftest import PW, clock_at, finish
@@ -190,7 +190,7 @@ def test_as_of_a_date_before_any_account_lists_nobody(ui, done):
 
 
 def test_deactivated_trainees_are_counted_only_when_asked(ui, fresh_db, done):
-    accounts.set_active(fresh_db, ui["boss"], "bob", False)
+    useradmin.set_active(fresh_db, ui["boss"], "bob", False)
     at = open_page(sign_in("boss"), "certification")
     assert metric(at, "Trainees") == "3"
     at.toggle(key=keys.CERT_INACTIVE).set_value(True).run()

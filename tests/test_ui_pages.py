@@ -17,7 +17,7 @@ from ui_helpers import (
     values,
 )
 
-from app import accounts, attempts, clock, throttle, websession
+from app import accounts, attempts, clock, throttle, useradmin, websession
 from app.bank import Catalogue
 from app.ui import keys
 from conftest import PW, clock_at
@@ -147,7 +147,7 @@ def test_open_attempt_of_a_trainee_is_not_opened_for_answering(ui, fresh_db, cat
     ids=["wrong-password", "unknown-user", "deactivated", "empty"],
 )
 def test_sign_in_refusal_says_why(ui, fresh_db, username, password, message):
-    accounts.set_active(fresh_db, ui["boss"], "bob", False)
+    useradmin.set_active(fresh_db, ui["boss"], "bob", False)
     at = fill_sign_in(new_session(), username, password)
     assert not at.exception
     assert values(at.error) == [message]
@@ -176,7 +176,7 @@ def test_sign_in_slows_down_after_repeated_wrong_passwords(ui):
 
 def test_deactivated_user_is_signed_out_on_the_next_run(ui, fresh_db):
     at = sign_in("ann")
-    accounts.set_active(fresh_db, ui["boss"], "ann", False)
+    useradmin.set_active(fresh_db, ui["boss"], "ann", False)
     open_page(at, "history")
     assert_signed_out(at)
 

@@ -229,9 +229,9 @@ def test_a_manager_sees_and_clears_a_delayed_sign_in(people, fresh_db):
 
 
 def test_setting_your_own_password_is_never_temporary(people, fresh_db):
-    accounts.set_password(fresh_db, people["ann"], "ann", "chosen by ann!", temporary=True)
+    useradmin.set_password(fresh_db, people["ann"], "ann", "chosen by ann!", temporary=True)
     assert not accounts.authenticate(fresh_db, "ann", "chosen by ann!").must_change_password
-    accounts.set_password(fresh_db, None, "ann", "set at the console", temporary=True)
+    useradmin.set_password(fresh_db, None, "ann", "set at the console", temporary=True)
     assert accounts.authenticate(fresh_db, "ann", "set at the console").must_change_password
 
 

@@ -8,7 +8,7 @@ import threading
 import pandas as pd
 import pytest
 
-from app import accounts, userimport
+from app import accounts, useradmin, userimport
 from app.accounts import Forbidden
 from app.store import users as q
 from app.userimport import MAX_ROWS, ImportRefused
@@ -80,7 +80,7 @@ def test_the_import_is_in_the_audit_log_without_passwords(people, fresh_db):
 
 
 def test_every_problem_is_reported_by_row_and_nothing_is_imported(people, fresh_db):
-    accounts.set_active(fresh_db, people["boss"], "bob", False)
+    useradmin.set_active(fresh_db, people["boss"], "bob", False)
     data = csv(
         "username,display_name,cohort,password\n"
         "fay,Fay,north,\n"  # row 2: fine

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import accounts, websession
+from app import accounts, useradmin, websession
 from app.accounts import AccountInactive
 from app.store import users as user_store
 from app.store.db import make_engine
@@ -214,11 +214,11 @@ def test_end_leaves_other_sessions_of_the_same_user_alone(fresh_db, people):
 def test_deactivating_a_user_ends_their_sessions_for_good(fresh_db, people):
     cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
     pending = sign_in(fresh_db, "ann")
-    accounts.set_active(fresh_db, people["boss"], "ann", False)
+    useradmin.set_active(fresh_db, people["boss"], "ann", False)
     assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=1)) is None
     with pytest.raises(SessionInvalid):
         websession.deliver(fresh_db, pending, now=T0 + timedelta(seconds=1))
-    accounts.set_active(fresh_db, people["boss"], "ann", True)
+    useradmin.set_active(fresh_db, people["boss"], "ann", True)
     assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=2)) is None
 
 
@@ -233,7 +233,7 @@ def test_an_inactive_account_cannot_collect_a_cookie(fresh_db, people):
 def test_a_new_password_signs_the_user_out_everywhere(fresh_db, people):
     cookie = browser_cookie(fresh_db, sign_in(fresh_db, "ann"))
     other = browser_cookie(fresh_db, sign_in(fresh_db, "bob"))
-    accounts.set_password(fresh_db, people["boss"], "ann", "a brand new password")
+    useradmin.set_password(fresh_db, people["boss"], "ann", "a brand new password")
     assert user_from_cookie(fresh_db, cookie, T0 + timedelta(seconds=1)) is None
     assert user_from_cookie(fresh_db, other, T0 + timedelta(seconds=1)).username == "bob"
 
@@ -305,7 +305,7 @@ def test_the_signed_in_user_may_open_the_pages_of_their_role(fresh_db, people, u
 
 
 def test_nobody_and_deactivated_users_may_open_no_page(fresh_db, people):
-    inactive = accounts.set_active(fresh_db, people["boss"], "tina", False)
+    inactive = useradmin.set_active(fresh_db, people["boss"], "tina", False)
     for page in accounts.PAGE_ROLES:
         assert not accounts.may_open(None, page)
         assert not accounts.may_open(inactive, page)

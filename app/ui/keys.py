@@ -134,6 +134,7 @@ PASSWORD_CURRENT = "account.password.current"
 PASSWORD_NEW = "account.password.new"
 PASSWORD_REPEAT = "account.password.repeat"
 PASSWORD_ERROR = "account.password.error"
+SIGNIN_ERROR = "signin.error"  # why the sign-in page is shown again (set by other pages too)
 FORCED_SIGN_OUT = "signin.new_password.sign_out"
 
 # The Users page (app/ui/views/users.py)

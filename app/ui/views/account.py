@@ -8,7 +8,6 @@ from app import useradmin
 from app.accounts import MIN_PASSWORD, AccountError, SignedOutEverywhere, User
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine
-from app.ui.views import signin
 
 
 @auth.password_callback
@@ -28,7 +27,7 @@ def _change(user: User) -> None:
     except SignedOutEverywhere as exc:
         # Every session of the account ended, this one too: say why on the sign-in page.
         auth.sign_out()
-        st.session_state[signin.ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        st.session_state[keys.SIGNIN_ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return
     except AccountError as exc:
         st.session_state[keys.PASSWORD_ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."

@@ -12,8 +12,7 @@ from app.accounts import AccountError, User
 from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import when
 from app.ui.resources import engine
-
-ERROR = "signin.error"
+from app.ui.views.account import password_form
 
 
 def delayed(until: datetime) -> str:
@@ -34,17 +33,17 @@ def delayed(until: datetime) -> str:
 def _submit() -> None:
     username = st.session_state.get("signin.username", "")
     password = st.session_state.get("signin.password", "")
-    st.session_state.pop(ERROR, None)
+    st.session_state.pop(keys.SIGNIN_ERROR, None)
     if not username.strip() or not password:
-        st.session_state[ERROR] = "Enter your username and password."
+        st.session_state[keys.SIGNIN_ERROR] = "Enter your username and password."
         return
     try:
         user = accounts.authenticate(engine(), username, password, client=auth.client_address())
     except accounts.SignInDelayed as exc:
-        st.session_state[ERROR] = delayed(exc.until)
+        st.session_state[keys.SIGNIN_ERROR] = delayed(exc.until)
         return
     except AccountError as exc:
-        st.session_state[ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        st.session_state[keys.SIGNIN_ERROR] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return
     auth.sign_in(user)
 
@@ -63,15 +62,13 @@ def render() -> None:
             "Password", type="password", key="signin.password", autocomplete="current-password"
         )
         st.form_submit_button("Sign in", type="primary", on_click=_submit, width="stretch")
-    error = st.session_state.pop(ERROR, None)
+    error = st.session_state.pop(keys.SIGNIN_ERROR, None)
     if error:
         st.error(error, icon=":material/error:")
 
 
 def _choose_password(user: User) -> None:
     """Signed in with a password someone else set: no page opens until the user chooses theirs."""
-    from app.ui.views.account import password_form
-
     st.title("Choose a new password")
     st.info(
         f"Welcome, {fmt.plain(user.display_name)}. Your password was set by a trainer or manager; "
