@@ -236,7 +236,11 @@ def uncited(catalogue: Catalogue) -> list[str]:
 
 def _pools(catalogue: Catalogue) -> dict[str, set[str]]:
     """Per quiz, every question one of its draw lines can pick."""
-    return {quiz.id: forms.drawable(quiz, catalogue) for quiz in catalogue.quizzes.values()}
+    units = forms.units(catalogue)
+    return {
+        quiz.id: forms.drawable(quiz, forms.line_pools(quiz, units))
+        for quiz in catalogue.quizzes.values()
+    }
 
 
 def drawn_by(catalogue: Catalogue) -> dict[str, list[str]]:

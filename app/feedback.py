@@ -8,7 +8,7 @@ passed: a trainee who failed retakes from the same secure pool, so its keys must
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.attempts import AttemptView, QuestionState
@@ -79,4 +79,4 @@ def review(view: AttemptView) -> list[Verdict]:
 def _withhold(view: AttemptView, verdict: Verdict) -> Verdict:
     if not verdict.snapshot.secure or view.passed:
         return verdict
-    return Verdict(verdict.position, verdict.snapshot, verdict.answer, verdict.points, None, True)
+    return replace(verdict, key=None, withheld=True)

@@ -288,20 +288,18 @@ def _cases() -> list[Case]:
         OK, OK, OK, OK,
         check=listed_only_visible,
     )  # fmt: skip
-    for func in (useradmin.set_active,):
-        add(
-            f"{func.__module__} set_active",
-            func,
-            lambda w, a, func=func: func(w.engine, a, "bob", False),
-            NotFound, OK, OK, NotFound,
-        )  # fmt: skip
-    for func in (useradmin.set_password,):
-        add(
-            f"{func.__module__} set_password",
-            func,
-            lambda w, a, func=func: func(w.engine, a, "bob", NEW_PW),
-            NotFound, OK, OK, NotFound,
-        )  # fmt: skip
+    add(
+        "app.useradmin set_active",
+        useradmin.set_active,
+        lambda w, a: useradmin.set_active(w.engine, a, "bob", False),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "app.useradmin set_password",
+        useradmin.set_password,
+        lambda w, a: useradmin.set_password(w.engine, a, "bob", NEW_PW),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
     add(
         "set_password of another cohort",
         useradmin.set_password,

@@ -286,18 +286,18 @@ class _Loader:
             if q.case is not None:
                 secure.setdefault(q.case, set()).add(q.exam_only)
                 first.setdefault(q.case, i)
+        by_index = dict(loaded)
         for case, kinds in secure.items():
             if len(kinds) > 1:
                 i = first[case]
                 self.problem(
                     file,
                     located.line_of(("questions", i, "exam_only")),
-                    dict(loaded)[i].id,
+                    by_index[i].id,
                     ("exam_only",),
                     f"case '{case}' mixes exam-only and practice questions; a case is drawn "
                     "whole, so mark all of its questions exam_only or none",
                 )
-        by_index = dict(loaded)
         for i, (where, rule, message) in writing.case_flags(loaded):
             line = located.line_of(("questions", i, *where))
             self.warn(file, line, by_index[i].id, where, rule, message)
@@ -306,26 +306,31 @@ class _Loader:
         """Near-duplicate questions not declared variants, secure questions a practice question
         gives away, and variant groups of one."""
         entries = list(self.cat.entries.values())
-        texts = [
-            writing.content_words(f"{e.question.stem} {writing.key_text(e.question)}")
-            for e in entries
-        ]
-        for hit in writing.near_duplicates(texts, writing.LIMITS.near_duplicate):
-            a, b = entries[hit.first], entries[hit.second]
-            qa, qb = a.question, b.question
-            if qa.exam_only != qb.exam_only:
-                secure, other = (a, b) if qa.exam_only else (b, a)
+        texts = [writing.likeness_words(e.question) for e in entries]
+        exposed: set[tuple[str, str]] = set()
+
+        def expose(a: Entry, b: Entry, why: str, similarity: float) -> None:
+            secure, other = (a, b) if a.question.exam_only else (b, a)
+            pair = (secure.question.id, other.question.id)
+            if pair not in exposed:
+                exposed.add(pair)
                 self.warn(
                     secure.file,
                     secure.line,
                     secure.question.id,
                     (),
                     "secure-exposed",
-                    f"nearly the same stem and key as the practice question "
-                    f"'{other.question.id}' ({other.file}:{other.line}, similarity "
-                    f"{hit.similarity:.2f}): a trainee who practised it can answer this secure "
-                    "question from memory; ask about a different situation",
+                    f"{why} the practice question '{other.question.id}' ({other.file}:"
+                    f"{other.line}, similarity {similarity:.2f}): a trainee who practised it can "
+                    "answer this secure question from memory; ask about another situation or "
+                    "point, or drop one",
                 )
+
+        for hit in writing.near_duplicates(texts, writing.LIMITS.near_duplicate):
+            a, b = entries[hit.first], entries[hit.second]
+            qa, qb = a.question, b.question
+            if qa.exam_only != qb.exam_only:
+                expose(a, b, "nearly the same stem and key as", hit.similarity)
             elif not (qa.variant and qa.variant == qb.variant):
                 self.warn(
                     b.file,
@@ -340,19 +345,8 @@ class _Loader:
         keys = [writing.content_words(writing.key_text(e.question)) for e in entries]
         for hit in writing.near_duplicates(keys, writing.LIMITS.exposed_key):
             a, b = entries[hit.first], entries[hit.second]
-            if a.question.exam_only == b.question.exam_only:
-                continue
-            secure, other = (a, b) if a.question.exam_only else (b, a)
-            self.warn(
-                secure.file,
-                secure.line,
-                secure.question.id,
-                (),
-                "secure-exposed",
-                f"its key says what the key of the practice question '{other.question.id}' "
-                f"({other.file}:{other.line}) says (similarity {hit.similarity:.2f}): a trainee "
-                "who practised that one knows this answer; test another point, or drop one",
-            )
+            if a.question.exam_only != b.question.exam_only:
+                expose(a, b, "its key says what the key of", hit.similarity)
         groups: dict[str, list[Entry]] = {}
         for e in entries:
             if e.question.variant:
@@ -417,7 +411,6 @@ class _Loader:
             return
         file, (data, located) = self.name(path), parsed
         units = forms.units(self.cat)
-        types = {qid: e.question.type for qid, e in self.cat.entries.items()}
         for i, raw in enumerate(data.quizzes):
             base: Loc = ("quizzes", i)
             if self.halted(file, located.line_of(base), "quizzes"):
@@ -433,9 +426,10 @@ class _Loader:
                 self.errors(exc, located, file, subject, base)
                 continue
             before = len(self.cat.problems)
-            for at, where, msg in quiz_rules(quiz, self.cat.topics, self.cat.banks, units):
+            pools = forms.line_pools(quiz, units)
+            for at, where, msg in quiz_rules(quiz, self.cat.topics, self.cat.banks, pools):
                 self.problem(file, located.line_of((*base, *at)), quiz.id, where, msg)
-            for at, where, rule, msg in quiz_warnings(quiz, units, types):
+            for at, where, rule, msg in quiz_warnings(quiz, pools):
                 self.warn(file, located.line_of((*base, *at)), quiz.id, where, rule, msg)
             line = located.line_of(base)
             if (

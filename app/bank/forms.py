@@ -100,18 +100,23 @@ def line_pool(draw: Draw, candidates: Sequence[Unit]) -> list[Unit]:
     ]
 
 
-def pools(quiz: Quiz, catalogue: Catalogue) -> list[list[Unit]]:
-    """Each draw line's pool of units for ``quiz``."""
-    allowed = eligible(quiz, units(catalogue))
+def line_pools(quiz: Quiz, all_units: Sequence[Unit]) -> list[list[Unit]]:
+    """Each draw line's pool of the units ``quiz`` may draw."""
+    allowed = eligible(quiz, all_units)
     return [line_pool(draw, allowed) for draw in quiz.draw]
 
 
-def drawable(quiz: Quiz, catalogue: Catalogue) -> set[str]:
-    """Every question some form of ``quiz`` could hold: in a unit of an eligible line that fits
+def pools(quiz: Quiz, catalogue: Catalogue) -> list[list[Unit]]:
+    """Each draw line's pool of units for ``quiz``."""
+    return line_pools(quiz, units(catalogue))
+
+
+def drawable(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> set[str]:
+    """Every question some form of ``quiz`` could hold: in a unit of its line's pool that fits
     the line's count (a case of three never fits a line of one)."""
     return {
         qid
-        for draw, pool in zip(quiz.draw, pools(quiz, catalogue), strict=True)
+        for draw, pool in zip(quiz.draw, pools, strict=True)
         for u in pool
         if u.size <= draw.count
         for qid in u.qids
@@ -318,29 +323,41 @@ def search(
     return _Search(quiz, line_pools, steps).run()
 
 
-def obstacle(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> str | None:
-    """The first plain reason no form can be drawn (a line with too few questions, lines that
-    overlap, a balance limit out of reach), or None if none is plain."""
+@dataclass(frozen=True)
+class Obstacle:
+    """Why no form of a quiz can be drawn, and the field of the quiz it is about."""
+
+    field: str  # "draw" or "balance"
+    message: str
+
+
+def obstacle(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> Obstacle | None:
+    """The first plain reason no form can be drawn (a line with too few questions or that whole
+    cases cannot fill exactly, lines that overlap, a balance limit out of reach), or None."""
     for i, (d, p) in enumerate(zip(quiz.draw, pools, strict=True)):
         have = sum(u.size for u in p)
         if have < d.count:
-            return f"draw[{i}] asks for {plural(d.count, 'question')} but only {have} match"
+            return Obstacle(
+                "draw", f"draw[{i}] asks for {plural(d.count, 'question')} but only {have} match"
+            )
     for i, (d, p) in enumerate(zip(quiz.draw, pools, strict=True)):
         sums = {0}
         for u in p:
             sums |= {n + u.size for n in sums if n + u.size <= d.count}
         if d.count not in sums:
             sizes = sorted({u.size for u in p})
-            return (
+            return Obstacle(
+                "draw",
                 f"draw[{i}] cannot hold exactly {plural(d.count, 'question')}: a case is drawn "
-                f"whole, and its units come in sizes {', '.join(map(str, sizes))}"
+                f"whole, and its units come in sizes {', '.join(map(str, sizes))}",
             )
     asked = sum(d.count for d in quiz.draw)
     filled = fillable([[q for u in p for q in u.qids] for p in pools], [d.count for d in quiz.draw])
     if filled < asked:
-        return (
+        return Obstacle(
+            "draw",
             f"the draws overlap: they ask for {asked} different questions "
-            f"but only {filled} can be drawn"
+            f"but only {filled} can be drawn",
         )
     units = {u.qids: u for p in pools for u in p}.values()
     balance = quiz.balance
@@ -348,26 +365,32 @@ def obstacle(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> str | None:
         for level in balance.difficulty:
             have = sum(u.difficulties.count(level.level) for u in units)
             if have < level.min:
-                return (
+                return Obstacle(
+                    "balance",
                     f"the balance wants at least {level.min} questions of difficulty "
-                    f"{level.level} but the draws can pick only {have}"
+                    f"{level.level} but the draws can pick only {have}",
                 )
         for kind, span in balance.types.items():
             have = sum(u.types.count(kind) for u in units)
             if have < span.min:
-                return (
+                return Obstacle(
+                    "balance",
                     f"the balance wants at least {span.min} {kind.replace('_', '/')} questions "
-                    f"but the draws can pick only {have}"
+                    f"but the draws can pick only {have}",
                 )
         ceilings = [d.max for d in balance.difficulty if d.max is not None]
         if len(ceilings) == 3 and sum(ceilings) < asked:
-            return (
+            return Obstacle(
+                "balance",
                 f"the difficulty limits allow at most {sum(ceilings)} questions but the draws "
-                f"ask for {asked}"
+                f"ask for {asked}",
             )
         floors = sum(d.min for d in balance.difficulty)
         if floors > asked:
-            return f"the difficulty minimums add up to {floors}, more than the {asked} asked for"
+            return Obstacle(
+                "balance",
+                f"the difficulty minimums add up to {floors}, more than the {asked} asked for",
+            )
     return None
 
 
@@ -381,12 +404,27 @@ SEARCH_TOO_LONG = (
 )
 
 
+def why_no_form(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> Obstacle | None:
+    """Why ``quiz`` cannot be drawn from these line pools, or None: a form exists (found by the
+    search in written order, the validator's proof)."""
+    found = obstacle(quiz, pools)
+    if found is not None:
+        return found
+    try:
+        if search(quiz, pools) is not None:
+            return None
+        message = NO_FORM
+    except Exhausted:
+        message = SEARCH_TOO_LONG
+    return Obstacle("balance" if quiz.balance else "draw", message)
+
+
 def draw(quiz: Quiz, catalogue: Catalogue, rng: random.Random) -> list[list[Unit]]:
     """A random form of ``quiz``; raises ValueError if none can be found."""
     line_pools = pools(quiz, catalogue)
-    reason = obstacle(quiz, line_pools)
-    if reason is not None:
-        raise ValueError(reason)
+    found = obstacle(quiz, line_pools)
+    if found is not None:
+        raise ValueError(found.message)
     for _ in range(DRAW_TRIES):
         shuffled = [rng.sample(p, len(p)) for p in line_pools]
         try:

@@ -19,9 +19,10 @@ QuizWarning = tuple[Loc, Loc, str, str]
 
 
 def quiz_rules(
-    quiz: Quiz, topics: Collection[str], banks: Collection[str], units: Sequence[Unit]
+    quiz: Quiz, topics: Collection[str], banks: Collection[str], pools: Sequence[Sequence[Unit]]
 ) -> list[QuizFinding]:
-    """What is wrong with a quiz's certification, draws or balance, given the loaded content."""
+    """What is wrong with a quiz's certification, draws or balance, given the loaded topics and
+    banks and each draw line's pool (``forms.line_pools``)."""
     found: list[QuizFinding] = []
     if quiz.certifies and quiz.mode != "exam":
         found.append((("certifies",), ("certifies",), "only an exam can grant a certification"))
@@ -34,22 +35,21 @@ def quiz_rules(
                 "the attempt: feedback must be on_submit",
             )
         )
-    allowed = forms.eligible(quiz, units)
     kind = (
         " (a certifying exam draws only questions marked exam_only)"
         if forms.secure_quiz(quiz)
         else ""
     )
-    pools = []
-    for j, draw in enumerate(quiz.draw):
+    short = False
+    for j, (draw, matching) in enumerate(zip(quiz.draw, pools, strict=True)):
         loc: Loc = ("draw", j)
         if draw.topic and draw.topic not in topics:
             found.append((loc, (*loc, "topic"), f"unknown topic '{draw.topic}'"))
         if draw.bank and draw.bank not in banks:
             found.append((loc, (*loc, "bank"), f"unknown bank '{draw.bank}'"))
-        matching = forms.line_pool(draw, allowed)
         size = sum(u.size for u in matching)
         if draw.count > size:
+            short = True
             found.append(
                 (
                     loc,
@@ -57,9 +57,11 @@ def quiz_rules(
                     f"asks for {plural(draw.count, 'question')} but only {size} match{kind}",
                 )
             )
-        pools.append(matching)
-    if any(d.count > sum(u.size for u in p) for d, p in zip(quiz.draw, pools, strict=True)):
-        return found
+    if not short:
+        why = forms.why_no_form(quiz, pools)
+        if why is not None:
+            found.append(((why.field,), (why.field,), why.message))
+    return found
     reason = forms.obstacle(quiz, pools)
     if reason is None:
         try:
@@ -73,27 +75,26 @@ def quiz_rules(
     return found
 
 
-def quiz_warnings(quiz: Quiz, units: Sequence[Unit], types: dict[str, str]) -> list[QuizWarning]:
+def quiz_warnings(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> list[QuizWarning]:
     """Item-writing warnings about a quiz's pool: shares of true/false and select-all questions,
     and a certifying exam's pool too small for a retake to meet new questions."""
     out: list[QuizWarning] = []
-    allowed = forms.eligible(quiz, units)
-    pools = [forms.line_pool(d, allowed) for d in quiz.draw]
-    qids = {q for p in pools for u in p for q in u.qids}
-    if qids:
+    drawn = {u.qids: u for p in pools for u in p}.values()
+    kinds = [t for u in drawn for t in u.types]  # one entry per question it can draw
+    if kinds:
         for kind, limit, rule, name in (
             ("true_false", LIMITS.true_false_share, "true-false-share", "true/false"),
             ("multiple", LIMITS.select_all_share, "select-all-share", "select-all"),
         ):
-            n = sum(types.get(q) == kind for q in qids)
-            if n > limit * len(qids):
+            n = kinds.count(kind)
+            if n > limit * len(kinds):
                 out.append(
                     (
                         ("draw",),
                         ("draw",),
                         rule,
-                        f"{n} of the {len(qids)} questions it can draw are {name} "
-                        f"({n / len(qids):.0%}; at most {limit:.0%}); write single best "
+                        f"{n} of the {len(kinds)} questions it can draw are {name} "
+                        f"({n / len(kinds):.0%}; at most {limit:.0%}); write single best "
                         "answer questions instead",
                     )
                 )

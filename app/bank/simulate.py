@@ -74,10 +74,7 @@ def simulate(quiz: Quiz, catalogue: Catalogue, n: int = 10_000, seed: int = 0) -
     """Draw ``n`` forms of ``quiz`` with seeds ``seed``, ``seed + 1``, ... as attempts would."""
     entries = catalogue.entries
     ids = list(entries)
-    texts = [
-        writing.content_words(f"{entries[q].question.stem} {writing.key_text(entries[q].question)}")
-        for q in ids
-    ]
+    texts = [writing.likeness_words(entries[q].question) for q in ids]
     alike = {
         frozenset((ids[h.first], ids[h.second]))
         for h in writing.near_duplicates(texts, writing.LIMITS.near_duplicate)
@@ -115,7 +112,7 @@ def simulate(quiz: Quiz, catalogue: Catalogue, n: int = 10_000, seed: int = 0) -
             measures["shared with the previous form"].append(len(qids & previous))
         previous = qids
     seconds = time.perf_counter() - started
-    pool = forms.drawable(quiz, catalogue)
+    pool = forms.drawable(quiz, forms.pools(quiz, catalogue))
     return Simulation(
         quiz.id,
         n,

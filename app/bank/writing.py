@@ -302,6 +302,12 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in words(text) if len(w) > 2 and w not in STOP)
 
 
+def likeness_words(q: QuestionBase) -> frozenset[str]:
+    """What two questions are compared on for near-duplicates: the content words of the stem
+    and the key together."""
+    return content_words(f"{q.stem} {key_text(q)}")
+
+
 @dataclass(frozen=True)
 class Likeness:
     """Two questions whose stem and key share most of their content words."""
