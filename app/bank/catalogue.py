@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.bank import forms, rules, writing
 from app.bank.model import Catalogue, Entry
@@ -161,7 +161,7 @@ class _Loader:
                 break
             self.cat.problems.append(p)
 
-    def parse(self, path: Path, model: type, subject: str) -> tuple[Any, Located] | None:
+    def parse(self, path: Path, model: type[BaseModel], subject: str) -> tuple[Any, Located] | None:
         file = self.name(path)
         self.file_start, self.stopped = len(self.cat.problems), False
         try:
@@ -376,7 +376,7 @@ class _Loader:
     ) -> QuestionBase | None:
         """Check one question; the question if it loaded, else None."""
         subject = (
-            raw.get("id")
+            raw["id"]
             if isinstance(raw, dict) and isinstance(raw.get("id"), str)
             else field_name(base)
         )
@@ -416,7 +416,7 @@ class _Loader:
             if self.halted(file, located.line_of(base), "quizzes"):
                 break
             subject = (
-                raw.get("id")
+                raw["id"]
                 if isinstance(raw, dict) and isinstance(raw.get("id"), str)
                 else field_name(base)
             )

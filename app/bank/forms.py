@@ -20,6 +20,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from app.bank.draws import fillable
 from app.bank.model import Catalogue
@@ -230,8 +231,7 @@ class _Search:
         self.floors = [(kind, span, key) for kind, span, key in self.limits if span.min > 0]
         self.room = _suffix(line_pools, lambda u: u.size)
         self.supply = [
-            _suffix(line_pools, lambda u, kind=kind, key=key: _of(u, kind, key))
-            for kind, _, key in self.floors
+            _suffix(line_pools, partial(_of, kind=kind, key=key)) for kind, _, key in self.floors
         ]
 
     def run(self) -> list[list[Unit]] | None:
@@ -295,9 +295,9 @@ class _Search:
 def _of(u: Unit, kind: str, key: object) -> int:
     """How much ``u`` adds to one balance count."""
     if kind == "difficulty":
-        return u.difficulties.count(key)  # type: ignore[arg-type]
+        return u.difficulties.count(key)
     if kind == "types":
-        return u.types.count(key)  # type: ignore[arg-type]
+        return u.types.count(key)
     return 1 if u.case else 0
 
 

@@ -22,7 +22,7 @@ class Entry:
 
     def to_json(self) -> dict[str, Any]:
         """The question as a plain object, the shape ``resurface banks --json`` prints."""
-        out = {"id": self.question.id, "bank": self.bank, "topic": self.topic}
+        out: dict[str, Any] = {"id": self.question.id, "bank": self.bank, "topic": self.topic}
         out |= self.question.model_dump(mode="json", exclude={"id"})
         out["case"] = self.case.model_dump(mode="json") if self.case else None
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from app.bank.schema import QUESTION_TYPES
 from app.bank.yamlpos import Loc, Located
@@ -44,7 +45,7 @@ def field_name(loc: Loc) -> str:
     return out
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     kind, ctx = err["type"], err.get("ctx", {})
     if kind == "missing":
         return "required field is missing"

@@ -10,7 +10,7 @@ from app.bank.schema import QUESTION_TYPES
 
 def counts_table(cat: Catalogue) -> str:
     """A plain-text table of questions per topic and type, with case-based items and totals."""
-    by = Counter((e.topic, e.question.type) for e in cat.entries.values())  # type: ignore[attr-defined]
+    by = Counter((e.topic, e.question.type) for e in cat.entries.values())
     cased = Counter(e.topic for e in cat.entries.values() if e.case)
     topics = list(cat.topics) + sorted({e.topic for e in cat.entries.values()} - set(cat.topics))
     head = ["topic", *QUESTION_TYPES, "case-based", "total"]

@@ -6,7 +6,7 @@ more than one file live in ``rules.py``, where they can say exactly what is wron
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -61,6 +61,9 @@ class Pair(Strict):
 
 
 class QuestionBase(Strict):
+    if TYPE_CHECKING:
+        # Each concrete type declares its own Literal tag; pydantic must not see a base field.
+        type: str
     id: Ident
     difficulty: Annotated[int, Field(ge=1, le=3)]
     stem: Text

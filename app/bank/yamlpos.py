@@ -77,6 +77,11 @@ Key = str | int
 Loc = tuple[Key, ...]
 
 
+def _line(event: yaml.Event) -> int:
+    """The 1-based line an event starts on (0 when the parser gave no position)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
 class YamlError(Exception):
     """A YAML file could not be read safely; ``line`` is 1-based."""
 
@@ -226,19 +231,17 @@ def _screen_events(events: Iterator[yaml.Event]) -> None:
             if values > MAX_VALUES:
                 raise YamlError(
                     f"more than {MAX_VALUES:,} values in one file; split it into smaller files",
-                    event.start_mark.line + 1,
+                    _line(event),
                 )
         if isinstance(event, yaml.AliasEvent):
             raise YamlError(
                 "anchors and aliases (&name, *name) are not allowed; write the value out",
-                event.start_mark.line + 1,
+                _line(event),
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlError(
-                    f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1
-                )
+                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", _line(event))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 

@@ -39,7 +39,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     partial = None if target is None else target.with_name(f".{target.name}.part")
     with store() as engine:
         try:
-            if partial is None:
+            if target is None or partial is None:
                 rows = exports.write(
                     engine,
                     None,

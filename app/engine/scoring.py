@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, cast
 
 from app.engine.snapshot import Snapshot
 
@@ -69,18 +69,18 @@ def score_question(snap: Snapshot, answer: object | None, scoring: Scoring) -> F
     if given is None:
         return Fraction(0)
     if snap.type == "single":
-        return Fraction(int(snap.options[given].correct))
+        return Fraction(int(snap.options[cast(int, given)].correct))
     if snap.type == "true_false":
         return Fraction(int(given == snap.answer))
     if snap.type == "multiple":
-        picked = set(given)
+        picked = set(cast(list[int], given))
         correct = {i for i, o in enumerate(snap.options) if o.correct}
         if scoring == "all_or_nothing":
             return Fraction(int(picked == correct))
         right, wrong = len(picked & correct), len(picked - correct)
         return max(Fraction(0), Fraction(right - wrong, len(correct)))
     # matching: left i is right when it was given its own pair's right side
-    hits = sum(1 for i, chosen in enumerate(given) if chosen == i)
+    hits = sum(1 for i, chosen in enumerate(cast(list[int], given)) if chosen == i)
     return Fraction(hits, len(snap.pairs))
 
 
