@@ -39,7 +39,7 @@ WHO_NOBODY = "(not signed in)"  # a failed sign-in with a username nobody has
 REDACTED = "[redacted]"
 _SECRET = re.compile(r"pass(word|wd|phrase)|secret|token|credential|(^|_)hash$", re.IGNORECASE)
 
-# The export's columns, in order (the README describes each).
+# The export's columns, in order (docs/exports.md describes each).
 COLUMNS = [
     "id",
     "at_utc",

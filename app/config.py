@@ -1,7 +1,7 @@
 """Settings from environment variables, in one place.
 
 Every variable that the app, its tests and its benchmarks read is read here, and listed in
-``SETTINGS`` (the README's table of settings is checked against it).
+``SETTINGS`` (the table of settings in docs/administration.md is checked against it).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# (name, default, meaning): the README's "Settings" table says the same, and a test checks it.
+# (name, default, meaning): docs/administration.md's "Settings" table says the same, and a test
+# checks it.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_DATABASE_URL", "sqlite:///results/resurface.db", "the database"),
     ("RESURFACE_DEMO_DATABASE_URL", "sqlite:///results/demo.db", "the demo's database"),

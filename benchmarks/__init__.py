@@ -1,1 +1,2 @@
-"""Benchmarks that print one table and assert nothing: ``python -m benchmarks`` (see README.md)."""
+"""Benchmarks that print one table and assert nothing: ``python -m benchmarks``
+(see benchmarks/README.md)."""

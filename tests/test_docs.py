@@ -1,4 +1,5 @@
-"""Docs drift fails a test: the README names every command and the commands CI really runs."""
+"""Docs drift fails a test: the docs name every command, setting, quiz field and export column,
+the README gives the commands CI really runs, and every relative link in the docs leads somewhere."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ from app.cli import build_parser
 
 README = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 CI = (config.PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+DOCS = config.PROJECT_ROOT / "docs"
+
+
+def doc(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+CLI_DOC = doc("cli.md")  # every command
+ADMINISTRATION = doc("administration.md")  # the settings
+AUTHORING = doc("authoring.md")  # the quiz fields
+EXPORTS = doc("exports.md")  # the export columns
 
 
 def subcommands(parser=None, prefix: str = "") -> dict[str, str]:
@@ -27,9 +39,9 @@ def subcommands(parser=None, prefix: str = "") -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", sorted(subcommands()))
-def test_every_command_has_help_and_is_in_the_readme(name):
+def test_every_command_has_help_and_is_in_the_cli_doc(name):
     assert subcommands()[name].strip(), f"`resurface {name}` has no description"
-    assert f"resurface {name}" in README
+    assert f"resurface {name}" in CLI_DOC
 
 
 def fenced_after(marker: str) -> str:
@@ -67,14 +79,14 @@ def test_ci_validates_the_shipped_banks_against_the_sources():
     assert "RESURFACE_SOURCES:-" in CI  # the default, ../shared/seeds, unless the caller says
 
 
-def section(title: str) -> str:
-    start = README.index(f"\n{title}\n")
-    end = README.find("\n#", start + len(title) + 2)
-    return README[start : end if end > 0 else None]
+def section(text: str, title: str) -> str:
+    start = text.index(f"\n{title}\n")
+    end = text.find("\n#", start + len(title) + 2)
+    return text[start : end if end > 0 else None]
 
 
 def test_the_settings_table_lists_every_setting_in_order():
-    documented = re.findall(r"^\| `([A-Z_]+)` \|", section("## Settings"), re.M)
+    documented = re.findall(r"^\| `([A-Z_]+)` \|", section(ADMINISTRATION, "## Settings"), re.M)
     assert documented == [name for name, _, _ in config.SETTINGS]
 
 
@@ -127,14 +139,43 @@ def test_every_resurface_variable_the_code_names_is_a_documented_setting():
     assert named - {name for name, _, _ in config.SETTINGS} == set()
 
 
-def test_readme_documents_every_quiz_field():
+def test_the_authoring_doc_documents_every_quiz_field():
     from app.bank.schema import Quiz
 
-    missing = [f for f in Quiz.model_fields if f"`{f}`" not in README]
+    quizzes = section(AUTHORING, "## Quiz definitions")
+    missing = [f for f in Quiz.model_fields if f"`{f}`" not in quizzes]
     assert missing == []
 
 
 @pytest.mark.parametrize("kind", exports.KINDS)
-def test_readme_explains_every_column_of_every_export(kind):
-    missing = [c for c in exports.MEANING[kind] if f"| `{c}` |" not in README]
+def test_the_exports_doc_explains_every_column_of_every_export(kind):
+    columns = section(EXPORTS, f"## {kind}")
+    missing = [c for c in exports.MEANING[kind] if f"| `{c}` |" not in columns]
     assert missing == []
+
+
+def anchors(text: str) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown file (code blocks left out)."""
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    found = set()
+    for heading in re.findall(r"^#+ (.+)$", prose, re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        found.add(slug)
+    return found
+
+
+DOC_FILES = [config.PROJECT_ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
+def test_every_relative_link_in_the_docs_leads_to_a_file_and_heading(path):
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # http(s), mailto: not ours to check
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        missing = not linked.exists()
+        if missing or (anchor and anchor not in anchors(linked.read_text(encoding="utf-8"))):
+            broken.append(target)
+    assert broken == []

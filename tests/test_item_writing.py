@@ -1,6 +1,6 @@
 """Item-writing checks: each rule in app.bank.writing has a failing and a passing fixture under
-tests/fixtures/writing/<rule>/ (the README's table links them); the failing one raises that rule
-and no other, the passing one raises nothing."""
+tests/fixtures/writing/<rule>/ (docs/authoring.md's table links them); the failing one raises that
+rule and no other, the passing one raises nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.bank import writing
 from conftest import messages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "writing"
-README = Path(__file__).parents[1] / "README.md"
+AUTHORING = Path(__file__).parents[1] / "docs" / "authoring.md"
 
 
 def load_fixture(check, content: Path, rule: str, kind: str):
@@ -27,14 +27,15 @@ def load_fixture(check, content: Path, rule: str, kind: str):
     return check(files)
 
 
-def test_every_rule_has_both_fixtures_and_a_line_in_the_readme():
+def test_every_rule_has_both_fixtures_and_a_line_in_the_authoring_doc():
     assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(writing.RULES)
-    readme = README.read_text(encoding="utf-8")
+    authoring = AUTHORING.read_text(encoding="utf-8")
     for rule in writing.RULES:
         assert (FIXTURES / rule / "fail" / "care.yaml").is_file(), rule
         assert (FIXTURES / rule / "pass" / "care.yaml").is_file(), rule
-        assert f"| `{rule}` |" in readme, f"README lists no rule {rule}"
-        assert f"tests/fixtures/writing/{rule}/fail/care.yaml" in readme, rule
+        assert f"| `{rule}` |" in authoring, f"docs/authoring.md lists no rule {rule}"
+        # relative to docs/, so the link works
+        assert f"(../tests/fixtures/writing/{rule}/fail/care.yaml)" in authoring, rule
 
 
 @pytest.mark.parametrize("rule", sorted(writing.RULES))

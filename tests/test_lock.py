@@ -1,5 +1,6 @@
 """The lock files: every dependency pinned within its range, with hashes, the app's lock a part of
-the tests' one, each written by the command the README gives, and installed here as locked."""
+the tests' one, each written by the command docs/administration.md gives, and installed here as
+locked."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from packaging.utils import canonicalize_name
 from app import config
 
 ROOT = config.PROJECT_ROOT
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+ADMINISTRATION = (ROOT / "docs" / "administration.md").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCKS = ("requirements.lock", "requirements-test.lock")
 
@@ -76,12 +77,12 @@ def test_the_app_lock_is_the_test_lock_without_the_test_tools():
 
 
 @pytest.mark.parametrize("lock", LOCKS)
-def test_each_lock_was_written_by_the_command_the_readme_gives(lock):
+def test_each_lock_was_written_by_the_command_the_docs_give(lock):
     header = (ROOT / lock).read_text(encoding="utf-8").splitlines()[1]
     command = header.removeprefix("#").strip()
     assert command.startswith("uv pip compile pyproject.toml ")
     assert command.endswith(f"-o {lock}")
-    assert command in README
+    assert command in ADMINISTRATION
 
 
 def test_this_environment_has_the_locked_versions():

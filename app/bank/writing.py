@@ -1,8 +1,9 @@
 """Item-writing checks: flaws a test-wise trainee can exploit, reported as warnings.
 
 These follow the NBME item-writing guide (single best answer, options alike, no cues). Each check
-has a rule name, used in the warning (``[key-longest]``) and in the README's list of rules; every
-threshold is in ``LIMITS``. ``resurface validate`` prints warnings; ``--strict`` fails on them.
+has a rule name, used in the warning (``[key-longest]``) and in docs/authoring.md's list of rules;
+every threshold is in ``LIMITS``. ``resurface validate`` prints warnings; ``--strict`` fails on
+them.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ BUILDERS = {
     "certifications": certifications_export.frames,
 }
 KINDS = tuple(BUILDERS)
-# What each column means, by kind: shown on the Exports page and repeated in the README.
+# What each column means, by kind: shown on the Exports page and repeated in docs/exports.md.
 MEANING = {
     "attempts": attempts_export.MEANING,
     "responses": responses_export.MEANING,

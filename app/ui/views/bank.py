@@ -356,7 +356,8 @@ def _writing(cat: Catalogue, qid: str) -> None:
     ]
     st.markdown("\n".join(lines))
     st.caption(
-        "`resurface validate --strict` fails until these are fixed; the README lists the rules."
+        "`resurface validate --strict` fails until these are fixed; docs/authoring.md lists the "
+        "rules."
     )
 
 
