@@ -15,13 +15,8 @@ from app.bank import Catalogue, Entry, forms
 from app.bank.problems import Problem
 from app.bank.schema import QUESTION_TYPES
 from app.bank.text import plural
+from app.present import TYPE_LABELS
 
-TYPE_LABELS = {
-    "single": "Single answer",
-    "multiple": "Multiple answers",
-    "true_false": "True / false",
-    "matching": "Matching",
-}
 DIFFICULTY_LABELS = {1: "1 · recall", 2: "2 · application", 3: "3 · judgement"}
 TOTAL = "Total"
 

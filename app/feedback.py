@@ -13,6 +13,7 @@ from typing import Any
 
 from app.attempts import AttemptView, QuestionState
 from app.engine import Snapshot, score_question
+from app.present import is_correct
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Verdict:
 
     @property
     def correct(self) -> bool:
-        return self.points >= 1
+        return is_correct(self.points)
 
     @property
     def answered(self) -> bool:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from app import analytics
 from app.accounts import User
+from app.present import TYPE_LABELS
 from app.reports import ItemAnalysis
 
 DASH = "—"
@@ -24,12 +25,6 @@ WHICH_SAYS = {
     "last": "each trainee's last attempt",
     "best": "each trainee's best attempt",
     "all": "every attempt",
-}
-TYPE_LABELS = {
-    "single": "Single choice",
-    "multiple": "Multiple choice",
-    "true_false": "True/false",
-    "matching": "Matching",
 }
 GROUP_PERCENT = round(analytics.GROUP_SHARE * 100)
 UPPER, LOWER = f"Upper {GROUP_PERCENT}%", f"Lower {GROUP_PERCENT}%"
@@ -253,7 +248,7 @@ def no_options_reason(result: ItemAnalysis, qid: str) -> str:
     kind = result.items.loc[qid, "type"]
     if kind in ("multiple", "matching"):
         return (
-            f"No option table for {TYPE_LABELS[kind].lower()} questions: an answer is a set "
+            f"No option table for this type ({TYPE_LABELS[kind].lower()}): an answer is a set "
             "of choices, not one option."
         )
     if not kind:

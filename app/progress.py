@@ -14,6 +14,7 @@ from app import attempts, clock
 from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
+from app.present import is_correct
 from app.store import attempts as q
 
 MISTAKES_QUIZ_ID = "my-mistakes"
@@ -173,7 +174,7 @@ def recent_mistakes(
     wrong = [
         qid
         for qid, points in latest.items()
-        if (points or 0) < 1
+        if not is_correct(points or 0)
         and qid in catalogue.entries
         and not catalogue.entries[qid].question.exam_only  # secure: never practised
     ]

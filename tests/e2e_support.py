@@ -212,7 +212,7 @@ def answer_current(page: Page) -> str:
     picked = []
     for index in range(main.get_by_role("combobox").count()):
         main.get_by_role("combobox").nth(index).click()
-        option = page.get_by_role("option").nth(1)  # option 0 is the "—" of no choice
+        option = page.get_by_role("option").nth(1)  # option 0 is the "(none)" of no choice
         picked.append(option.inner_text().strip())
         option.click()
         settle(page)

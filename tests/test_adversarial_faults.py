@@ -47,13 +47,12 @@ from app import accounts, attempts, clock, config, feedback
 from app.attempts import AttemptClosed
 from app.bank import load
 from app.engine import score_question
+from app.present import answer_lines, is_complete, percent, points_of
 from app.store import attempts as attempt_store
 from app.store import open_store
 from app.store import users as user_store
 from app.store.db import writing
 from app.store.tables import attempts as attempts_table
-from app.ui import fmt
-from app.ui.questions import answer_lines, is_complete
 from conftest import BACKENDS, throwaway_database
 
 KILL_POINTS = 3
@@ -335,11 +334,11 @@ def test_two_tabs_submitting_at_once_record_one_result(context, server, store, c
     assert view.points == pytest.approx(sum(s.points or 0 for s in view.questions))
     assert all(s.answered_at <= view.submitted_at for s in view.questions if s.answered_at)
     # Both tabs show that one result.
-    score = fmt.percent(view.score_percent)
+    score = percent(view.score_percent)
     for name, tab in {"first": a, "second": b}.items():
         blank = f"the {name} tab shows no result after the submit ({tab.url})"
         expect(tab.get_by_test_id("stMetricValue").first, blank).to_have_text(score)
-        expect(tab.get_by_text(f"{view.points:g} of 30 points")).to_be_visible()
+        expect(tab.get_by_text(points_of(view.points, 30))).to_be_visible()
     print(f"two tabs: confirms {gap * 1000:.0f} ms apart, {len(confirmed)} answers counted")
 
 
@@ -454,10 +453,8 @@ def test_deadline_passing_offline_closes_with_the_answers_saved_before_it(
         open_app(page, f"{server.url}/quiz?attempt={attempt_id}&q={late.presented.position + 1}")
         expect(page).to_have_url(re.compile(rf"/results\?attempt={attempt_id}$"))
         expect(page.get_by_text("Time ran out")).to_be_visible()
-        expect(page.get_by_test_id("stMetricValue").first).to_have_text(
-            fmt.percent(view.score_percent)
-        )
-        expect(page.get_by_text(f"{view.points:g} of 30 points")).to_be_visible()
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text(percent(view.score_percent))
+        expect(page.get_by_text(points_of(view.points, 30))).to_be_visible()
         expect(page.get_by_role("radiogroup", name=ANSWER_RADIOS)).to_have_count(0)
         expect(page.get_by_role("checkbox")).to_have_count(0)
         no_traceback(page)

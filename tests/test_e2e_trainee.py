@@ -40,7 +40,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from app import accounts, attempts, clock, config, feedback, websession
 from app.bank import load
-from app.ui.questions import is_complete
+from app.present import is_complete
 
 PRACTICE = "Practice: Aftercare"
 

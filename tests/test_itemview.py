@@ -121,7 +121,7 @@ def test_question_table_names_topics_and_types_and_rounds_without_negative_zero(
     options_case.items.loc["q2", "upper_lower_d"] = -1e-17  # float noise, as sums leave it
     table = itemview.question_table(options_case, {"care": "Aftercare"})
     assert set(table["Topic"]) == {"Aftercare"}
-    assert set(table["Type"]) == {"Single choice"}
+    assert set(table["Type"]) == {"Single answer"}
     d = table.set_index("Question")["D (27%)"]
     assert f"{d['q2']:.2f}" == "0.00"
     assert (table["Facility"] == table["Facility"].round(2)).all()
@@ -158,7 +158,7 @@ def test_questions_without_options_say_why(options_case):
         responses_from(OPTION_SCORES), types={"q2": "multiple", "q3": "matching", "q4": ""}
     )
     assert itemview.option_table(result, "q2").empty
-    assert "multiple choice" in itemview.no_options_reason(result, "q2")
+    assert "multiple answers" in itemview.no_options_reason(result, "q2")
     assert "matching" in itemview.no_options_reason(result, "q3")
     assert "no longer in the banks" in itemview.no_options_reason(result, "q4")
     assert "options changed" in itemview.no_options_reason(result, "q1")

@@ -101,7 +101,7 @@ def test_picking_a_question_shows_its_stem_and_option_table(done, catalogue):
     at = items_page("tina", quiz=QUIZ)
     [table] = question_tables(at)
     single = [
-        q for q, t in zip(table["Question"], table["Type"], strict=True) if t == "Single choice"
+        q for q, t in zip(table["Question"], table["Type"], strict=True) if t == "Single answer"
     ]
     qid = single[-1]
     assert at.selectbox(key=keys.ITEMS_QUESTION).value != qid

@@ -115,10 +115,19 @@ def score_attempt(
         points=total,
         max_points=max_points,
         percent=float(share),
-        # str() first: Fraction(80.1) would be the binary float, not 80.1.
-        passed=share >= Fraction(str(pass_mark)),
+        passed=reaches(total, max_points, pass_mark),
         by_topic=tuple(TopicScore(t, points[t], counts[t]) for t in sorted(points)),
     )
+
+
+def reaches(points: Fraction, max_points: int, pass_mark: float) -> bool:
+    """Whether ``points`` of ``max_points`` reach ``pass_mark`` (a percentage), exactly.
+
+    24 of 30 is 80%, which reaches a mark of 80; no points available is 0%.
+    """
+    share = points / max_points * 100 if max_points else Fraction(0)
+    # str() first: Fraction(80.1) would be the binary float, not 80.1.
+    return share >= Fraction(str(pass_mark))
 
 
 def _index(snap: Snapshot, value: object, size: int, noun: str) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from app import present
 from app.store import cohorts as q
 
 MEANING = {
@@ -24,11 +25,11 @@ MEANING = {
     "status": "open or submitted",
     "points": "points scored (partial credit counts fractions of a point)",
     "max_points": "points available (one per question)",
-    "score_percent": "points as a percentage of max_points",
+    "score_percent": "points as a percentage of max_points, rounded down to 2 decimals",
     "pass_mark": "the quiz's pass mark (%) when the attempt began",
     "passed": "True if the score reached the pass mark; empty while open",
     "topic_<id>_percent": "one column per topic met in the export: the score on that topic's "
-    "questions (empty if the attempt had none)",
+    "questions, rounded as score_percent (empty if the attempt had none)",
 }
 COLUMNS = [c for c in MEANING if "<" not in c]
 
@@ -54,14 +55,16 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "status": r["status"],
             "points": r["points"],
             "max_points": r["max_points"],
-            "score_percent": None if r["score_percent"] is None else round(r["score_percent"], 2),
+            "score_percent": present.export_percent(r["score_percent"]),
             "pass_mark": r["pass_mark"],
             "passed": r["passed"],
         }
         by_topic = r["by_topic"] or {}
         for topic in topics:
             points, most = by_topic.get(topic, (None, 0))
-            line[f"topic_{topic}_percent"] = round(100 * points / most, 2) if most else None
+            line[f"topic_{topic}_percent"] = present.export_percent(
+                100 * points / most if most else None
+            )
         out.append(line)
     result = pd.DataFrame(out, columns=[*COLUMNS, *(f"topic_{t}_percent" for t in topics)])
     return result.astype({"duration_seconds": "Int64", "max_points": "Int64"})

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app import present
 from app.store import attempts as store
 from app.store import cohorts as q
 
@@ -34,40 +35,34 @@ MEANING = {
     "answered_at": "when the answer was last saved, ISO 8601 in UTC; empty if unanswered",
 }
 COLUMNS = list(MEANING)
-SEPARATOR = " | "  # between the options of a multiple-answer question, and between pairs
 ATTEMPTS_PER_CHUNK = 2000
+
+
+def _words(content: dict[str, Any]) -> tuple[str, list[str], list[tuple[str, str]]]:
+    """A stored snapshot's type, option texts and pairs, as app.present words answers from."""
+    options = [o["text"] for o in content.get("options") or []]
+    pairs = [(p["left"], p["right"]) for p in content.get("pairs") or []]
+    return content["type"], options, pairs
 
 
 def answer_text(content: dict[str, Any], answer: Any) -> str:
     """An answer in canonical form (see app.engine) as the words the trainee chose."""
-    if answer is None:
-        return ""
-    kind = content["type"]
-    options = content.get("options") or []
-    if kind == "single":
-        return options[answer]["text"]
-    if kind == "multiple":
-        return SEPARATOR.join(options[i]["text"] for i in sorted(answer))
-    if kind == "true_false":
-        return "True" if answer else "False"
-    pairs = content.get("pairs") or []
-    return SEPARATOR.join(
-        f"{pair['left']} → {'(none)' if chosen is None else pairs[chosen]['right']}"
-        for pair, chosen in zip(pairs, answer, strict=True)
-    )
+    return present.answer_cell(*_words(content), answer)
 
 
 def key_text(content: dict[str, Any]) -> str:
-    """The right answer to a question as readable text."""
+    """The right answer to a question as readable text, written as answers are."""
     kind = content["type"]
-    options = content.get("options") or []
+    right = [i for i, o in enumerate(content.get("options") or []) if o["correct"]]
     if kind == "single":
-        return next(o["text"] for o in options if o["correct"])
-    if kind == "multiple":
-        return SEPARATOR.join(o["text"] for o in options if o["correct"])
-    if kind == "true_false":
-        return "True" if content["answer"] else "False"
-    return SEPARATOR.join(f"{p['left']} → {p['right']}" for p in content.get("pairs") or [])
+        key: Any = right[0]
+    elif kind == "multiple":
+        key = right
+    elif kind == "true_false":
+        key = content["answer"]
+    else:
+        key = list(range(len(content.get("pairs") or [])))
+    return answer_text(content, key)
 
 
 def _iso(value: Any) -> str | None:
@@ -128,7 +123,8 @@ def _chunk(part: list[dict[str, Any]], rows: list[tuple], questions: _Questions)
     submitted = np.array([a["status"] == "submitted" for a in part], dtype=bool)[at]
     points = np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=np.float64)
     points[submitted & np.isnan(points)] = 0.0  # unanswered in a closed attempt: no points
-    correct = np.where(submitted, points >= 1, None).astype(object)
+    right = np.fromiter((present.is_correct(p) for p in points), dtype=bool, count=len(points))
+    correct = np.where(submitted, right, None).astype(object)
     return pd.DataFrame(
         {
             "attempt_id": attempt_id,

@@ -3,13 +3,15 @@ on chart axes."""
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
 import streamlit as st
+
+# Pages read percentages as fmt.percent; the rule itself is app.present's, shared with exports.
+from app.present import percent as percent
 
 
 def _zone() -> ZoneInfo | None:
@@ -61,14 +63,6 @@ def clock(span: timedelta) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def percent(value: float | None) -> str:
-    """Rounded down to one decimal, so 79.96% never reads as a pass mark of 80%."""
-    if value is None:
-        return "-"
-    shown = f"{math.floor(value * 10 + 1e-9) / 10:.1f}"
-    return f"{shown.removesuffix('.0')}%"
 
 
 # Characters Markdown (and Streamlit's extensions: :emoji:, :color[...], $math$) would act on.

@@ -1,4 +1,5 @@
-"""One question on screen: the widget that fits its type, its answer as text, and its sources.
+"""One question on screen: the widget that fits its type, its answer (worded by app.present),
+and its sources.
 
 Widgets show options in the attempt's shuffled order; what is saved is always canonical (see
 app.engine). Each widget's state is seeded from the saved answer, so a reload shows what was saved.
@@ -15,40 +16,8 @@ from app.attempts import AttemptView, QuestionState
 from app.bank import Catalogue
 from app.engine import Presented, Snapshot
 from app.feedback import key_of
+from app.present import NO_CHOICE, answer_lines, is_answered
 from app.ui import keys
-
-NO_CHOICE = "—"
-
-
-def is_answered(answer: Any) -> bool:
-    if answer is None:
-        return False
-    if isinstance(answer, list):
-        return any(a is not None for a in answer) if answer else False
-    return True
-
-
-def is_complete(answer: Any) -> bool:
-    """Answered in full: a matching question counts only once every item has its match."""
-    if isinstance(answer, list) and answer:
-        return all(a is not None for a in answer)
-    return is_answered(answer)
-
-
-def answer_lines(snap: Snapshot, answer: Any) -> list[str]:
-    """An answer in words, for feedback and review: one line per choice or pair."""
-    if not is_answered(answer):
-        return ["no answer"]
-    if snap.type == "single":
-        return [snap.options[answer].text]
-    if snap.type == "true_false":
-        return ["True" if answer else "False"]
-    if snap.type == "multiple":
-        return [snap.options[i].text for i in answer]
-    return [
-        f"{left} → {snap.pairs[chosen][1] if chosen is not None else NO_CHOICE}"
-        for (left, _), chosen in zip(snap.pairs, answer, strict=True)
-    ]
 
 
 def marked(state: QuestionState) -> None:

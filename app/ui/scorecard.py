@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import present
 from app.attempts import AttemptView
 from app.ui import fmt
 
 
 def metrics(view: AttemptView) -> None:
-    """Three metrics side by side, then a warning if the deadline closed the attempt."""
+    """Three metrics side by side, then a warning if the deadline closed the attempt.
+
+    Raises ValueError for an open attempt: it has no score yet."""
+    if view.points is None or view.max_points is None or view.submitted_at is None:
+        raise ValueError(f"attempt {view.id} is still open: it has no score yet")
     score_col, mark_col, time_col = st.columns(3)
     score_col.metric(
         "Score",
         fmt.percent(view.score_percent),
-        f"{view.points:g} of {view.max_points} points",
+        present.points_of(view.points, view.max_points),
         delta_color="off",
         delta_arrow="off",
     )

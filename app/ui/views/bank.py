@@ -15,8 +15,9 @@ from app import bankview, reports
 from app.accounts import User
 from app.bank import Catalogue, Entry
 from app.bank.text import plural
-from app.bankview import DIFFICULTY_LABELS, TYPE_LABELS, Filters
+from app.bankview import DIFFICULTY_LABELS, Filters
 from app.engine import assemble_from
+from app.present import TYPE_LABELS
 from app.ui import auth, fmt, keys, nav, questions
 from app.ui.resources import Loaded, engine, loaded, revalidate
 

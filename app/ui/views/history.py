@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import progress
+from app import present, progress
 from app.accounts import User
 from app.attempts import AttemptError
 from app.ui import auth, fmt, nav
@@ -67,7 +67,7 @@ def _chart(rows: list[dict]) -> None:
         {
             "when": [fmt.local(r["submitted_at"]).replace(tzinfo=None) for r in rows],
             "quiz": [r["quiz"].get("title", r["quiz_id"]) for r in rows],
-            "score": [round(r["score_percent"], 1) for r in rows],
+            "score": [present.chart_percent(r["score_percent"]) for r in rows],
         }
     )
     st.markdown("##### Score over time")

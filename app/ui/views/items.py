@@ -12,7 +12,7 @@ from datetime import datetime
 import altair as alt
 import streamlit as st
 
-from app import accounts, analytics, clock, itemview, reports
+from app import accounts, analytics, clock, itemview, present, reports
 from app.accounts import Forbidden, User
 from app.bank import Catalogue
 from app.reports import ItemAnalysis
@@ -194,7 +194,7 @@ def _questions(result: ItemAnalysis, cat: Catalogue) -> None:
 def _question(result: ItemAnalysis, qid: str) -> None:
     row = result.items.loc[qid]
     with st.container(border=True):
-        st.markdown(f"**{qid}** · {itemview.TYPE_LABELS.get(row['type'], row['type'] or '?')}")
+        st.markdown(f"**{qid}** · {present.TYPE_LABELS.get(row['type'], row['type'] or '?')}")
         st.markdown(row["stem"] or ":gray[(no longer in the banks)]")
         st.caption(itemview.question_facts(result, qid))
         for flag in row["flags"]:

@@ -13,7 +13,7 @@ from datetime import datetime
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from app import attempts, clock, feedback
+from app import attempts, clock, feedback, present
 from app.accounts import AccountInactive, SessionEnded, User
 from app.attempts import AttemptError, AttemptView, QuestionState
 from app.engine import InvalidAnswer, normalize_answer
@@ -37,9 +37,7 @@ def _position(view: AttemptView) -> int:
     shown = nav.query_id("q")
     if shown is not None and 1 <= shown <= len(view.questions):
         return shown - 1
-    unanswered = [
-        s.presented.position for s in view.questions if not questions.is_complete(s.answer)
-    ]
+    unanswered = [s.presented.position for s in view.questions if not present.is_complete(s.answer)]
     return unanswered[0] if unanswered else 0
 
 
@@ -120,7 +118,7 @@ def render() -> None:
     _scroll_to_top_on_change(view.id, position)
     state = view.questions[position]
     total = len(view.questions)
-    answered = sum(questions.is_complete(s.answer) for s in view.questions)
+    answered = sum(present.is_complete(s.answer) for s in view.questions)
     flagged = sum(s.flagged for s in view.questions)
 
     st.subheader(view.quiz.title)
@@ -230,7 +228,7 @@ def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | Non
 def _navigator(view: AttemptView, position: int) -> None:
     def label(p: int) -> str:
         s = view.questions[p]
-        marks = ("✓" if questions.is_complete(s.answer) else "") + ("⚑" if s.flagged else "")
+        marks = ("✓" if present.is_complete(s.answer) else "") + ("⚑" if s.flagged else "")
         return f"{p + 1} {marks}".strip()
 
     st.session_state[keys.navigator(view.id)] = position
@@ -267,7 +265,7 @@ def _ask_submit(_user: User) -> None:
 @st.dialog("Submit this attempt?")
 def _confirm_submit(view: AttemptView) -> None:
     unanswered = [
-        s.presented.position + 1 for s in view.questions if not questions.is_complete(s.answer)
+        s.presented.position + 1 for s in view.questions if not present.is_complete(s.answer)
     ]
     flagged = [s.presented.position + 1 for s in view.questions if s.flagged]
     if unanswered:

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import attempts, comments, feedback
+from app import attempts, comments, feedback, present
 from app.ui import fmt, nav, questions, scorecard
 from app.ui.resources import catalogue, engine
 
@@ -71,9 +71,9 @@ def _topic_chart(view: attempts.AttemptView) -> None:
     rows = [
         {
             "topic": topics[t].title if t in topics else t,
-            "score": round(100 * points / max_points, 1) if max_points else 0.0,
+            "score": present.chart_percent(100 * points / max_points) if max_points else 0.0,
             "questions": max_points,
-            "passed": max_points > 0 and 100 * points / max_points >= view.quiz.pass_mark,
+            "passed": present.topic_passed(points, max_points, view.quiz.pass_mark),
         }
         for t, (points, max_points) in (view.by_topic or {}).items()
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import accounts, attempts, comments
+from app import accounts, attempts, comments, present
 from app.attempts import AttemptView, QuestionState
 from app.comments import Comment
 from app.ui import auth, fmt, keys, nav, questions, scorecard
@@ -74,7 +74,7 @@ def render() -> None:
 
 def _summary(view: AttemptView) -> None:
     if view.is_open:
-        answered = sum(questions.is_answered(s.answer) for s in view.questions)
+        answered = sum(present.is_answered(s.answer) for s in view.questions)
         st.info(
             f"Still open: {answered} of {len(view.questions)} answered so far, "
             f"started {fmt.when(view.started_at)}. Comments can be added once it is submitted."
@@ -93,14 +93,14 @@ def _question(
     snap, pos = state.presented.snapshot, state.presented.position
     cat = catalogue()
     topic = cat.topics[snap.topic].title if snap.topic in cat.topics else snap.topic
-    if not questions.is_answered(state.answer):
+    if not present.is_answered(state.answer):
         verdict = ":gray-badge[Not answered]"
     elif state.points is None:
         verdict = ":blue-badge[Answered]"
-    elif state.points >= 1:
+    elif present.is_correct(state.points):
         verdict = ":green-badge[Right]"
     elif state.points > 0:
-        verdict = f":orange-badge[Partly right: {state.points:.2g}]"
+        verdict = f":orange-badge[Partly right: {present.points(state.points)}]"
     else:
         verdict = ":red-badge[Wrong]"
     with st.container(border=True, key=f"review.q.{view.id}.{pos}"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from app import dashboard
+from app import dashboard, present
 from app.accounts import NotFound
 from app.ui import fmt, nav
 from app.ui.resources import catalogue, engine
@@ -79,7 +79,7 @@ def _mastery(record: dashboard.Record, cat) -> None:
         return
     data = record.mastery.assign(
         topic=record.mastery["topic"].map(lambda t: cat.topics[t].title if t in cat.topics else t),
-        percent=(record.mastery["share"] * 100).round(1),
+        percent=(record.mastery["share"] * 100).map(present.chart_percent),
     )
     st.markdown("##### Topic mastery")
     st.caption(
@@ -107,7 +107,7 @@ def _mastery(record: dashboard.Record, cat) -> None:
     )
     # The figure at each bar's end, so a 0% topic still shows a value rather than nothing.
     labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        text=alt.Text("percent:Q", format=".0f")
+        text=alt.Text("percent:Q", format=".1~f")  # as chart_percent gave it: "66.6", "80"
     )
     chart = (bars + labels).properties(height=alt.Step(30))  # room for two-line names
     st.altair_chart(chart, width="stretch")
