@@ -171,7 +171,7 @@ def _open_or_create(
 ) -> int:
     existing = q.open_for(conn, actor.id, quiz.id)
     if existing is not None:
-        if not _expired(existing, now):
+        if not deadline_passed(existing["deadline"], now):
             return existing["id"]
         _close(conn, existing, now, "deadline")
     if quiz.max_attempts is not None and q.count_for(conn, actor.id, quiz.id) >= quiz.max_attempts:
@@ -269,7 +269,7 @@ def submit(
         # Read the clock holding the lock: an answer saved before this close is dated before it.
         now = now or clock.now()
         if row["status"] == "open":
-            _close(conn, row, now, "deadline" if _expired(row, now) else "user")
+            _close(conn, row, now, "deadline" if deadline_passed(row["deadline"], now) else "user")
     return get(engine, actor, attempt_id, now)
 
 
@@ -283,7 +283,7 @@ def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = Non
         row = q.get(conn, attempt_id)
         if row is None or not _may_see(conn, actor, row):
             raise AttemptNotFound(f"no attempt {attempt_id}")
-        if not (row["status"] == "open" and _expired(row, now)):
+        if not (row["status"] == "open" and deadline_passed(row["deadline"], now)):
             return _view(row, q.questions(conn, attempt_id))
     # Past its deadline: close it under the lock (another request may have just done so).
     with writing(engine) as conn:
@@ -305,11 +305,29 @@ def close_overdue(engine: Engine, actor: User, rows: list[dict[str, Any]], as_of
     present = clock.now()
     cutoff = min(as_of, present)
     overdue = [
-        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < cutoff
+        r["id"] for r in rows if r["status"] == "open" and deadline_passed(r["deadline"], cutoff)
     ]
     for attempt_id in overdue:
         get(engine, actor, attempt_id, present)
     return bool(overdue)
+
+
+def settled(
+    engine: Engine, actor: User, read: Callable[[], list[dict[str, Any]]], as_of: datetime
+) -> list[dict[str, Any]]:
+    """The attempt rows ``read()`` gives, read again if any open one among them was past its
+    deadline at ``as_of`` and so closed (and scored) first, as close_overdue does.
+
+    Raises AttemptNotFound for an attempt the actor may not see, and what ``read`` raises.
+    """
+    rows = read()
+    return read() if close_overdue(engine, actor, rows, as_of) else rows
+
+
+def deadline_passed(deadline: datetime | None, now: datetime) -> bool:
+    """Whether an attempt with this deadline (None: untimed) is past it at ``now``: the deadline
+    itself is still in time, so an answer saved at that very moment counts."""
+    return deadline is not None and now > deadline
 
 
 def open_attempt(
@@ -353,7 +371,7 @@ def _while_open(
     with writing(engine) as conn:
         row = _own_open(conn, recheck(conn, actor, now), attempt_id)
         now = now or clock.now()
-        expired = _expired(row, now)
+        expired = deadline_passed(row["deadline"], now)
         if expired:
             _close(conn, row, now, "deadline")
         else:
@@ -361,10 +379,6 @@ def _while_open(
     if expired:
         raise AttemptClosed(TIME_UP)
     return now
-
-
-def _expired(row: dict[str, Any], now: datetime) -> bool:
-    return row["deadline"] is not None and now > row["deadline"]
 
 
 def _may_see(conn: Connection, actor: User, row: dict[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 overview per cohort for the manager's dashboard. Frames out, no Streamlit.
 
 A quiz with ``certifies:`` grants its certification on a passed attempt, for the months the quiz
-said when it was taken (``app.progress.certifications_from`` holds that rule). Everything here is
+said when it was taken (``app.certstatus`` holds that rule, and its words). Everything here is
 as of ``now``: an attempt counts if it was started before it, its result if it was submitted
 before it, and a trainee is listed if their account was created before it, so a report for a past
 date reads the same whenever it is run. ``active`` is the account's state when the report is run.
@@ -23,12 +23,9 @@ from app import attempts, clock
 from app.accounts import User, report_scope
 from app.bank import Catalogue
 from app.bank.schema import Quiz
-from app.dashboard import EXPIRING_WITHIN
-from app.progress import Certification, certifications_from
+from app.certstatus import CERTIFIED, STATUSES, certifications_from
 from app.store import cohorts as q
 
-STATUSES = ("current", "expiring", "expired", "never")
-CERTIFIED = ("current", "expiring")
 ROSTER_COLUMNS = [
     "user_id",
     "username",
@@ -77,7 +74,7 @@ class Overview:
     cohorts: pd.DataFrame
     # The same per certification over the whole scope (``cohort`` None).
     totals: pd.DataFrame
-    # Roster rows expiring within 30 days with ``days_left`` (whole days), soonest first.
+    # Roster rows expiring (certstatus) with ``days_left`` (whole days), soonest first.
     expiring: pd.DataFrame
     # Roster rows expired with ``days_since`` (whole days), longest lapsed first.
     expired: pd.DataFrame
@@ -110,7 +107,7 @@ def roster(
 ) -> pd.DataFrame:
     """One row per trainee in scope and certification, as of ``now`` (ROSTER_COLUMNS).
 
-    ``status`` is current, expiring (ends within 30 days), expired or never; ``passed_at`` is the
+    ``status`` is current, expiring, expired or never (certstatus); ``passed_at`` is the
     latest pass, ``expires_at`` when it ends (UTC); ``best_score_percent`` the best submitted score
     at the certifying quiz, rounded down to 2 decimals; ``attempts`` every attempt at it, open
     ones included. ``actor`` None is the operator at the console. Raises Forbidden (trainees, a
@@ -151,7 +148,7 @@ def roster(
                     "active": bool(person["active"]),
                     "certification": cert.name,
                     "quiz_id": cert.quiz_id,
-                    "status": status_of(cert, now),
+                    "status": cert.status,
                     "passed_at": cert.earned_at,
                     "expires_at": cert.valid_until,
                     "best_score_percent": _floor2(max(scores)) if scores else None,
@@ -166,15 +163,6 @@ def roster(
     )
     # People come by username; a stable sort groups them by cohort and keeps that order.
     return frame.sort_values("cohort", kind="stable", na_position="last").reset_index(drop=True)
-
-
-def status_of(cert: Certification, now: datetime) -> str:
-    """current, expiring (ends within 30 days of ``now``), expired or never."""
-    if cert.status == "not yet" or cert.valid_until is None:
-        return "never"
-    if cert.status == "expired":
-        return "expired"
-    return "expiring" if cert.valid_until - now <= EXPIRING_WITHIN else "current"
 
 
 def overview(
@@ -223,8 +211,7 @@ def _settled(
         with engine.connect() as conn:
             return q.at_quizzes(conn, quiz_ids, cohort, before=now)
 
-    rows = read()
-    return read() if attempts.close_overdue(engine, actor, rows, now) else rows
+    return attempts.settled(engine, actor, read, now)
 
 
 def _as_of(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:

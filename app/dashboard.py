@@ -7,22 +7,21 @@ or one cohort (``accounts.report_scope``); staff attempts never count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from app import attempts, clock
+from app import attempts, certstatus, clock
 from app.accounts import NotFound, User, get_user_by_id, list_users, report_scope
 from app.bank import Catalogue
-from app.progress import certifications_from
+from app.certstatus import Certification, certifications_from
 from app.store import cohorts as q
 from app.store import comments as comment_store
 
 # Topic mastery counts each trainee's latest few attempts that asked about the topic.
 RECENT_ATTEMPTS = 5
-EXPIRING_WITHIN = timedelta(days=30)
 
 TRAINEE_COLUMNS = [
     "user_id",
@@ -33,7 +32,7 @@ TRAINEE_COLUMNS = [
     "attempts",
     "open",
     "last_activity",
-    "certification",
+    "status",
     "certified_until",
 ]
 SCORE_COLUMNS = ["user_id", "quiz_id", "attempts", "best", "latest", "latest_passed", "latest_at"]
@@ -54,9 +53,9 @@ class Filters:
 @dataclass(frozen=True)
 class Dashboard:
     # One row per trainee in scope, with or without attempts (TRAINEE_COLUMNS). ``attempts``
-    # counts submitted attempts, ``open`` unfinished ones; ``certification`` is "valid",
-    # "expiring" (within 30 days), "expired" or "not yet" (always as of now, whatever the
-    # filters), ``certified_until`` when the current certification ends.
+    # counts submitted attempts, ``open`` unfinished ones; ``status`` is where the trainee stands
+    # over every certification (certstatus.weakest; always as of now, whatever the filters);
+    # ``certified_until`` is when the current certification ends.
     trainees: pd.DataFrame
     # Per trainee and quiz with submitted attempts: count, best and latest score (SCORE_COLUMNS).
     scores: pd.DataFrame
@@ -74,7 +73,7 @@ class Record:
 
     user: User
     attempts: list[dict[str, Any]]  # newest first, each with ``comments``: how many it has
-    certifications: list[Any]  # app.progress.Certification
+    certifications: list[Certification]
     mastery: pd.DataFrame  # MASTERY_COLUMNS, this trainee only
 
 
@@ -107,7 +106,7 @@ def cohort_dashboard(
     last = frame.groupby("user_id")["at"].max().to_dict()
     trainees["last_activity"] = pd.to_datetime(trainees["user_id"].map(last), utc=True)
     certified = _certification(trainees["user_id"], passes, catalogue, now)
-    trainees["certification"] = [certified[i][0] for i in trainees["user_id"]]
+    trainees["status"] = [certified[i][0] for i in trainees["user_id"]]
     trainees["certified_until"] = pd.to_datetime(
         [certified[i][1] for i in trainees["user_id"]], utc=True
     )
@@ -157,8 +156,7 @@ def _settled(engine: Engine, actor: User, now: datetime, **scope: Any) -> list[d
         with engine.connect() as conn:
             return q.summaries(conn, **scope)
 
-    rows = read()
-    return read() if attempts.close_overdue(engine, actor, rows, now) else rows
+    return attempts.settled(engine, actor, read, now)
 
 
 def _certifying(catalogue: Catalogue) -> list[str]:
@@ -228,28 +226,16 @@ def _mastery(done: pd.DataFrame) -> pd.DataFrame:
 
 def _certification(
     user_ids: pd.Series, passes: list[dict[str, Any]], catalogue: Catalogue, now: datetime
-) -> dict[int, tuple[str, datetime | None]]:
-    """Per trainee: the weakest status over every certification, and when the current one ends.
-
-    "not yet" if any certification was never earned, else "expired" if any has lapsed, else
-    "expiring" if any ends within EXPIRING_WITHIN, else "valid"; no certification: "not yet".
-    """
+) -> dict[int, tuple[certstatus.Status, datetime | None]]:
+    """Per trainee: the weakest status over every certification (certstatus.weakest) and, if
+    every one holds (current or expiring), when the first of them ends."""
     by_user: dict[int, list[dict[str, Any]]] = {}
     for row in passes:
         by_user.setdefault(row["user_id"], []).append(row)
     out = {}
     for user_id in user_ids:
         certs = certifications_from(by_user.get(user_id, []), catalogue, now)
-        statuses = {c.status for c in certs}
-        ends = [c.valid_until for c in certs if c.status == "valid"]
-        until = min(ends) if ends and statuses == {"valid"} else None
-        if not certs or "not yet" in statuses:
-            status = "not yet"
-        elif "expired" in statuses:
-            status = "expired"
-        elif until is not None and until - now <= EXPIRING_WITHIN:
-            status = "expiring"
-        else:
-            status = "valid"
-        out[user_id] = (status, until)
+        status = certstatus.weakest(c.status for c in certs)
+        ends = [c.valid_until for c in certs if c.valid_until is not None]
+        out[user_id] = (status, min(ends) if status in certstatus.CERTIFIED else None)
     return out

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Engine
 
 from app import attempts, clock
 from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
+from app.certstatus import Certification, certifications_from
 from app.present import is_correct
 from app.store import attempts as q
 
@@ -41,16 +41,6 @@ class Standing:
         if self.quiz.max_attempts is None:
             return None
         return max(self.quiz.max_attempts - self.attempts_used, 0)
-
-
-@dataclass(frozen=True)
-class Certification:
-    name: str
-    quiz_id: str
-    quiz_title: str
-    status: Literal["valid", "expired", "not yet"]
-    earned_at: datetime | None
-    valid_until: datetime | None
 
 
 def standings(
@@ -125,39 +115,6 @@ def certifications(
     return certifications_from(_settled(engine, actor, user_id, now), catalogue, now)
 
 
-def certifications_from(
-    rows: list[dict[str, Any]], catalogue: Catalogue, now: datetime
-) -> list[Certification]:
-    """Certifications from one user's attempt rows (``quiz_id``, ``status``, ``passed``,
-    ``submitted_at`` and ``quiz``, the quiz as taken); rows of other quizzes are ignored."""
-    result = []
-    for quiz in catalogue.quizzes.values():
-        if quiz.certifies is None:
-            continue
-        passes = [
-            r
-            for r in rows
-            if r["quiz_id"] == quiz.id and r["status"] == "submitted" and r["passed"]
-        ]
-        latest = max(passes, key=lambda r: r["submitted_at"], default=None)
-        if latest is None:
-            result.append(
-                Certification(quiz.certifies.name, quiz.id, quiz.title, "not yet", None, None)
-            )
-            continue
-        months = (latest["quiz"].get("certifies") or {}).get(
-            "valid_months", quiz.certifies.valid_months
-        )
-        until = latest["submitted_at"] + relativedelta(months=months)
-        status: Literal["valid", "expired"] = "valid" if until > now else "expired"
-        result.append(
-            Certification(
-                quiz.certifies.name, quiz.id, quiz.title, status, latest["submitted_at"], until
-            )
-        )
-    return result
-
-
 def recent_mistakes(
     engine: Engine, actor: User, catalogue: Catalogue, limit: int = MISTAKES_LIMIT
 ) -> list[str]:
@@ -216,11 +173,6 @@ def _settled(
     engine: Engine, actor: User, user_id: int, now: datetime | None
 ) -> list[dict[str, Any]]:
     """A user's attempts, any open one past its deadline closed (and scored) first."""
-    now = now or clock.now()
-    rows = attempts.attempts_of(engine, actor, user_id)
-    expired = [
-        r["id"] for r in rows if r["status"] == "open" and r["deadline"] and r["deadline"] < now
-    ]
-    for attempt_id in expired:
-        attempts.get(engine, actor, attempt_id, now)
-    return attempts.attempts_of(engine, actor, user_id) if expired else rows
+    return attempts.settled(
+        engine, actor, lambda: attempts.attempts_of(engine, actor, user_id), now or clock.now()
+    )

@@ -52,7 +52,7 @@ def test_a_trainer_sees_every_trainee_of_their_cohort_with_or_without_attempts(
     assert sorted(result.trainees["username"]) == ["ann", "bob"]
     assert row(result.trainees, username="ann")["attempts"] == 1
     assert row(result.trainees, username="bob")["attempts"] == 0
-    assert row(result.trainees, username="bob")["certification"] == "not yet"
+    assert row(result.trainees, username="bob")["status"] == "never"
     assert len(result.attempts) == 1
 
 
@@ -120,17 +120,17 @@ def test_topic_mastery_counts_only_the_latest_attempts_at_each_topic(
     assert row(mastery, topic="aftercare")["share"] == pytest.approx(1 / 5)
 
 
-def test_certification_is_valid_then_expiring_then_expired(fresh_db, people, catalogue, take):
+def test_certification_is_current_then_expiring_then_expired(fresh_db, people, catalogue, take):
     take("ann", "certification-exam", at=T0)
     passed_at = T0 + timedelta(minutes=5)
     until = datetime(2027, 3, 2, 9, 5, tzinfo=UTC)  # valid for 12 months
     for now, status in (
-        (T0 + timedelta(days=1), "valid"),
+        (T0 + timedelta(days=1), "current"),
         (until - timedelta(days=10), "expiring"),
         (until + timedelta(days=1), "expired"),
     ):
         ann = row(board(fresh_db, people, catalogue, now=now).trainees, username="ann")
-        assert ann["certification"] == status, now
+        assert ann["status"] == status, now
     ann = row(board(fresh_db, people, catalogue).trainees, username="ann")
     assert ann["certified_until"] == until
     assert passed_at < until
@@ -157,7 +157,7 @@ def test_trainee_record_lists_every_attempt_newest_first(fresh_db, people, catal
     assert [a["id"] for a in record.attempts] == [second, first]
     assert all(a["comments"] == 0 for a in record.attempts)
     assert record.attempts[0]["quiz_title"] == catalogue.quizzes["practice-aftercare"].title
-    assert {c.status for c in record.certifications} == {"not yet"}
+    assert {c.status for c in record.certifications} == {"never"}
     assert set(record.mastery["topic"]) >= {"aftercare"}
 
 

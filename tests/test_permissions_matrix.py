@@ -456,6 +456,14 @@ def _cases() -> list[Case]:
         ),
         AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
     )  # fmt: skip
+    add(
+        "settled: an attempt of the other cohort closed, then read again",
+        attempts.settled,
+        lambda w, a: attempts.settled(
+            w.engine, a, lambda: [{"id": w.cat_done, "status": "open", "deadline": LONG_AGO}], NOW
+        ),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
 
     # progress: your own, or a trainee's you look after
     own = lambda w, a, rows: all(r["user_id"] == a.id for r in rows)  # noqa: E731

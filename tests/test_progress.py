@@ -195,9 +195,9 @@ def test_without_a_pass_the_certification_is_not_yet_earned(fresh_db, people, ca
     assert (cert.name, cert.quiz_id, cert.quiz_title) == (
         "Laser resurfacing technician", "certification-exam", exam.title,
     )  # fmt: skip
-    assert (cert.status, cert.earned_at, cert.valid_until) == ("not yet", None, None)
+    assert (cert.status, cert.earned_at, cert.valid_until) == ("never", None, None)
     take(fresh_db, ann, exam, catalogue, "wrong", T0)
-    assert only_cert(fresh_db, ann, ann.id, catalogue, T0 + timedelta(hours=1)).status == "not yet"
+    assert only_cert(fresh_db, ann, ann.id, catalogue, T0 + timedelta(hours=1)).status == "never"
 
 
 def test_a_pass_is_valid_for_twelve_months_then_expired(fresh_db, people, catalogue, exam):
@@ -207,8 +207,11 @@ def test_a_pass_is_valid_for_twelve_months_then_expired(fresh_db, people, catalo
     earned = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
     until = datetime(2027, 1, 31, 10, 0, tzinfo=UTC)
 
+    # 31 days before the end: current; in the last 30 days: expiring (still certified).
+    current = only_cert(fresh_db, ann, ann.id, catalogue, until - timedelta(days=31))
+    assert (current.status, current.earned_at, current.valid_until) == ("current", earned, until)
     valid = only_cert(fresh_db, ann, ann.id, catalogue, until - timedelta(seconds=1))
-    assert (valid.status, valid.earned_at, valid.valid_until) == ("valid", earned, until)
+    assert (valid.status, valid.earned_at, valid.valid_until) == ("expiring", earned, until)
     expired = only_cert(fresh_db, ann, ann.id, catalogue, until + timedelta(seconds=1))
     assert (expired.status, expired.earned_at, expired.valid_until) == ("expired", earned, until)
 
@@ -232,7 +235,7 @@ def test_the_latest_pass_counts_and_a_later_fail_does_not_revoke_it(
     take(fresh_db, ann, exam, catalogue, "right", PASSED)
     take(fresh_db, ann, exam, catalogue, "wrong", datetime(2026, 6, 1, 9, 30, tzinfo=UTC))
     cert = only_cert(fresh_db, ann, ann.id, catalogue, datetime(2026, 7, 1, tzinfo=UTC))
-    assert (cert.status, cert.valid_until) == ("valid", datetime(2027, 1, 31, 10, 0, tzinfo=UTC))
+    assert (cert.status, cert.valid_until) == ("current", datetime(2027, 1, 31, 10, 0, tzinfo=UTC))
 
 
 def test_trainer_sees_certifications_of_own_cohort_only(fresh_db, people, catalogue, exam):
@@ -240,7 +243,7 @@ def test_trainer_sees_certifications_of_own_cohort_only(fresh_db, people, catalo
     seen = only_cert(
         fresh_db, people["tina"], people["ann"].id, catalogue, PASSED + timedelta(days=1)
     )
-    assert seen.status == "valid"
+    assert seen.status == "current"
     with pytest.raises(AttemptNotFound):
         progress.certifications(fresh_db, people["tom"], people["ann"].id, catalogue, now=T0)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from app import certification
+from app import certification, certstatus
 from app.exports.attempts import iso
 
 MEANING = {
@@ -17,8 +17,8 @@ MEANING = {
     "active": "False if the account is deactivated (its state when the export is made)",
     "certification": "the certification's name (certifies.name)",
     "quiz_id": "the quiz that grants it",
-    "status": "current, expiring (current, but ends within 30 days), expired or never, as of the "
-    "end of the To date (default: now)",
+    "status": f"current, expiring (current, but ends {certstatus.WITHIN}), expired or never, as "
+    "of the end of the To date (default: now)",
     "passed_at": "when the latest pass before that moment was submitted (or closed at its "
     "deadline), ISO 8601 in UTC; empty if never",
     "expires_at": "when that pass stops certifying: passed_at plus the valid_months its quiz said "

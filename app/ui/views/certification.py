@@ -10,19 +10,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import accounts, certification, clock
+from app import accounts, certification, certstatus, clock
 from app.accounts import Forbidden, User
 from app.bank.schema import Quiz
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
-STATUS = {
-    "current": "✅ Current",
-    "expiring": "⚠️ Expiring",
-    "expired": "❌ Expired",
-    "never": "— Never",
-}
 STAGES = {
     "invited": "Invited",
     "attempted": "Attempted",
@@ -141,7 +135,7 @@ def _rules(choice: Choice) -> None:
     st.caption(
         f"**{certifies.name}** as of {when}. A pass of *{choice.quiz.title}* certifies for the "
         f"months the quiz set when it was taken ({certifies.valid_months} for a pass today); "
-        "the latest pass counts. Expiring: ends within 30 days."
+        f"the latest pass counts. Expiring: ends {certstatus.WITHIN}."
     )
     if choice.now is not None and choice.now <= clock.now():
         st.caption(
@@ -157,12 +151,12 @@ def _metrics(view: certification.Overview) -> None:
         (
             "Certified",
             f"{total['certified']} of {total['trainees']}",
-            "Current, including those expiring within 30 days",
+            f"Current, including those expiring {certstatus.WITHIN}",
         ),
         ("Share certified", fmt.percent(100 * total["share"]), None),
-        ("Expiring within 30 days", str(total["expiring"]), None),
-        ("Expired", str(total["expired"]), "Passed once; the certification has lapsed"),
-        ("Never certified", str(total["never"]), "No pass yet"),
+        (f"Expiring {certstatus.WITHIN}", str(total["expiring"]), None),
+        ("Expired", str(total["expired"]), certstatus.HELP["expired"]),
+        ("Never certified", str(total["never"]), certstatus.HELP["never"]),
     ]
     # A wrapping row rather than columns: on a phone it folds to two or three per line.
     with st.container(horizontal=True, gap="medium"):
@@ -231,7 +225,7 @@ def _lists(view: certification.Overview) -> None:
         _people(
             view.expiring,
             keys.CERT_EXPIRING,
-            "Nobody's certification ends within 30 days.",
+            f"Nobody's certification ends {certstatus.WITHIN}.",
             extra=("Days left", "days_left"),
         )
     with expired_tab:
@@ -270,7 +264,7 @@ def _people(
     # What matters first, so a phone shows it without scrolling the table sideways.
     table = pd.DataFrame({"Trainee": rows["display_name"]})
     if status:
-        table["Status"] = rows["status"].map(STATUS)
+        table["Status"] = rows["status"].map(certstatus.LABELS)
     if extra is not None:
         table[extra[0]] = rows[extra[1]]
     table["Expires"] = rows["expires_at"].map(_day)

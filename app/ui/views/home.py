@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import attempts, clock, progress
+from app import attempts, certstatus, clock, progress
 from app.accounts import User
 from app.attempts import AttemptError
 from app.ui import auth, fmt, nav
@@ -66,8 +66,8 @@ def render() -> None:
             _quiz_card(standing, describe=False)
 
 
-def _certificate(cert: progress.Certification) -> None:
-    if cert.status == "valid":
+def _certificate(cert: certstatus.Certification) -> None:
+    if cert.status in certstatus.CERTIFIED:
         st.success(
             f"**{cert.name}**: valid until {fmt.day(cert.valid_until)}", icon=":material/verified:"
         )

@@ -302,9 +302,10 @@ def _countdown(attempt_id: int, deadline: datetime) -> None:
     every trainee a script run a second, and under load those runs crossed the trainee's own clicks
     and left pages that no longer answered them.
     """
-    left = deadline - clock.now()
-    if left.total_seconds() <= 0:
+    now = clock.now()
+    if attempts.deadline_passed(deadline, now):
         _time_up(attempt_id)
+    left = deadline - now
     seconds = left.total_seconds()
     warn = " warn" if seconds < WARN_SECONDS else ""
     st.html(
@@ -319,7 +320,7 @@ def _countdown(attempt_id: int, deadline: datetime) -> None:
     # Fires once, just after the deadline (each rerun of the page sets it again from now).
     @st.fragment(run_every=seconds + 0.5)
     def at_deadline() -> None:
-        if clock.now() >= deadline:
+        if attempts.deadline_passed(deadline, clock.now()):
             _time_up(attempt_id)
 
     at_deadline()

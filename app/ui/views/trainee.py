@@ -5,16 +5,12 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from app import dashboard, present
+from app import certstatus, dashboard, present
 from app.accounts import NotFound
 from app.ui import fmt, nav
 from app.ui.resources import catalogue, engine
 
-STATUS = {
-    "valid": ":green-badge[Certified]",
-    "expired": ":red-badge[Expired]",
-    "not yet": ":gray-badge[Not yet certified]",
-}
+BADGE_COLOUR = {"current": "green", "expiring": "orange", "expired": "red", "never": "gray"}
 
 
 def render() -> None:
@@ -36,9 +32,10 @@ def render() -> None:
     cohort = fmt.plain(person.cohort or "(none)")
     st.caption(f"{fmt.plain(person.username)} · cohort {cohort}{inactive}")
     for cert in record.certifications:
-        until = f" until {fmt.day(cert.valid_until)}" if cert.status == "valid" else ""
+        until = f" until {fmt.day(cert.valid_until)}" if cert.status in certstatus.CERTIFIED else ""
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""
-        st.markdown(f"**{cert.name}**: {STATUS[cert.status]}{until}{ended}")
+        badge = f":{BADGE_COLOUR[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
+        st.markdown(f"**{cert.name}**: {badge}{until}{ended}")
     _mastery(record, cat)
     st.markdown("##### Attempts")
     if not record.attempts:

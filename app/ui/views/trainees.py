@@ -8,17 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import accounts, dashboard
+from app import accounts, certstatus, dashboard
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
-CERTIFICATION = {
-    "valid": "✅ Certified",
-    "expiring": "⚠️ Expires soon",
-    "expired": "❌ Expired",
-    "not yet": "— Not yet",
-}
 
 
 @auth.callback
@@ -93,15 +87,15 @@ def _filters(user: accounts.User, cat) -> dashboard.Filters:
 
 
 def _metrics(board: dashboard.Dashboard, people: pd.DataFrame) -> None:
-    certified = people["certification"].isin(["valid", "expiring"]).sum()
-    expiring = (people["certification"] == "expiring").sum()
+    certified = people["status"].isin(certstatus.CERTIFIED).sum()
+    expiring = (people["status"] == "expiring").sum()
     a, b, c = st.columns(3)
     a.metric("Trainees", len(people))
     b.metric("With attempts", int((people["attempts"] > 0).sum()), help="In the chosen period")
     c.metric(
         "Certified now",
         f"{certified} of {len(people)}",
-        f"{expiring} expiring within 30 days" if expiring else None,
+        f"{expiring} expiring {certstatus.WITHIN}" if expiring else None,
         delta_color="off",
         delta_arrow="off",
     )
@@ -118,7 +112,7 @@ def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
             "Last activity": people["last_activity"].map(
                 lambda t: None if pd.isna(t) else fmt.local(t).replace(tzinfo=None)
             ),
-            "Certification": people["certification"].map(CERTIFICATION),
+            "Certification": people["status"].map(certstatus.LABELS),
             "Certified until": people["certified_until"].map(
                 lambda t: None if pd.isna(t) else fmt.local(t).date()
             ),

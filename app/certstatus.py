@@ -1,0 +1,109 @@
+"""Certification status: its rule, its window and its words, in one place. Pure: no I/O.
+
+A quiz with ``certifies:`` grants its certification on a passed attempt. The latest pass counts,
+for the months the quiz said when it was taken. As of a moment a certification is *current*,
+*expiring* (current, but it ends within EXPIRING_WITHIN, the last day included), *expired* or
+*never* (no pass yet). Every page, export and report asks this module, so a dashboard and a CSV
+never disagree about who is certified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from dateutil.relativedelta import relativedelta
+
+from app.bank import Catalogue
+
+Status = Literal["current", "expiring", "expired", "never"]
+# Best first: over several certifications a trainee stands where the worst of them does.
+STATUSES: tuple[Status, ...] = ("current", "expiring", "expired", "never")
+CERTIFIED: tuple[Status, ...] = ("current", "expiring")
+EXPIRING_WITHIN = timedelta(days=30)
+
+# --- the words users read (the window is written once: above) -----------------------------------
+
+WITHIN = f"within {EXPIRING_WITHIN.days} days"
+NAMES: dict[Status, str] = {
+    "current": "Current",
+    "expiring": "Expiring",
+    "expired": "Expired",
+    "never": "Never",
+}
+LABELS: dict[Status, str] = {
+    "current": f"✅ {NAMES['current']}",
+    "expiring": f"⚠️ {NAMES['expiring']}",
+    "expired": f"❌ {NAMES['expired']}",
+    "never": f"— {NAMES['never']}",
+}
+HELP: dict[Status, str] = {
+    "current": f"The latest pass holds for more than {EXPIRING_WITHIN.days} days yet",
+    "expiring": f"Current, but ends {WITHIN}",
+    "expired": "Passed once; the certification has lapsed",
+    "never": "No pass yet",
+}
+@dataclass(frozen=True)
+class Certification:
+    """One certification a quiz grants, and where a trainee stands with it as of a moment."""
+
+    name: str
+    quiz_id: str
+    quiz_title: str
+    status: Status
+    earned_at: datetime | None  # the latest pass
+    valid_until: datetime | None
+
+
+def valid_until(passed_at: datetime, valid_months: int) -> datetime:
+    """When a pass submitted at ``passed_at`` stops certifying (calendar months later)."""
+    return passed_at + relativedelta(months=valid_months)
+
+
+def status_at(valid_until: datetime | None, now: datetime) -> Status:
+    """Current, expiring, expired or never, as of ``now``, for a certification that holds until
+    ``valid_until`` (None: never earned)."""
+    if valid_until is None:
+        return "never"
+    if valid_until <= now:
+        return "expired"
+    return "expiring" if valid_until - now <= EXPIRING_WITHIN else "current"
+
+
+def weakest(statuses: Iterable[Status]) -> Status:
+    """Where someone stands over several certifications: the worst status; none at all: never."""
+    return max(statuses, key=STATUSES.index, default="never")
+
+
+def certifications_from(
+    rows: list[dict[str, Any]], catalogue: Catalogue, now: datetime
+) -> list[Certification]:
+    """Each certification the catalogue's quizzes grant, as of ``now``, from one user's attempt
+    rows (``quiz_id``, ``status``, ``passed``, ``submitted_at`` and ``quiz``, the quiz as taken);
+    rows of other quizzes are ignored."""
+    result = []
+    for quiz in catalogue.quizzes.values():
+        if quiz.certifies is None:
+            continue
+        passes = [
+            r
+            for r in rows
+            if r["quiz_id"] == quiz.id and r["status"] == "submitted" and r["passed"]
+        ]
+        latest = max(passes, key=lambda r: r["submitted_at"], default=None)
+        earned: datetime | None = None
+        until: datetime | None = None
+        if latest is not None:
+            earned = latest["submitted_at"]
+            months = (latest["quiz"].get("certifies") or {}).get(
+                "valid_months", quiz.certifies.valid_months
+            )
+            until = valid_until(latest["submitted_at"], months)
+        result.append(
+            Certification(
+                quiz.certifies.name, quiz.id, quiz.title, status_at(until, now), earned, until
+            )
+        )
+    return result
