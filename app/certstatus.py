@@ -45,6 +45,8 @@ HELP: dict[Status, str] = {
     "expired": "Passed once; the certification has lapsed",
     "never": "No pass yet",
 }
+
+
 @dataclass(frozen=True)
 class Certification:
     """One certification a quiz grants, and where a trainee stands with it as of a moment."""
