@@ -24,7 +24,7 @@ from app.accounts import User, report_scope
 from app.bank import Catalogue
 from app.bank.schema import Quiz
 from app.certstatus import CERTIFIED, STATUSES, certifications_from
-from app.store import cohorts as q
+from app.store import reports as report_store
 
 ROSTER_COLUMNS = [
     "user_id",
@@ -120,7 +120,7 @@ def roster(
     with engine.connect() as conn:
         people = [
             p
-            for p in q.trainee_accounts(conn, scope)
+            for p in report_store.trainee_accounts(conn, scope)
             if p["created_at"] < now and (include_inactive or p["active"])
         ]
     rows = _as_of(_settled(engine, actor or _CONSOLE, sorted(wanted), scope, now), now)
@@ -209,7 +209,7 @@ def _settled(
 
     def read() -> list[dict[str, Any]]:
         with engine.connect() as conn:
-            return q.at_quizzes(conn, quiz_ids, cohort, before=now)
+            return report_store.at_quizzes(conn, quiz_ids, cohort, before=now)
 
     return attempts.settled(engine, actor, read, now)
 

@@ -17,8 +17,8 @@ from app import attempts, certstatus, clock
 from app.accounts import NotFound, User, get_user_by_id, list_users, report_scope
 from app.bank import Catalogue
 from app.certstatus import Certification, certifications_from
-from app.store import cohorts as q
 from app.store import comments as comment_store
+from app.store import reports as report_store
 
 # Topic mastery counts each trainee's latest few attempts that asked about the topic.
 RECENT_ATTEMPTS = 5
@@ -94,7 +94,7 @@ def cohort_dashboard(
     people = list_users(engine, actor, role="trainee", cohort=scope)
     rows = _settled(engine, actor, now, cohort=scope)
     with engine.connect() as conn:
-        passes = q.passes(conn, _certifying(catalogue), cohort=scope)
+        passes = report_store.passes(conn, _certifying(catalogue), cohort=scope)
     frame = _within(_frame(rows), filters)
     done = frame[frame["status"] == "submitted"]
     trainees = pd.DataFrame(
@@ -134,7 +134,7 @@ def trainee_record(
         raise NotFound(f"no trainee {user_id}")
     rows = _settled(engine, actor, now, user_id=user_id)
     with engine.connect() as conn:
-        passes = q.passes(conn, _certifying(catalogue), user_id=user_id)
+        passes = report_store.passes(conn, _certifying(catalogue), user_id=user_id)
         counts = comment_store.counts(conn, [r["id"] for r in rows])
     listed = [{**r, "comments": counts.get(r["id"], 0)} for r in reversed(rows)]
     done = _frame(rows)
@@ -154,7 +154,7 @@ def _settled(engine: Engine, actor: User, now: datetime, **scope: Any) -> list[d
 
     def read() -> list[dict[str, Any]]:
         with engine.connect() as conn:
-            return q.summaries(conn, **scope)
+            return report_store.summaries(conn, **scope)
 
     return attempts.settled(engine, actor, read, now)
 
@@ -164,7 +164,7 @@ def _certifying(catalogue: Catalogue) -> list[str]:
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = [c.key for c in q.SUMMARY_COLUMNS]
+    columns = [c.key for c in report_store.SUMMARY_COLUMNS]
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("started_at", "deadline", "submitted_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)

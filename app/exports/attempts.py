@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from app import present
-from app.store import cohorts as q
+from app.store import reports as report_store
 
 MEANING = {
     "attempt_id": "the attempt's number",
@@ -72,6 +72,6 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def frames(job: Any, progress: Callable[[int, int], None]) -> Iterator[pd.DataFrame]:
     f = job.filters
-    rows = q.for_export(job.conn, f.cohort, f.quiz_id, f.since, f.until)
+    rows = report_store.for_export(job.conn, f.cohort, f.quiz_id, f.since, f.until)
     yield frame(rows)
     progress(len(rows), len(rows))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from app import present
 from app.store import attempts as store
-from app.store import cohorts as q
+from app.store import reports as report_store
 
 MEANING = {
     "attempt_id": "the attempt's number (as in the attempts export)",
@@ -148,7 +148,7 @@ def _chunk(part: list[dict[str, Any]], rows: list[tuple], questions: _Questions)
 def frames(job: Any, progress: Callable[[int, int], None]) -> Iterator[pd.DataFrame]:
     """The export in chunks of ATTEMPTS_PER_CHUNK attempts, reporting attempts done of all."""
     f, conn = job.filters, job.conn
-    attempts = q.for_export(conn, f.cohort, f.quiz_id, f.since, f.until)
+    attempts = report_store.for_export(conn, f.cohort, f.quiz_id, f.since, f.until)
     questions = _Questions(conn)
     yield pd.DataFrame(columns=COLUMNS)  # the header, even when nothing matches
     for start in range(0, len(attempts), ATTEMPTS_PER_CHUNK):

@@ -69,8 +69,8 @@ BANK_STATS = "bank.stats"  # this session's item analyses, by quiz, with when th
 BANK_TABLE = "bank.table"  # the question table; its selected row follows the preview
 
 
-# Trainees dashboard, a trainee's record and an attempt's review (app/ui/views/trainees.py,
-# trainee.py, review.py)
+# Trainees dashboard, a trainee's record and an attempt's review (app/ui/views/trainee_list.py,
+# trainee_record.py, review.py)
 DASH_QUIZ = "trainees.quiz"
 DASH_FROM = "trainees.from"
 DASH_TO = "trainees.to"

@@ -21,6 +21,11 @@ class PageDef:
     icon: str
     hidden: bool = False  # reached from links, not listed in the menu
     wide: bool = False  # staff tables and charts use the whole window
+    module: str = ""  # the module in app/ui/views/ that renders it, when not named as the id
+
+    @property
+    def view(self) -> str:
+        return f"app.ui.views.{self.module or self.id}"
 
 
 PAGES = (
@@ -28,8 +33,8 @@ PAGES = (
     PageDef("quiz", "Quiz", ":material/quiz:", hidden=True),
     PageDef("results", "Results", ":material/grading:", hidden=True),
     PageDef("history", "History", ":material/history:"),
-    PageDef("trainees", "Trainees", ":material/group:", wide=True),
-    PageDef("trainee", "Trainee", ":material/person:", hidden=True),
+    PageDef("trainees", "Trainees", ":material/group:", wide=True, module="trainee_list"),
+    PageDef("trainee", "Trainee", ":material/person:", hidden=True, module="trainee_record"),
     PageDef("review", "Attempt review", ":material/rate_review:", hidden=True),
     PageDef("items", "Item analysis", ":material/analytics:", wide=True),
     PageDef("bank", "Question bank", ":material/library_books:", wide=True),
@@ -42,13 +47,13 @@ PAGES = (
 assert {p.id for p in PAGES} == set(PAGE_ROLES), "every page needs its roles in app.accounts"
 
 
-def _render(page_id: str, wide: bool) -> Callable[[], None]:
+def _render(d: PageDef) -> Callable[[], None]:
     def run() -> None:
-        if wide:
+        if d.wide:
             st.set_page_config(layout="wide")
-        importlib.import_module(f"app.ui.views.{page_id}").render()
+        importlib.import_module(d.view).render()
 
-    run.__name__ = page_id  # Streamlit derives nothing from it; url_path identifies the page
+    run.__name__ = d.id  # Streamlit derives nothing from it; url_path identifies the page
     return run
 
 
@@ -56,7 +61,7 @@ def page(page_id: str) -> st.Page:
     """The Streamlit page for an id; equal ids give the same page (Streamlit keys on url_path)."""
     d = next(p for p in PAGES if p.id == page_id)
     return st.Page(
-        _render(d.id, d.wide),
+        _render(d),
         title=d.title,
         icon=d.icon,
         url_path=d.id,

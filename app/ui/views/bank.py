@@ -1,7 +1,7 @@
 """Trainers and managers: browse the question bank, check its coverage and its problems.
 
 Every question shows as a trainee sees it once answered, with its explanation, its citations
-and its item statistics in each quiz that can draw it. The rules live in app.bankview.
+and its item statistics in each quiz that can draw it. The rules live in app.banktables.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app import bankview, reports
+from app import banktables, reports
 from app.accounts import User
 from app.bank import Catalogue, Entry
 from app.bank.text import plural
-from app.bankview import DIFFICULTY_LABELS, Filters
+from app.banktables import DIFFICULTY_LABELS, Filters
 from app.engine import assemble_from
 from app.present import TYPE_LABELS
 from app.ui import auth, fmt, keys, nav, questions
@@ -31,7 +31,7 @@ def render() -> None:
     state = loaded()
     cat = state.catalogue
     _status(state)
-    frame = bankview.questions_frame(cat)
+    frame = banktables.questions_frame(cat)
     browse, coverage, problems = st.tabs(["Browse", "Coverage", "Problems"])
     with browse:
         _browse(user, cat, frame)
@@ -53,7 +53,7 @@ def _revalidate(_user: User) -> None:
 def _status(state: Loaded) -> None:
     cat = state.catalogue
     row = st.columns([3, 1], vertical_alignment="center")
-    row[0].caption(f"{bankview.summary(cat)} · checked {fmt.when(state.at)}")
+    row[0].caption(f"{banktables.summary(cat)} · checked {fmt.when(state.at)}")
     row[1].button(
         "Re-validate now",
         key=keys.BANK_REVALIDATE,
@@ -68,7 +68,7 @@ def _status(state: Loaded) -> None:
     if done is not None:
         text = f"Checked {plural(done.files, 'file')} in {done.seconds:.2f} s: "
         kind = notice.warning if done.catalogue.problems else notice.success
-        kind(text + bankview.summary(done.catalogue) + ".", icon=":material/fact_check:")
+        kind(text + banktables.summary(done.catalogue) + ".", icon=":material/fact_check:")
     elif cat.problems:
         notice.warning(
             f"{plural(len(cat.problems), 'problem')} in the content files: what they concern is "
@@ -145,13 +145,13 @@ def _filter_widgets(cat: Catalogue) -> None:
     left.multiselect(
         "Topic",
         list(cat.topics),
-        format_func=lambda t: bankview.topic_title(cat, t),
+        format_func=lambda t: banktables.topic_title(cat, t),
         key=keys.BANK_TOPICS,
         placeholder="All topics",
     )
     right.multiselect(
         "Cites",
-        bankview.doc_choices(cat),
+        banktables.doc_choices(cat),
         format_func=lambda d: cat.sources[d].title if d in cat.sources else d,
         key=keys.BANK_DOCS,
         placeholder="Any source document",
@@ -178,7 +178,7 @@ def _filter_widgets(cat: Catalogue) -> None:
 def _browse(user: User, cat: Catalogue, frame: pd.DataFrame) -> None:
     _filter_widgets(cat)
     filters = _filters()
-    shown = bankview.filter_questions(frame, filters)
+    shown = banktables.filter_questions(frame, filters)
     line = st.columns([3, 1], vertical_alignment="center")
     line[0].markdown(f"**{len(shown)}** of {plural(len(frame), 'question')}")
     if filters.active:
@@ -311,7 +311,7 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
     [presented] = assemble_from([q.id], cat, 0, shuffle_questions=False, shuffle_options=False)
     snap = presented.snapshot
     badges = [
-        f":blue-badge[{bankview.topic_title(cat, entry.topic)}]",
+        f":blue-badge[{banktables.topic_title(cat, entry.topic)}]",
         f":violet-badge[{TYPE_LABELS[q.type]}]",
         f":orange-badge[Difficulty {DIFFICULTY_LABELS[q.difficulty]}]",
     ]
@@ -343,7 +343,7 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
 
 
 def _writing(cat: Catalogue, qid: str) -> None:
-    found = bankview.warnings_of(cat).get(qid, [])
+    found = banktables.warnings_of(cat).get(qid, [])
     st.markdown("##### Item writing")
     if not found:
         st.caption(
@@ -375,13 +375,13 @@ def _items(user: User, cat: Catalogue, quiz_id: str) -> pd.DataFrame:
 
 def _stats(user: User, cat: Catalogue, qid: str) -> None:
     st.markdown("##### In quizzes")
-    quizzes = bankview.drawn_by(cat)[qid]
+    quizzes = banktables.drawn_by(cat)[qid]
     if not quizzes:
         st.warning("No quiz can draw this question, so trainees do not meet it.")
         return
     with st.spinner("Reading item statistics…"):
         items = {quiz: _items(user, cat, quiz) for quiz in quizzes}
-    stats = bankview.question_stats(qid, items, {k: v.title for k, v in cat.quizzes.items()})
+    stats = banktables.question_stats(qid, items, {k: v.title for k, v in cat.quizzes.items()})
     if not stats["responses"].any():
         st.info(
             "No trainee has answered this question yet. Quizzes that can draw it: "
@@ -427,15 +427,15 @@ def _coverage(cat: Catalogue, frame: pd.DataFrame) -> None:
         st.info("No valid questions to count.")
         return
     st.markdown("##### Questions per topic and type")
-    st.dataframe(bankview.coverage_by(cat, frame, "type"), width="stretch")
+    st.dataframe(banktables.coverage_by(cat, frame, "type"), width="stretch")
     st.markdown("##### Questions per topic and difficulty")
-    st.dataframe(bankview.coverage_by(cat, frame, "difficulty"), width="stretch")
+    st.dataframe(banktables.coverage_by(cat, frame, "difficulty"), width="stretch")
 
     st.markdown("##### Source documents")
-    docs = bankview.coverage_by_source(cat, frame)
+    docs = banktables.coverage_by_source(cat, frame)
     docs.columns = ["ID", "Document", "Questions citing", "Quotes", "Topics"]
     st.dataframe(docs.set_index("Document"), width="stretch")
-    unused = bankview.uncited(cat)
+    unused = banktables.uncited(cat)
     if unused:
         names = ", ".join(f"{cat.sources[d].title} (`{d}`)" for d in unused)
         st.warning(f"Cited by no question: {names}.", icon=":material/menu_book:")
@@ -443,10 +443,10 @@ def _coverage(cat: Catalogue, frame: pd.DataFrame) -> None:
         st.caption("Every source document is cited by at least one question.")
 
     st.markdown("##### Quizzes")
-    pools = bankview.quiz_pools(cat).drop(columns="quiz")
+    pools = banktables.quiz_pools(cat).drop(columns="quiz")
     pools.columns = ["Quiz", "Mode", "Asks", "Can draw from"]
     st.dataframe(pools.set_index("Quiz"), width="stretch")
-    orphans = bankview.never_drawn(cat)
+    orphans = banktables.never_drawn(cat)
     if orphans:
         st.warning(
             f"{plural(len(orphans), 'question')} no quiz can draw: {', '.join(orphans)}.",

@@ -12,7 +12,7 @@ from datetime import datetime
 import altair as alt
 import streamlit as st
 
-from app import accounts, analytics, clock, itemview, present, reports
+from app import accounts, analytics, clock, itemtables, present, reports
 from app.accounts import Forbidden, User
 from app.bank import Catalogue
 from app.reports import ItemAnalysis
@@ -67,7 +67,7 @@ def _controls(user: User, cat: Catalogue) -> tuple[str, analytics.Which, str | N
     cohort = None
     if right is not None:
         people = accounts.list_users(engine(), user, role="trainee")
-        options = [ALL_COHORTS, *itemview.cohorts(people)]
+        options = [ALL_COHORTS, *itemtables.cohorts(people)]
         if st.session_state[keys.ITEMS_COHORT] not in options:
             st.session_state[keys.ITEMS_COHORT] = ALL_COHORTS
         cohort = right.selectbox(
@@ -79,7 +79,7 @@ def _controls(user: User, cat: Catalogue) -> tuple[str, analytics.Which, str | N
     which = st.segmented_control(
         "Attempts counted",
         analytics.WHICH,
-        format_func=itemview.WHICH_LABELS.get,
+        format_func=itemtables.WHICH_LABELS.get,
         required=True,
         key=keys.ITEMS_WHICH,
         help="Moodle counts each trainee's first attempt: later ones are practised, not fresh.",
@@ -117,7 +117,7 @@ def render() -> None:
         return
     about, action = st.columns([4, 1], vertical_alignment="center")
     about.caption(
-        f"Counting {itemview.WHICH_SAYS[which]}"
+        f"Counting {itemtables.WHICH_SAYS[which]}"
         + (f" · cohort {scope}" if scope else " · all cohorts")
         + f" · computed {fmt.when(computed)}"
     )
@@ -129,7 +129,7 @@ def render() -> None:
         help="Recompute with the attempts submitted since.",
     )
     if result.empty:
-        st.info(itemview.empty_message(cat.quizzes[quiz_id].title, scope))
+        st.info(itemtables.empty_message(cat.quizzes[quiz_id].title, scope))
         return
     _summary(result)
     _questions(result, cat)
@@ -139,12 +139,12 @@ def render() -> None:
 def _summary(result: ItemAnalysis) -> None:
     # A wrapping row rather than columns: on a phone it folds to two or three per line.
     with st.container(horizontal=True, gap="medium"):
-        for label, value, help_ in itemview.summary_figures(result.summary):
+        for label, value, help_ in itemtables.summary_figures(result.summary):
             st.metric(label, value, help=help_, width="content")
-    note = itemview.reliability_note(result.summary)
+    note = itemtables.reliability_note(result.summary)
     if note:
         st.caption(note)
-    notice = itemview.provisional_notice(result)
+    notice = itemtables.provisional_notice(result)
     if notice:
         st.warning(notice, icon=":material/hourglass_empty:")
 
@@ -153,18 +153,18 @@ def _questions(result: ItemAnalysis, cat: Catalogue) -> None:
     st.subheader("Questions")
     flagged_only = st.toggle("Flagged questions only", key=keys.ITEMS_FLAGGED)
     topics = {t: topic.title for t, topic in cat.topics.items()}
-    table = itemview.question_table(result, topics, flagged_only)
+    table = itemtables.question_table(result, topics, flagged_only)
     if table.empty:
         st.success("No question is flagged.")
         return
-    help_ = itemview.EXPLAIN
+    help_ = itemtables.EXPLAIN
     number = st.column_config.NumberColumn
-    d_column = f"D ({itemview.GROUP_PERCENT}%)"
+    d_column = f"D ({itemtables.GROUP_PERCENT}%)"
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        placeholder=itemview.DASH,
+        placeholder=itemtables.DASH,
         column_config={
             "Question": st.column_config.TextColumn(pinned=True),
             "Responses": number(help=help_["Responses"]),
@@ -185,7 +185,7 @@ def _questions(result: ItemAnalysis, cat: Catalogue) -> None:
     qid = st.selectbox(
         "Look at a question",
         qids,
-        format_func=lambda q: itemview.question_label(result, q),
+        format_func=lambda q: itemtables.question_label(result, q),
         key=keys.ITEMS_QUESTION,
     )
     _question(result, qid)
@@ -196,12 +196,12 @@ def _question(result: ItemAnalysis, qid: str) -> None:
     with st.container(border=True):
         st.markdown(f"**{qid}** · {present.TYPE_LABELS.get(row['type'], row['type'] or '?')}")
         st.markdown(row["stem"] or ":gray[(no longer in the banks)]")
-        st.caption(itemview.question_facts(result, qid))
+        st.caption(itemtables.question_facts(result, qid))
         for flag in row["flags"]:
             st.markdown(f":orange[:material/flag:] {flag}")
-        options = itemview.option_table(result, qid)
+        options = itemtables.option_table(result, qid)
         if options.empty:
-            st.caption(itemview.no_options_reason(result, qid))
+            st.caption(itemtables.no_options_reason(result, qid))
             return
         percent = st.column_config.NumberColumn(format="%.0f%%")
         st.dataframe(
@@ -210,14 +210,14 @@ def _question(result: ItemAnalysis, qid: str) -> None:
             width="stretch",
             column_config={
                 "Answer": st.column_config.TextColumn(width="large"),
-                **dict.fromkeys(itemview.SHARE_COLUMNS, percent),
+                **dict.fromkeys(itemtables.SHARE_COLUMNS, percent),
             },
         )
         _chart(result, qid)
 
 
 def _chart(result: ItemAnalysis, qid: str) -> None:
-    data = itemview.option_chart_data(result, qid)
+    data = itemtables.option_chart_data(result, qid)
     groups = data["group"].unique().tolist()
     chart = (
         alt.Chart(data)
@@ -248,8 +248,8 @@ def _chart(result: ItemAnalysis, qid: str) -> None:
 def _explain() -> None:
     with st.expander("What the figures mean"):
         st.markdown(
-            "\n".join(f"- **{name}**: {line}" for name, line in itemview.EXPLAIN.items())
+            "\n".join(f"- **{name}**: {line}" for name, line in itemtables.EXPLAIN.items())
             + "\n- **Options**: the share choosing each option overall and in the upper and "
-            f"lower {itemview.GROUP_PERCENT}% by total score; letters follow the bank's order "
+            f"lower {itemtables.GROUP_PERCENT}% by total score; letters follow the bank's order "
             "(trainees saw options shuffled)."
         )

@@ -1,4 +1,4 @@
-"""Queries for trainers' dashboards: the attempts of many trainees at once."""
+"""Queries behind reports, dashboards and exports: the attempts of many trainees at once."""
 
 from __future__ import annotations
 

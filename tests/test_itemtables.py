@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from test_analytics import GUTTMAN, responses_from
 
-from app import analytics, itemview
+from app import analytics, itemtables
 from app.accounts import User
 from app.reports import ItemAnalysis
 
@@ -59,43 +59,43 @@ def options_case() -> ItemAnalysis:
     ],
 )
 def test_figure_shows_missing_values_as_a_dash(value, places, suffix, shown):
-    assert itemview.figure(value, places, suffix) == shown
+    assert itemtables.figure(value, places, suffix) == shown
 
 
 def test_a_fixed_form_of_right_or_wrong_questions_reports_kr20():
     result = analysis(responses_from(GUTTMAN * 6))
-    shown = {label: value for label, value, _ in itemview.summary_figures(result.summary)}
+    shown = {label: value for label, value, _ in itemtables.summary_figures(result.summary)}
     assert list(shown) == ["Attempts", "Mean", "SD", "KR-20", "SEM"]
     assert shown["Attempts"] == "30"
     assert shown["Mean"] == "50.0%"
     assert shown["KR-20"] == f"{result.summary['kr20']:.2f}"
     assert shown["SEM"].endswith(" pts")
-    assert itemview.reliability_note(result.summary) is None
-    assert itemview.provisional_notice(result) is None
-    assert "Alpha if deleted" in itemview.question_table(result).columns
+    assert itemtables.reliability_note(result.summary) is None
+    assert itemtables.provisional_notice(result) is None
+    assert "Alpha if deleted" in itemtables.question_table(result).columns
 
 
 def test_partial_credit_reports_alpha_not_kr20():
     result = analysis(responses_from([[1, 0.5, 1], [0.5, 0, 0], [1, 1, 1], [0, 0, 0.5]]))
-    shown = {label: value for label, value, _ in itemview.summary_figures(result.summary)}
+    shown = {label: value for label, value, _ in itemtables.summary_figures(result.summary)}
     assert "KR-20" not in shown
     assert shown["Cronbach's alpha"] == f"{result.summary['alpha']:.2f}"
 
 
 def test_a_pool_quiz_shows_dashes_and_says_why():
     result = analysis(responses_from([[1, 0, None], [None, 1, 0], [1, None, 1]]))
-    shown = {label: value for label, value, _ in itemview.summary_figures(result.summary)}
+    shown = {label: value for label, value, _ in itemtables.summary_figures(result.summary)}
     assert shown["Cronbach's alpha"] == "—"
     assert shown["SEM"] == "—"
-    note = itemview.reliability_note(result.summary)
+    note = itemtables.reliability_note(result.summary)
     assert note is not None
     assert "drawn from a pool" in note
-    assert "Alpha if deleted" not in itemview.question_table(result).columns
+    assert "Alpha if deleted" not in itemtables.question_table(result).columns
 
 
 def test_the_provisional_notice_counts_attempts_and_thin_questions():
     result = analysis(responses_from(GUTTMAN))
-    assert itemview.provisional_notice(result) == (
+    assert itemtables.provisional_notice(result) == (
         "Provisional: only 5 attempts counted; 4 of 4 questions have fewer than 30 responses "
         "(median 5). With samples this small each new attempt can move the figures a lot: read "
         "flags as prompts to look, not verdicts."
@@ -109,17 +109,17 @@ def test_flagged_questions_come_first_most_responses_first():
     qids = ["0-calm1", "0-calm2", "b-full", "a-thin", "c-some"]
     result = analysis(responses_from(rows, qids=qids))
     assert not result.items.loc[["0-calm1", "0-calm2"], "flags"].map(bool).any()
-    table = itemview.question_table(result)
+    table = itemtables.question_table(result)
     assert table["Question"].tolist() == ["b-full", "c-some", "a-thin", "0-calm1", "0-calm2"]
     assert table["Sample"].tolist() == ["", "provisional", "provisional", "", ""]
     assert table["Flags"].tolist()[0] == "too hard: p=0.00 < 0.2"
-    only = itemview.question_table(result, flagged_only=True)
+    only = itemtables.question_table(result, flagged_only=True)
     assert only["Question"].tolist() == ["b-full", "c-some", "a-thin"]
 
 
 def test_question_table_names_topics_and_types_and_rounds_without_negative_zero(options_case):
     options_case.items.loc["q2", "upper_lower_d"] = -1e-17  # float noise, as sums leave it
-    table = itemview.question_table(options_case, {"care": "Aftercare"})
+    table = itemtables.question_table(options_case, {"care": "Aftercare"})
     assert set(table["Topic"]) == {"Aftercare"}
     assert set(table["Type"]) == {"Single answer"}
     d = table.set_index("Question")["D (27%)"]
@@ -128,7 +128,7 @@ def test_question_table_names_topics_and_types_and_rounds_without_negative_zero(
 
 
 def test_option_table_in_percent_with_the_key_and_notes(options_case):
-    table = itemview.option_table(options_case, "q1")
+    table = itemtables.option_table(options_case, "q1")
     assert table["Option"].tolist() == ["A", "B", "C", "no answer"]
     assert table["Answer"].tolist() == ["Option A", "Option B", "Option C", "(no answer)"]
     assert table["Key"].tolist() == ["✓", "", "", ""]
@@ -145,7 +145,7 @@ def test_option_table_in_percent_with_the_key_and_notes(options_case):
 
 
 def test_option_chart_data_has_every_group_for_every_option(options_case):
-    data = itemview.option_chart_data(options_case, "q1")
+    data = itemtables.option_chart_data(options_case, "q1")
     assert len(data) == 4 * 3
     assert data["option"].tolist()[:4] == ["A ✓", "B", "C", "no answer"]
     assert data["group"].unique().tolist() == ["Upper 27%", "All", "Lower 27%"]
@@ -157,24 +157,24 @@ def test_questions_without_options_say_why(options_case):
     result = analysis(
         responses_from(OPTION_SCORES), types={"q2": "multiple", "q3": "matching", "q4": ""}
     )
-    assert itemview.option_table(result, "q2").empty
-    assert "multiple answers" in itemview.no_options_reason(result, "q2")
-    assert "matching" in itemview.no_options_reason(result, "q3")
-    assert "no longer in the banks" in itemview.no_options_reason(result, "q4")
-    assert "options changed" in itemview.no_options_reason(result, "q1")
+    assert itemtables.option_table(result, "q2").empty
+    assert "multiple answers" in itemtables.no_options_reason(result, "q2")
+    assert "matching" in itemtables.no_options_reason(result, "q3")
+    assert "no longer in the banks" in itemtables.no_options_reason(result, "q4")
+    assert "options changed" in itemtables.no_options_reason(result, "q1")
 
 
 def test_question_label_marks_flags_and_shortens_the_stem(options_case):
     long = "Which of these is right " * 10
     result = analysis(responses_from(GUTTMAN), stems={"q1": long, "q2": ""})
-    label = itemview.question_label(result, "q1", width=30)
+    label = itemtables.question_label(result, "q1", width=30)
     assert label.startswith("q1 — Which of these")
     assert label.endswith("…")
     assert len(label) == len("q1 — ") + 30
-    assert itemview.question_label(result, "q2") == "q2 — (no longer in the banks)"
-    assert not itemview.question_label(result, "q3").startswith("⚑")
+    assert itemtables.question_label(result, "q2") == "q2 — (no longer in the banks)"
+    assert not itemtables.question_label(result, "q3").startswith("⚑")
     assert options_case.items.loc["q1", "flags"]
-    assert itemview.question_label(options_case, "q1") == "⚑ q1 — Stem of q1"
+    assert itemtables.question_label(options_case, "q1") == "⚑ q1 — Stem of q1"
 
 
 def test_cohorts_are_distinct_and_sorted():
@@ -182,13 +182,13 @@ def test_cohorts_are_distinct_and_sorted():
         User(i, f"u{i}", f"U{i}", "trainee", cohort, True)
         for i, cohort in enumerate(["south", "north", None, "south"])
     ]
-    assert itemview.cohorts(people) == ["north", "south"]
+    assert itemtables.cohorts(people) == ["north", "south"]
 
 
 def test_empty_message_names_the_cohort():
-    assert itemview.empty_message("Quick check", "north").startswith(
+    assert itemtables.empty_message("Quick check", "north").startswith(
         "No trainee in cohort north has submitted Quick check yet"
     )
-    assert itemview.empty_message("Quick check", None).startswith(
+    assert itemtables.empty_message("Quick check", None).startswith(
         "No trainee has submitted Quick check yet"
     )

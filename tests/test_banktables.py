@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from app import bankview
+from app import banktables
 from app.bank import load
-from app.bankview import TOTAL, Filters
+from app.banktables import TOTAL, Filters
 from app.config import quizzes_dir, sources_dir
 
 SOURCES = """\
@@ -76,7 +76,7 @@ def cat(check):
 
 @pytest.fixture
 def frame(cat):
-    return bankview.questions_frame(cat)
+    return banktables.questions_frame(cat)
 
 
 def qids(frame: pd.DataFrame) -> list[str]:
@@ -84,7 +84,7 @@ def qids(frame: pd.DataFrame) -> list[str]:
 
 
 def test_one_row_per_question_with_where_it_is_written(cat, frame):
-    assert list(frame.columns) == bankview.QUESTION_COLUMNS
+    assert list(frame.columns) == banktables.QUESTION_COLUMNS
     assert qids(frame) == ["care-sun-001", "plan-sessions-001", "plan-areas-002"]
     care = frame.iloc[0]
     assert (care["topic_title"], care["type"], care["difficulty"]) == ("Care", "single", 1)
@@ -95,16 +95,16 @@ def test_one_row_per_question_with_where_it_is_written(cat, frame):
 
 
 def test_summary_counts_questions_banks_quizzes_and_problems(cat, check):
-    assert bankview.summary(cat) == "3 questions in 2 banks, 2 quizzes, no problems"
+    assert banktables.summary(cat) == "3 questions in 2 banks, 2 quizzes, no problems"
     broken = check(
         {"banks/plans.yaml": PLANNING.replace("difficulty: 2", "difficulty: 4")}, sources=False
     )
-    assert bankview.summary(broken) == "2 questions in 2 banks, 2 quizzes, 1 problem"
+    assert banktables.summary(broken) == "2 questions in 2 banks, 2 quizzes, 1 problem"
 
 
 def test_no_filter_keeps_everything_in_order(frame):
     assert not Filters().active
-    assert qids(bankview.filter_questions(frame, Filters())) == qids(frame)
+    assert qids(banktables.filter_questions(frame, Filters())) == qids(frame)
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_no_filter_keeps_everything_in_order(frame):
     ],
 )
 def test_text_search_looks_in_every_part_of_a_question(frame, text, expected):
-    assert qids(bankview.filter_questions(frame, Filters(text=text))) == expected
+    assert qids(banktables.filter_questions(frame, Filters(text=text))) == expected
 
 
 def test_search_covers_the_case(check):
@@ -148,9 +148,9 @@ def test_search_covers_the_case(check):
         },
         sources=False,
     )
-    frame = bankview.questions_frame(cat)
+    frame = banktables.questions_frame(cat)
     assert frame.iloc[0]["case"] == "Beach trip"
-    assert qids(bankview.filter_questions(frame, Filters(text="coast"))) == ["care-sun-001"]
+    assert qids(banktables.filter_questions(frame, Filters(text="coast"))) == ["care-sun-001"]
 
 
 @pytest.mark.parametrize(
@@ -167,53 +167,53 @@ def test_search_covers_the_case(check):
 )
 def test_filters_combine_with_and_values_within_one_with_or(frame, filters, expected):
     assert filters.active
-    assert qids(bankview.filter_questions(frame, filters)) == expected
+    assert qids(banktables.filter_questions(frame, filters)) == expected
 
 
 def test_coverage_by_type_has_every_topic_and_type_with_totals(cat, frame):
-    table = bankview.coverage_by(cat, frame, "type")
+    table = banktables.coverage_by(cat, frame, "type")
     assert list(table.index) == ["Care", "Planning", TOTAL]
-    assert list(table.columns) == [*bankview.TYPE_LABELS.values(), TOTAL]
+    assert list(table.columns) == [*banktables.TYPE_LABELS.values(), TOTAL]
     assert table.loc["Care"].tolist() == [1, 0, 0, 0, 1]
     assert table.loc["Planning"].tolist() == [0, 0, 1, 1, 2]
     assert table.loc[TOTAL].tolist() == [1, 0, 1, 1, 3]
 
 
 def test_coverage_by_difficulty(cat, frame):
-    table = bankview.coverage_by(cat, frame, "difficulty")
-    assert list(table.columns) == [*bankview.DIFFICULTY_LABELS.values(), TOTAL]
+    table = banktables.coverage_by(cat, frame, "difficulty")
+    assert list(table.columns) == [*banktables.DIFFICULTY_LABELS.values(), TOTAL]
     assert table.loc["Planning"].tolist() == [0, 1, 1, 2]
     assert table.loc[TOTAL].tolist() == [1, 1, 1, 3]
 
 
 def test_a_topic_without_questions_counts_zero(check):
     cat = check({}, sources=False)  # topics care and planning; only care has a bank
-    table = bankview.coverage_by(cat, bankview.questions_frame(cat), "type")
+    table = banktables.coverage_by(cat, banktables.questions_frame(cat), "type")
     assert table.loc["Planning"].tolist() == [0, 0, 0, 0, 0]
 
 
 def test_coverage_is_by_type_or_difficulty_only(cat, frame):
     with pytest.raises(ValueError, match="type or difficulty"):
-        bankview.coverage_by(cat, frame, "bank")
+        banktables.coverage_by(cat, frame, "bank")
 
 
 def test_coverage_by_source_counts_questions_quotes_and_topics(cat, frame):
-    docs = bankview.coverage_by_source(cat, frame).set_index("doc")
+    docs = banktables.coverage_by_source(cat, frame).set_index("doc")
     assert list(docs.index) == ["doc1", "doc2", "doc3"]
     assert docs.loc["doc1"].tolist() == ["Doc one", 2, 2, 2]
     assert docs.loc["doc2"].tolist() == ["Doc two", 2, 3, 1]
     assert docs.loc["doc3"].tolist() == ["Doc three", 0, 0, 0]
-    assert bankview.uncited(cat) == ["doc3"]
+    assert banktables.uncited(cat) == ["doc3"]
 
 
 def test_drawn_by_and_never_drawn_follow_the_blueprints(cat):
-    assert bankview.drawn_by(cat) == {
+    assert banktables.drawn_by(cat) == {
         "care-sun-001": ["care-practice"],
         "plan-sessions-001": [],
         "plan-areas-002": ["areas"],
     }
-    assert bankview.never_drawn(cat) == ["plan-sessions-001"]
-    pools = bankview.quiz_pools(cat)
+    assert banktables.never_drawn(cat) == ["plan-sessions-001"]
+    pools = banktables.quiz_pools(cat)
     assert pools[["quiz", "asks", "pool"]].values.tolist() == [
         ["care-practice", 1, 1],
         ["areas", 1, 1],
@@ -232,8 +232,8 @@ def test_question_stats_one_row_per_quiz_even_unanswered():
         index=pd.Index(["q1"], name="qid"),
     )
     empty = items.iloc[0:0]
-    stats = bankview.question_stats("q1", {"exam": items, "practice": empty}, {"exam": "Exam"})
-    assert list(stats.columns) == bankview.STATS_COLUMNS
+    stats = banktables.question_stats("q1", {"exam": items, "practice": empty}, {"exam": "Exam"})
+    assert list(stats.columns) == banktables.STATS_COLUMNS
     exam, practice = stats.to_dict("records")
     assert exam["title"] == "Exam"
     assert (exam["responses"], exam["facility"], exam["discrimination"]) == (12, 0.25, 0.4)
@@ -252,10 +252,10 @@ def shipped():
 
 
 def test_shipped_coverage_counts_every_question_once(shipped):
-    frame = bankview.questions_frame(shipped)
+    frame = banktables.questions_frame(shipped)
     assert len(frame) == len(shipped.entries) > 100
     for column in ("type", "difficulty"):
-        table = bankview.coverage_by(shipped, frame, column)
+        table = banktables.coverage_by(shipped, frame, column)
         assert table.loc[TOTAL, TOTAL] == len(frame)
         assert (table.drop(index=TOTAL).drop(columns=TOTAL) > 0).any(axis=1).all()
     by_topic = frame.groupby("topic").size()
@@ -263,10 +263,10 @@ def test_shipped_coverage_counts_every_question_once(shipped):
 
 
 def test_shipped_filters_partition_the_bank(shipped):
-    frame = bankview.questions_frame(shipped)
+    frame = banktables.questions_frame(shipped)
     for column, field in (("topic", "topics"), ("type", "types"), ("difficulty", "difficulties")):
         parts = [
-            bankview.filter_questions(frame, Filters(**{field: (value,)}))
+            banktables.filter_questions(frame, Filters(**{field: (value,)}))
             for value in sorted(set(frame[column]))
         ]
         assert sum(len(p) for p in parts) == len(frame)
@@ -274,17 +274,17 @@ def test_shipped_filters_partition_the_bank(shipped):
 
 
 def test_shipped_search_finds_what_the_stems_say(shipped):
-    frame = bankview.questions_frame(shipped)
-    found = bankview.filter_questions(frame, Filters(text="SUN"))
+    frame = banktables.questions_frame(shipped)
+    found = banktables.filter_questions(frame, Filters(text="SUN"))
     by_stem = frame[frame["stem"].str.casefold().str.contains("sun")]
     assert set(by_stem["qid"]) <= set(found["qid"])
     assert 0 < len(found) < len(frame)
 
 
 def test_shipped_sources_are_all_cited_and_every_question_is_drawn(shipped):
-    frame = bankview.questions_frame(shipped)
-    docs = bankview.coverage_by_source(shipped, frame)
+    frame = banktables.questions_frame(shipped)
+    docs = banktables.coverage_by_source(shipped, frame)
     assert list(docs["doc"]) == list(shipped.sources)
     assert (docs["questions"] > 0).all()
-    assert bankview.uncited(shipped) == []
-    assert bankview.never_drawn(shipped) == []
+    assert banktables.uncited(shipped) == []
+    assert banktables.never_drawn(shipped) == []
