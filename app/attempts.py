@@ -31,7 +31,7 @@ from app.engine import (
     score_attempt,
     score_question,
 )
-from app.store import attempts as q
+from app.store import attempts as attempt_store
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -159,7 +159,7 @@ def _start(
     except IntegrityError:
         # Another request opened one between our check and insert (PostgreSQL): use that one.
         with engine.connect() as conn:
-            row = q.open_for(conn, actor.id, quiz.id)
+            row = attempt_store.open_for(conn, actor.id, quiz.id)
         if row is None:
             raise
         attempt_id = row["id"]
@@ -169,17 +169,20 @@ def _start(
 def _open_or_create(
     conn: Connection, actor: User, quiz: Quiz, presented: list[Presented], seed: int, now: datetime
 ) -> int:
-    existing = q.open_for(conn, actor.id, quiz.id)
+    existing = attempt_store.open_for(conn, actor.id, quiz.id)
     if existing is not None:
         if not deadline_passed(existing["deadline"], now):
             return existing["id"]
         _close(conn, existing, now, "deadline")
-    if quiz.max_attempts is not None and q.count_for(conn, actor.id, quiz.id) >= quiz.max_attempts:
+    if (
+        quiz.max_attempts is not None
+        and attempt_store.count_for(conn, actor.id, quiz.id) >= quiz.max_attempts
+    ):
         raise NoAttemptsLeft(
             f"'{quiz.title}' allows {quiz.max_attempts} attempts and all have been used"
         )
     snaps = [p.snapshot for p in presented]
-    q.add_snapshots(conn, [(s.content_hash(), s.qid, s.to_dict()) for s in snaps], now)
+    attempt_store.add_snapshots(conn, [(s.content_hash(), s.qid, s.to_dict()) for s in snaps], now)
     questions = [
         {
             "position": p.position,
@@ -193,7 +196,7 @@ def _open_or_create(
         for p in presented
     ]
     deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
-    attempt_id = q.add_attempt(
+    attempt_id = attempt_store.add_attempt(
         conn,
         questions,
         user_id=actor.id,
@@ -226,13 +229,13 @@ def save_answer(
     def save(conn: Connection, row: dict[str, Any], now: datetime) -> None:
         snap = _snapshot_at(conn, attempt_id, position)
         immediate = row["quiz"].get("feedback") == "immediate"
-        if immediate and q.has_response(conn, attempt_id, position):
+        if immediate and attempt_store.has_response(conn, attempt_id, position):
             raise AnswerFinal("this question has been answered and its feedback shown")
         given = normalize_answer(snap, answer)
         if immediate and given is None:
             # Saved, a blank would be final and its verdict would show the key.
             raise InvalidAnswer(f"{snap.qid}: choose an answer before checking it")
-        q.save_response(conn, attempt_id, position, given, now)
+        attempt_store.save_response(conn, attempt_id, position, given, now)
 
     return _while_open(engine, actor, attempt_id, now, save)
 
@@ -248,7 +251,7 @@ def set_flag(
     """Flag a question for review (or clear the flag). Raises as save_answer."""
 
     def flag(conn: Connection, row: dict[str, Any], now: datetime) -> None:
-        if not q.set_flag(conn, attempt_id, position, flagged):
+        if not attempt_store.set_flag(conn, attempt_id, position, flagged):
             raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
 
     _while_open(engine, actor, attempt_id, now, flag)
@@ -263,7 +266,7 @@ def submit(
     """
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
-        row = q.get(conn, attempt_id, lock=True)
+        row = attempt_store.get(conn, attempt_id, lock=True)
         if row is None or row["user_id"] != actor.id:
             raise AttemptNotFound(f"no attempt {attempt_id}")
         # Read the clock holding the lock: an answer saved before this close is dated before it.
@@ -280,17 +283,17 @@ def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = Non
     """
     now = now or clock.now()
     with engine.connect() as conn:
-        row = q.get(conn, attempt_id)
+        row = attempt_store.get(conn, attempt_id)
         if row is None or not _may_see(conn, actor, row):
             raise AttemptNotFound(f"no attempt {attempt_id}")
         if not (row["status"] == "open" and deadline_passed(row["deadline"], now)):
-            return _view(row, q.questions(conn, attempt_id))
+            return _view(row, attempt_store.questions(conn, attempt_id))
     # Past its deadline: close it under the lock (another request may have just done so).
     with writing(engine) as conn:
-        locked = q.get(conn, attempt_id, lock=True)
+        locked = attempt_store.get(conn, attempt_id, lock=True)
         if locked["status"] == "open":
             _close(conn, locked, now, "deadline")
-        return _view(q.get(conn, attempt_id), q.questions(conn, attempt_id))
+        return _view(attempt_store.get(conn, attempt_id), attempt_store.questions(conn, attempt_id))
 
 
 def close_overdue(engine: Engine, actor: User, rows: list[dict[str, Any]], as_of: datetime) -> bool:
@@ -335,7 +338,7 @@ def open_attempt(
 ) -> AttemptView | None:
     """The actor's open attempt at a quiz, to resume, or None (an expired one is closed first)."""
     with engine.connect() as conn:
-        row = q.open_for(conn, actor.id, quiz_id)
+        row = attempt_store.open_for(conn, actor.id, quiz_id)
     if row is None:
         return None
     view = get(engine, actor, row["id"], now)
@@ -348,7 +351,7 @@ def attempts_of(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any
         owner = user_store.by_id(conn, user_id)
         if owner is None or not can_view(actor, User.of(owner)):
             raise AttemptNotFound(f"no user {user_id}")
-        return q.of_user(conn, user_id)
+        return attempt_store.of_user(conn, user_id)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -389,7 +392,7 @@ def _may_see(conn: Connection, actor: User, row: dict[str, Any]) -> bool:
 
 
 def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
-    row = q.get(conn, attempt_id, lock=True)
+    row = attempt_store.get(conn, attempt_id, lock=True)
     if row is None or row["user_id"] != actor.id:
         raise AttemptNotFound(f"no attempt {attempt_id}")
     if row["status"] != "open":
@@ -398,7 +401,7 @@ def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
 
 
 def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:
-    content = q.snapshot_at(conn, attempt_id, position)
+    content = attempt_store.snapshot_at(conn, attempt_id, position)
     if content is None:
         raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
     return Snapshot.from_dict(content)
@@ -407,7 +410,7 @@ def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:
 def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str) -> None:
     """Score with the answers saved up to the deadline and close; a no-op if already closed."""
     quiz = Quiz.model_validate(row["quiz"])
-    questions = q.questions(conn, row["id"])
+    questions = attempt_store.questions(conn, row["id"])
     cutoff = row["deadline"] if closed_by == "deadline" else None
     answers, snaps, points = {}, [], {}
     for question in questions:
@@ -421,7 +424,7 @@ def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str)
         if question["answered_at"] is not None:
             points[question["position"]] = float(score_question(snap, answer, quiz.scoring))
     score = score_attempt(snaps, answers, quiz.scoring, quiz.pass_mark)
-    closed = q.close(
+    closed = attempt_store.close(
         conn,
         row["id"],
         points,

@@ -15,7 +15,7 @@ from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
 from app.certstatus import Certification, certifications_from
 from app.present import is_correct
-from app.store import attempts as q
+from app.store import attempts as attempt_store
 
 MISTAKES_QUIZ_ID = "my-mistakes"
 MISTAKES_LIMIT = 20
@@ -124,7 +124,7 @@ def recent_mistakes(
     secure (exam-only) questions are never offered for practice.
     """
     with engine.connect() as conn:
-        rows = q.scored_questions(conn, actor.id)
+        rows = attempt_store.scored_questions(conn, actor.id)
     latest: dict[str, float | None] = {}
     for row in rows:
         latest.setdefault(row["qid"], row["points"])

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app.store import throttle as q
+from app.store import throttle as throttle_store
 
 FREE = {"address": 30, "account": 5}
 CAP = {"address": timedelta(minutes=5), "account": timedelta(minutes=15)}
@@ -73,15 +73,15 @@ def blocked_until(rows: dict[str, dict[str, Any]], now: datetime) -> datetime | 
 
 def must_wait(conn: Connection, k: Keys, now: datetime) -> datetime | None:
     """Until when the client must wait before trying again, if it must (a read only)."""
-    return blocked_until(q.rows(conn, [k.address_key, k.account_key]), now)
+    return blocked_until(throttle_store.rows(conn, [k.address_key, k.account_key]), now)
 
 
 def charge(conn: Connection, k: Keys, now: datetime) -> datetime | None:
     """Count this attempt as a failure on both counters, inside the caller's write transaction;
     or, if the client must still wait, charge nothing and return until when."""
-    q.forget_before(conn, now - FORGET)
+    throttle_store.forget_before(conn, now - FORGET)
     counters = ((k.address_key, None), (k.account_key, k.username_key))
-    q.ensure(
+    throttle_store.ensure(
         conn,
         [
             {
@@ -95,7 +95,7 @@ def charge(conn: Connection, k: Keys, now: datetime) -> datetime | None:
             for key, user in counters
         ],
     )
-    found = q.rows(conn, [k.address_key, k.account_key], lock=True)
+    found = throttle_store.rows(conn, [k.address_key, k.account_key], lock=True)
     wait = blocked_until(found, now)
     if wait is not None:
         return wait
@@ -106,7 +106,7 @@ def charge(conn: Connection, k: Keys, now: datetime) -> datetime | None:
         old = found[key]
         failures = old["failures"] + 1
         pause = delay(failures, kind)
-        q.put(
+        throttle_store.put(
             conn,
             {
                 "key": key,
@@ -122,13 +122,13 @@ def charge(conn: Connection, k: Keys, now: datetime) -> datetime | None:
 
 def succeeded(conn: Connection, k: Keys) -> None:
     """The password was right: clear the account key, take the charge back from the address."""
-    q.remove(conn, k.account_key)
-    found = q.rows(conn, [k.address_key], lock=True).get(k.address_key)
+    throttle_store.remove(conn, k.account_key)
+    found = throttle_store.rows(conn, [k.address_key], lock=True).get(k.address_key)
     if found is None:
         return
     failures = max(found["failures"] - 1, 0)
     still = delay(failures, "address")
-    q.put(
+    throttle_store.put(
         conn,
         {
             **found,
@@ -140,10 +140,10 @@ def succeeded(conn: Connection, k: Keys) -> None:
 
 def delayed(conn: Connection, now: datetime) -> dict[str, datetime]:
     """Usernames some client must wait to try again, with until when (for the Users page)."""
-    return q.delayed(conn, now)
+    return throttle_store.delayed(conn, now)
 
 
 def clear(conn: Connection, username_key: str) -> int:
     """Forget every failure of a username from every address (a manager's "clear", a new
     password); returns how many counters went."""
-    return q.clear_user(conn, username_key)
+    return throttle_store.clear_user(conn, username_key)

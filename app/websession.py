@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from app import clock, config
 from app.accounts import AccountInactive, User
-from app.store import sessions as q
+from app.store import sessions as session_store
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -76,10 +76,10 @@ def _serializer(engine: Engine) -> URLSafeSerializer:
     key = config.secret_key()
     if not key:
         with engine.connect() as conn:
-            key = q.setting(conn, "secret_key")
+            key = session_store.setting(conn, "secret_key")
     if not key:
         with writing(engine) as conn:
-            key = q.setting_or_add(conn, "secret_key", secrets.token_urlsafe(48))
+            key = session_store.setting_or_add(conn, "secret_key", secrets.token_urlsafe(48))
     return URLSafeSerializer(key, salt=_SALT)
 
 
@@ -95,10 +95,10 @@ def begin(
     token = secrets.token_urlsafe(32)
     with writing(engine) as conn:
         if replacing:
-            old = q.session(conn, _digest(replacing), now)
+            old = session_store.session(conn, _digest(replacing), now)
             if old is not None and old["user_id"] != user.id:
-                q.end_session(conn, _digest(replacing))
-        q.add_session(conn, _digest(token), user.id, now, now + session_lifetime())
+                session_store.end_session(conn, _digest(replacing))
+        session_store.add_session(conn, _digest(token), user.id, now, now + session_lifetime())
     return token
 
 
@@ -110,13 +110,13 @@ def deliver(engine: Engine, token: str, now: datetime | None = None) -> Cookie:
     now = now or clock.now()
     error: Exception | None = None
     with writing(engine) as conn:
-        row = q.session(conn, _digest(token), now)
+        row = session_store.session(conn, _digest(token), now)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
         if row is None or owner is None or now - row["created_at"] > DELIVERY_WINDOW:
             error = SessionInvalid("this sign-in has expired; sign in again")
         elif not owner["active"]:
             error = AccountInactive("this account has been deactivated; ask a manager")
-        elif not q.mark_delivered(conn, _digest(token)):
+        elif not session_store.mark_delivered(conn, _digest(token)):
             error = SessionInvalid("this sign-in has been used already; sign in again")
     if error is not None:
         raise error
@@ -144,13 +144,13 @@ def user_for(engine: Engine, token: str | None, now: datetime | None = None) -> 
         return None
     now = now or clock.now()
     with engine.connect() as conn:
-        row = q.session(conn, _digest(token), now)
+        row = session_store.session(conn, _digest(token), now)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
     if row is None or owner is None or not owner["active"]:
         return None
     if now - (row["seen_at"] or row["created_at"]) >= SEEN_EVERY:
         with writing(engine) as conn:
-            q.seen(conn, _digest(token), now)
+            session_store.seen(conn, _digest(token), now)
     return replace(User.of(owner), session=_digest(token))
 
 
@@ -158,4 +158,4 @@ def end(engine: Engine, token: str | None) -> None:
     """Sign a session out: it is deleted, so its cookie no longer works anywhere."""
     if token:
         with writing(engine) as conn:
-            q.end_session(conn, _digest(token))
+            session_store.end_session(conn, _digest(token))
