@@ -14,13 +14,14 @@ from app import attempts, clock
 from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
+from app.errors import ResurfaceError
 from app.store import attempts as q
 
 MISTAKES_QUIZ_ID = "my-mistakes"
 MISTAKES_LIMIT = 20
 
 
-class NoMistakes(Exception):
+class NoMistakes(ResurfaceError):
     """The trainee has no wrongly answered question to practise (or none still in the banks)."""
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from app.errors import ResurfaceError
+
 try:  # libyaml is much faster; the pure-Python loader behaves the same
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -77,7 +79,7 @@ Key = str | int
 Loc = tuple[Key, ...]
 
 
-class YamlError(Exception):
+class YamlError(ResurfaceError):
     """A YAML file could not be read safely; ``line`` is 1-based."""
 
     def __init__(self, message: str, line: int) -> None:
