@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
 from app import clock, throttle
+from app.errors import ResurfaceError
 from app.store import sessions as session_store
 from app.store import users as q
 from app.store.db import writing
@@ -37,7 +38,7 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("resurface-dummy-password")
 
 
-class AccountError(Exception):
+class AccountError(ResurfaceError):
     """Base class for account problems a user can be told about."""
 
 

@@ -31,6 +31,7 @@ from app.engine import (
     score_attempt,
     score_question,
 )
+from app.errors import ResurfaceError
 from app.store import attempts as attempt_store
 from app.store import users as user_store
 from app.store.db import writing
@@ -38,7 +39,7 @@ from app.store.db import writing
 TIME_UP = "time is up: the attempt was submitted with the answers saved before the deadline"
 
 
-class AttemptError(Exception):
+class AttemptError(ResurfaceError):
     """Base class for attempt problems a user can be told about."""
 
 

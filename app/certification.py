@@ -24,6 +24,7 @@ from app.accounts import User, report_scope
 from app.bank import Catalogue
 from app.bank.schema import Quiz
 from app.certstatus import CERTIFIED, STATUSES, certifications_from
+from app.errors import ResurfaceError
 from app.store import reports as report_store
 
 ROSTER_COLUMNS = [
@@ -57,7 +58,7 @@ FUNNEL_COLUMNS = ["quiz_id", "certification", "stage", "trainees", "share"]
 _CONSOLE = User(0, "console", "Console operator", "manager", None, True)
 
 
-class NotACertification(ValueError):
+class NotACertification(ResurfaceError, ValueError):
     """The quiz asked for is not in the banks or grants no certification."""
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from app import clock
 from app.accounts import Forbidden, User, can_view, recheck
 from app.attempts import AttemptNotFound
+from app.errors import ResurfaceError
 from app.store import attempts as attempt_store
 from app.store import comments as q
 from app.store import users as user_store
@@ -22,11 +23,11 @@ from app.store.db import writing
 MAX_LENGTH = 4000
 
 
-class InvalidComment(Exception):
+class InvalidComment(ResurfaceError):
     """A comment is empty, too long, or points at a question the attempt does not have."""
 
 
-class CommentNotFound(Exception):
+class CommentNotFound(ResurfaceError):
     """No such comment (or not one the actor may see)."""
 
 

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.errors import ResurfaceError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # (name, default, meaning): docs/administration.md's "Settings" table says the same, and a test
@@ -32,7 +34,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class SettingError(ValueError):
+class SettingError(ResurfaceError, ValueError):
     """An environment variable holds a value that cannot be used."""
 
 

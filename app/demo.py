@@ -15,6 +15,7 @@ from app import accounts, attempts, clock
 from app.accounts import AlreadyInitialised, User
 from app.bank import Catalogue
 from app.engine import Presented
+from app.errors import ResurfaceError
 from app.feedback import key_of
 
 COHORT = "demo"
@@ -34,7 +35,7 @@ HISTORY: tuple[tuple[str, int, float], ...] = (
 )
 
 
-class NotADemoDatabase(Exception):
+class NotADemoDatabase(ResurfaceError):
     """The database has users but not the demo accounts, so it is not one to fill with a demo."""
 
 

@@ -14,6 +14,7 @@ from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
 from app.certstatus import Certification, certifications_from
+from app.errors import ResurfaceError
 from app.present import is_correct
 from app.store import attempts as attempt_store
 
@@ -21,7 +22,7 @@ MISTAKES_QUIZ_ID = "my-mistakes"
 MISTAKES_LIMIT = 20
 
 
-class NoMistakes(Exception):
+class NoMistakes(ResurfaceError):
     """The trainee has no wrongly answered question to practise (or none still in the banks)."""
 
 

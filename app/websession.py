@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from app import clock, config
 from app.accounts import AccountInactive, User
+from app.errors import ResurfaceError
 from app.store import sessions as session_store
 from app.store import users as user_store
 from app.store.db import writing
@@ -47,7 +48,7 @@ SEEN_EVERY = timedelta(seconds=60)  # how often a session's last use is written 
 _SALT = "resurface.session"
 
 
-class SessionInvalid(Exception):
+class SessionInvalid(ResurfaceError):
     """The session token is unknown, expired, or its cookie was handed out already."""
 
 

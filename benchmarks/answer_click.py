@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from app import accounts, attempts, config
 from app.bank import load
 from app.store import open_store
+from app.ui import keys
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "app" / "ui" / "main.py"
@@ -33,10 +34,10 @@ QUIZ = "certification-exam"
 def signed_in(username: str, timeout: float = 120) -> AppTest:
     """The app in AppTest with ``username`` signed in through the form (password ``PW``)."""
     at = AppTest.from_file(str(MAIN), default_timeout=timeout).run()
-    at.text_input(key="signin.username").input(username)
-    at.text_input(key="signin.password").input(PW)
-    at.button(key="FormSubmitter:signin-Sign in").click().run()
-    if not at.button(key="auth.sign_out"):
+    at.text_input(key=keys.SIGNIN_USERNAME).input(username)
+    at.text_input(key=keys.SIGNIN_PASSWORD).input(PW)
+    at.button(key=f"FormSubmitter:{keys.SIGNIN_FORM}-Sign in").click().run()
+    if not at.button(key=keys.SIGN_OUT):
         raise SystemExit(f"{username} could not sign in: {at.exception or at.main}")
     return at
 
@@ -44,7 +45,7 @@ def signed_in(username: str, timeout: float = 120) -> AppTest:
 def click_times(clicks: int) -> tuple[list[float], int]:
     """Time ``clicks`` answer clicks on the first single-answer question of a fresh exam."""
     at = signed_in("ann")
-    at.button(key=f"home.start.{QUIZ}").click().run()
+    at.button(key=keys.home_start(QUIZ)).click().run()
     attempt_id = int(at.query_params["attempt"][0])
     engine = open_store(config.database_url())
     user = accounts.authenticate(engine, "ann", PW)
@@ -54,7 +55,7 @@ def click_times(clicks: int) -> tuple[list[float], int]:
     )
     at.query_params["q"] = str(position + 1)
     at.run()
-    key = f"quiz.answer.{attempt_id}.{position}"
+    key = keys.answer(attempt_id, position)
     options = len(view.questions[position].presented.snapshot.options)
     samples = []
     for i in range(clicks):

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -135,6 +135,16 @@ def _stop_group(server: subprocess.Popen) -> None:
             server.wait(timeout=10)
         os.killpg(server.pid, signal.SIGKILL)
     server.wait()
+
+
+def wait_until(condition: Callable[[], bool], failure: str, timeout: float = 10) -> None:
+    """Poll ``condition`` until it holds; fail with ``failure`` if it still does not after
+    ``timeout`` seconds. For what the page cannot show: a clock, the database, a cookie jar."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{failure} (waited {timeout:g} s)")
+        time.sleep(0.05)
 
 
 # --- actions ------------------------------------------------------------------------------------

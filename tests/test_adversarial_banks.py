@@ -30,6 +30,7 @@ from app.bank import Catalogue, load
 from app.bank.catalogue import MAX_PROBLEMS, STOPPED
 from app.bank.schema import QUESTION_TYPES
 from app.bank.yamlpos import MAX_BYTES, MAX_DEPTH, MAX_VALUES, YamlError, load_text
+from app.ui import keys
 from conftest import BANK, SEED, SOURCES, TOPICS, messages
 
 # --- the content tree the fuzzers break a file in ----------------------------------------------
@@ -861,10 +862,9 @@ def test_the_bank_page_lists_hostile_files_and_the_app_serves_the_rest(
     # A trainee sees every quiz and can start one as usual.
     ann = ui["ann"]
     at = sign_in("ann")
-    assert {
-        k.removeprefix("home.start.") for k in widget_keys(at) if k.startswith("home.start.")
-    } == set(shipped.quizzes)
-    at.button(key="home.start.practice-aftercare").click().run()
+    starts = {k for k in widget_keys(at) if k.startswith(keys.HOME_START)}
+    assert starts == {keys.home_start(quiz_id) for quiz_id in shipped.quizzes}
+    at.button(key=keys.home_start("practice-aftercare")).click().run()
     assert not at.exception
     view = attempts.get(fresh_db, ann, attempt_id(at))
     assert len(view.questions) == sum(d.count for d in shipped.quizzes["practice-aftercare"].draw)

@@ -39,6 +39,7 @@ from e2e_support import (
     shoot,
     sign_in,
     start_quiz,
+    wait_until,
 )
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
@@ -406,9 +407,16 @@ def test_deadline_passing_offline_closes_with_the_answers_saved_before_it(
     finally:
         first.close()  # the trainee goes offline mid-exam
 
-    time.sleep(1)
-    # The 45 minutes pass: move the attempt's deadline to just now (test setup, no mock).
-    deadline = clock.now() - timedelta(milliseconds=500)
+    # The 45 minutes pass: move the attempt's deadline to just now (test setup, no mock), half a
+    # second back, which must still be after every answer saved in time: wait until it is.
+    early = timedelta(milliseconds=500)
+    saved = attempts.get(store, off, attempt_id).questions
+    last_saved = max(s.answered_at for s in saved if s.answered_at is not None)
+    wait_until(
+        lambda: clock.now() - early > last_saved,
+        f"the clock did not get {early} past the last answer saved ({last_saved})",
+    )
+    deadline = clock.now() - early
     late_at = deadline + timedelta(milliseconds=300)
     open_view = attempts.get(store, off, attempt_id)
     in_time = {s.presented.position: s for s in open_view.questions if s.answered_at is not None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pandas as pd
 import pytest
 from test_analytics import GUTTMAN, responses_from
@@ -62,13 +64,45 @@ def test_figure_shows_missing_values_as_a_dash(value, places, suffix, shown):
     assert itemtables.figure(value, places, suffix) == shown
 
 
+def sample_variance(values: list[Fraction]) -> Fraction:
+    mean = sum(values, Fraction(0)) / len(values)
+    return sum(((v - mean) ** 2 for v in values), Fraction(0)) / (len(values) - 1)
+
+
+def textbook_alpha(rows: list[list[float]]) -> Fraction:
+    """Cronbach's alpha from its definition, in exact fractions: k / (k - 1) * (1 - sum of the
+    item variances / variance of the totals), sample variances (n - 1), as Moodle."""
+    scores = [[Fraction(str(x)) for x in row] for row in rows]
+    k = len(scores[0])
+    items = sum(sample_variance([row[j] for row in scores]) for j in range(k))
+    totals = sample_variance([sum(row, Fraction(0)) for row in scores])
+    return Fraction(k, k - 1) * (1 - items / totals)
+
+
+def textbook_kr20(rows: list[list[int]]) -> Fraction:
+    """KR-20 from its definition for 0/1 items: k / (k - 1) * (1 - sum p q / variance of the
+    totals), p the share right; p q is the population variance of an item, so n / (n - 1) makes
+    it the sample one, like the totals' variance."""
+    n, k = len(rows), len(rows[0])
+    p = [Fraction(sum(row[j] for row in rows), n) for j in range(k)]
+    pq = sum(pj * (1 - pj) for pj in p) * Fraction(n, n - 1)
+    totals = sample_variance([Fraction(sum(row)) for row in rows])
+    return Fraction(k, k - 1) * (1 - pq / totals)
+
+
 def test_a_fixed_form_of_right_or_wrong_questions_reports_kr20():
-    result = analysis(responses_from(GUTTMAN * 6))
+    # Six copies of the 5-attempt Guttman pattern: p = .8 .6 .4 .2, sum p q = .8, times
+    # 30/29; totals 4 3 2 1 0 six times each: mean 2, variance 6 * 10 / 29 = 60/29.
+    # KR-20 = 4/3 * (1 - (.8 * 30/29) / (60/29)) = 4/3 * (1 - 24/60) = 0.8.
+    rows = GUTTMAN * 6
+    assert textbook_kr20(rows) == textbook_alpha(rows) == Fraction(4, 5)
+    result = analysis(responses_from(rows))
+    assert result.summary["kr20"] == pytest.approx(0.8)
     shown = {label: value for label, value, _ in itemtables.summary_figures(result.summary)}
     assert list(shown) == ["Attempts", "Mean", "SD", "KR-20", "SEM"]
     assert shown["Attempts"] == "30"
     assert shown["Mean"] == "50.0%"
-    assert shown["KR-20"] == f"{result.summary['kr20']:.2f}"
+    assert shown["KR-20"] == "0.80"
     assert shown["SEM"].endswith(" pts")
     assert itemtables.reliability_note(result.summary) is None
     assert itemtables.provisional_notice(result) is None
@@ -76,10 +110,17 @@ def test_a_fixed_form_of_right_or_wrong_questions_reports_kr20():
 
 
 def test_partial_credit_reports_alpha_not_kr20():
-    result = analysis(responses_from([[1, 0.5, 1], [0.5, 0, 0], [1, 1, 1], [0, 0, 0.5]]))
+    rows = [[1, 0.5, 1], [0.5, 0, 0], [1, 1, 1], [0, 0, 0.5]]
+    # Items: 1 .5 1 0, .5 0 1 0 and 1 0 1 .5; each has squared deviations summing to .6875,
+    # so variance .6875 / 3 and 2.0625 / 3 for the three. Totals 2.5 .5 3 .5: mean 1.625,
+    # squared deviations .765625 + 1.265625 + 1.890625 + 1.265625 = 5.1875, variance 5.1875 / 3.
+    # alpha = 3/2 * (1 - 2.0625 / 5.1875) = 3/2 * (1 - 33/83) = 75/83 = 0.9036.
+    assert textbook_alpha(rows) == Fraction(75, 83)
+    result = analysis(responses_from(rows))
+    assert result.summary["alpha"] == pytest.approx(75 / 83)
     shown = {label: value for label, value, _ in itemtables.summary_figures(result.summary)}
     assert "KR-20" not in shown
-    assert shown["Cronbach's alpha"] == f"{result.summary['alpha']:.2f}"
+    assert shown["Cronbach's alpha"] == "0.90"
 
 
 def test_a_pool_quiz_shows_dashes_and_says_why():

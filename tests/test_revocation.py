@@ -244,7 +244,7 @@ def test_a_trainer_moved_to_another_cohort_manages_only_the_new_one(fresh_db, st
 
 def on_sign_in_page_saying_why(at) -> None:
     assert not at.exception, values(at.exception)
-    assert at.text_input(key="signin.username"), "the sign-in page shows"
+    assert at.text_input(key=keys.SIGNIN_USERNAME), "the sign-in page shows"
     assert any("You have been signed out" in w for w in values(at.warning)), values(at.warning)
 
 
@@ -288,7 +288,7 @@ def test_a_tab_left_unused_for_thirty_minutes_is_signed_out_and_says_so(ui, fres
     on_sign_in_page_saying_why(at)
     with clock_at(start + timedelta(minutes=32)):
         at = open_page(at, "home")  # a reload: the sign-in page, saying why once more
-    assert at.text_input(key="signin.username")
+    assert at.text_input(key=keys.SIGNIN_USERNAME)
 
 
 def test_a_manager_deactivated_at_the_console_creates_nobody(ui, fresh_db):

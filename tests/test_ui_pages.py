@@ -47,8 +47,8 @@ def ann_done(fresh_db, people, catalogue) -> list[int]:
 
 def assert_signed_out(at) -> None:
     assert titles(at) == ["Resurface"]
-    assert at.text_input(key="signin.username")
-    assert not [b for b in at.button if b.key == "auth.sign_out"]
+    assert at.text_input(key=keys.SIGNIN_USERNAME)
+    assert not [b for b in at.button if b.key == keys.SIGN_OUT]
 
 
 @pytest.mark.parametrize("role", ["trainee", "trainer", "manager"])
@@ -60,11 +60,11 @@ def test_every_page_renders_for_every_role(ui, fresh_db, catalogue, ann_done, ro
 
     open_page(at, "home")
     assert titles(at) == [f"Welcome, {user.display_name}"]
-    assert at.button(key="home.start.quick-check")
+    assert at.button(key=keys.home_start("quick-check"))
 
     open_page(at, "history")
     assert titles(at) == ["History"]
-    assert at.button(key="history.mistakes")
+    assert at.button(key=keys.HISTORY_MISTAKES)
     # Only ann has finished attempts: each is listed with its quiz and a Review link.
     listed = [m for m in values(at.markdown) if m.startswith("**Practice: Aftercare**")]
     assert bool(listed) == (role == "trainee")
@@ -75,7 +75,7 @@ def test_every_page_renders_for_every_role(ui, fresh_db, catalogue, ann_done, ro
 
     open_page(at, "quiz", attempt=own_open)
     assert values(at.subheader) == [exam.title]
-    assert at.button(key="quiz.next")
+    assert at.button(key=keys.QUIZ_NEXT)
     assert any(re.search(r"<b>\d\d:\d\d</b> left", h.value) for h in at.html), "countdown"
 
     open_page(at, "results")
@@ -171,7 +171,7 @@ def test_sign_in_slows_down_after_repeated_wrong_passwords(ui):
     with clock_at(start + timedelta(seconds=5)):  # the wait (from the fifth failure) is over
         fill_sign_in(at, "ann", PW)
     assert not at.error
-    assert at.button(key="auth.sign_out"), "signed in once the wait was over"
+    assert at.button(key=keys.SIGN_OUT), "signed in once the wait was over"
 
 
 def test_deactivated_user_is_signed_out_on_the_next_run(ui, fresh_db):
@@ -186,7 +186,7 @@ def test_sign_out_returns_to_sign_in_and_ends_the_session(ui, fresh_db):
     token = at.session_state[keys.TOKEN]
     assert websession.user_for(fresh_db, token) == ui["ann"]
 
-    at.button(key="auth.sign_out").click().run()
+    at.button(key=keys.SIGN_OUT).click().run()
     assert not at.exception
     assert_signed_out(at)
     assert keys.TOKEN not in at.session_state
@@ -198,15 +198,15 @@ def test_sign_out_returns_to_sign_in_and_ends_the_session(ui, fresh_db):
 
 def test_practise_my_mistakes_opens_a_practice_of_them(ui, ann_done):
     at = open_page(sign_in("ann"), "history")
-    at.button(key="history.mistakes").click().run()
+    at.button(key=keys.HISTORY_MISTAKES).click().run()
     assert not at.exception
     assert values(at.subheader) == ["Practise my mistakes"]
-    assert at.button(key="quiz.next")
+    assert at.button(key=keys.QUIZ_NEXT)
 
 
 def test_practise_my_mistakes_without_mistakes_says_so(ui):
     at = open_page(sign_in("ann"), "history")
-    at.button(key="history.mistakes").click().run()
+    at.button(key=keys.HISTORY_MISTAKES).click().run()
     assert not at.exception
     assert titles(at) == ["History"]
     assert values(at.info)[0].startswith("No mistakes to practise")

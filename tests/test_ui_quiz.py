@@ -30,7 +30,7 @@ def catalogue() -> Catalogue:
 
 def start(at, quiz_id: str, fresh_db, user) -> attempts.AttemptView:
     """Press Start on the home page; the quiz page opens on the new attempt."""
-    at.button(key=f"home.start.{quiz_id}").click().run()
+    at.button(key=keys.home_start(quiz_id)).click().run()
     assert not at.exception
     return attempts.get(fresh_db, user, attempt_id(at))
 
@@ -44,7 +44,7 @@ def test_practice_quiz_answered_right_throughout_passes(ui, fresh_db, catalogue)
     assert total == sum(d.count for d in catalogue.quizzes["practice-aftercare"].draw)
 
     for position in range(total):
-        check = f"quiz.check.{view.id}.{position}"
+        check = keys.check_form(view.id, position)
         assert at.query_params.get("q", "1") == str(position + 1)
         set_right_answer(at, view, position)
         [button] = at.form(key=check).form_submit_button
@@ -64,9 +64,9 @@ def test_practice_quiz_answered_right_throughout_passes(ui, fresh_db, catalogue)
         assert not widget_keys(at) & set(answer_keys(view, position))
 
         if position < total - 1:
-            at.button(key="quiz.next").click().run()
+            at.button(key=keys.QUIZ_NEXT).click().run()
 
-    at.button(key="quiz.submit_last").click().run()
+    at.button(key=keys.QUIZ_SUBMIT_LAST).click().run()
     assert dialog(at) is not None
     assert "Every question is answered." in values(at.markdown)
     confirm_submit(at)
@@ -87,7 +87,7 @@ def test_practice_quiz_answered_right_throughout_passes(ui, fresh_db, catalogue)
 def test_practice_check_with_nothing_chosen_asks_for_an_answer(ui, fresh_db):
     at = sign_in("ann")
     view = start(at, "practice-aftercare", fresh_db, ui["ann"])
-    check = f"quiz.check.{view.id}.0"
+    check = keys.check_form(view.id, 0)
     [button] = at.form(key=check).form_submit_button
     button.click().run()
     assert not at.exception
@@ -106,8 +106,8 @@ def test_exam_submitted_early_scores_unanswered_questions_as_wrong(ui, fresh_db)
 
     set_right_answer(at, view, 0)  # an exam saves on change: no form, no button
     at.run()
-    at.button(key="quiz.next").click().run()
-    at.button(key="quiz.next").click().run()
+    at.button(key=keys.QUIZ_NEXT).click().run()
+    at.button(key=keys.QUIZ_NEXT).click().run()
     set_right_answer(at, view, 2)
     at.run()
     at.toggle(key=keys.flag(view.id, 2)).set_value(True).run()
@@ -118,7 +118,7 @@ def test_exam_submitted_early_scores_unanswered_questions_as_wrong(ui, fresh_db)
     assert not at.success, "an exam shows no verdict before it is submitted"
     assert not at.error
 
-    at.button(key="quiz.submit").click().run()
+    at.button(key=keys.QUIZ_SUBMIT).click().run()
     assert dialog(at) is not None
     assert values(at.warning) == [
         "Unanswered or incomplete (8): questions 2, 4, 5, 6, 7, 8, 9, 10. "
@@ -141,14 +141,14 @@ def test_exam_submitted_early_scores_unanswered_questions_as_wrong(ui, fresh_db)
 def test_keep_working_closes_the_dialog_and_leaves_the_attempt_open(ui, fresh_db):
     at = sign_in("ann")
     view = start(at, "quick-check", fresh_db, ui["ann"])
-    at.button(key="quiz.submit").click().run()
+    at.button(key=keys.QUIZ_SUBMIT).click().run()
     assert dialog(at) is not None
 
     at.session_state[keys.CONFIRM_SUBMIT] = True  # see ui_helpers.confirm_submit
-    at.button(key="quiz.keep").click().run()
+    at.button(key=keys.QUIZ_KEEP).click().run()
     assert not at.exception
     assert dialog(at) is None
-    assert at.button(key="quiz.next")
+    assert at.button(key=keys.QUIZ_NEXT)
     assert attempts.get(fresh_db, ui["ann"], view.id).is_open
 
 
@@ -167,10 +167,10 @@ def test_saved_answer_is_shown_when_a_new_session_resumes(ui, fresh_db):
         ("Resume", f"attempt={view.id}"),
         ("Resume", f"attempt={view.id}"),
     ], "the unfinished attempt at the top, and on its quiz card"
-    assert not [b for b in second.button if b.key == "home.start.quick-check"]
+    assert not [b for b in second.button if b.key == keys.home_start("quick-check")]
 
     open_page(second, "quiz", attempt=view.id)
     assert second.query_params["q"] == "2", "resumes at the first unanswered question"
     assert "1 of 10 answered" in values(second.caption)
-    second.button(key="quiz.prev").click().run()
+    second.button(key=keys.QUIZ_PREV).click().run()
     assert shown_answer(second, view, 0) == right

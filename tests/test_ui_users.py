@@ -87,7 +87,7 @@ def test_reset_shows_the_temporary_password_once_and_it_must_be_changed(ui, fres
     mine = fill_sign_in(new_session(), "ann", password)
     assert not at.exception
     assert titles(mine) == ["Choose a new password"]
-    assert not [b for b in mine.button if b.key == "auth.sign_out"], "no pages, no menu"
+    assert not [b for b in mine.button if b.key == keys.SIGN_OUT], "no pages, no menu"
     open_page(mine, "history")
     assert titles(mine) == ["Choose a new password"]
 
@@ -121,7 +121,7 @@ def test_forced_change_survives_a_new_tab_and_sign_out_leaves(ui, fresh_db):
     assert titles(at) == ["Choose a new password"]
     at.button(key=keys.FORCED_SIGN_OUT).click().run()
     assert titles(at) == ["Resurface"]
-    assert at.text_input(key="signin.username")
+    assert at.text_input(key=keys.SIGNIN_USERNAME)
 
 
 def test_deactivate_and_reactivate_ask_for_confirmation(ui, fresh_db):

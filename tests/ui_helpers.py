@@ -64,9 +64,9 @@ def new_session() -> AppTest:
 
 
 def fill_sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input(key="signin.username").input(username)
-    at.text_input(key="signin.password").input(password)
-    return submit_form(at, "signin")
+    at.text_input(key=keys.SIGNIN_USERNAME).input(username)
+    at.text_input(key=keys.SIGNIN_PASSWORD).input(password)
+    return submit_form(at, keys.SIGNIN_FORM)
 
 
 def sign_in(username: str, password: str = PW) -> AppTest:
@@ -74,7 +74,7 @@ def sign_in(username: str, password: str = PW) -> AppTest:
     at = fill_sign_in(new_session(), username, password)
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
-    assert at.button(key="auth.sign_out")
+    assert at.button(key=keys.SIGN_OUT)
     return at
 
 
@@ -152,7 +152,7 @@ def confirm_submit(at: AppTest) -> AppTest:
     """
     assert dialog(at) is not None, "no dialog is open"
     at.session_state[keys.CONFIRM_SUBMIT] = True
-    return at.button(key="quiz.confirm").click().run()
+    return at.button(key=keys.QUIZ_SUBMIT_NOW).click().run()
 
 
 def set_answer(at: AppTest, view: AttemptView, position: int, answer: Any) -> None:

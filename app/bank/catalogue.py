@@ -30,6 +30,7 @@ from app.bank.schema import (
 )
 from app.bank.text import SourceIndex
 from app.bank.yamlpos import Loc, Located, YamlError, load_file
+from app.errors import ResurfaceError
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -53,7 +54,7 @@ _QUESTION = TypeAdapter(Question)
 _QUIZ = TypeAdapter(Quiz)
 
 
-class ContentPathError(Exception):
+class ContentPathError(ResurfaceError):
     """A path given to the loader does not exist or holds no YAML files."""
 
 

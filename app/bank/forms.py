@@ -26,6 +26,7 @@ from app.bank.draws import fillable
 from app.bank.model import Catalogue
 from app.bank.schema import Balance, Draw, Quiz, Span
 from app.bank.text import plural
+from app.errors import ResurfaceError
 
 # Steps of the search before a random draw starts again with a fresh shuffle, and how often it
 # may; the validator's proof may take many more.
@@ -211,7 +212,7 @@ def _span_words(span: Span) -> str:
     return f"({span.min} to {span.max} wanted)"
 
 
-class Exhausted(Exception):
+class Exhausted(ResurfaceError):
     """The search used its steps without finding a form or proving there is none."""
 
 

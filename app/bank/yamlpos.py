@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from app.errors import ResurfaceError
+
 try:  # libyaml is much faster; the pure-Python loader behaves the same
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -82,7 +84,7 @@ def _line(event: yaml.Event) -> int:
     return event.start_mark.line + 1 if event.start_mark is not None else 0
 
 
-class YamlError(Exception):
+class YamlError(ResurfaceError):
     """A YAML file could not be read safely; ``line`` is 1-based."""
 
     def __init__(self, message: str, line: int) -> None:

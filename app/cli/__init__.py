@@ -9,13 +9,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app import __version__, demo
-from app.accounts import AccountError
+from app import __version__
 from app.bank import ContentPathError
 from app.cli import audit, bench, content, db, export, serve, users
 from app.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
 from app.config import SettingError
-from app.store import DatabaseError
+from app.errors import ResurfaceError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -41,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ContentPathError, UsageError, SettingError) as exc:
         print(f"resurface: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (AccountError, DatabaseError, demo.NotADemoDatabase) as exc:
+    except ResurfaceError as exc:  # accounts, the database, the demo seed, ...: said as is
         print(f"resurface: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:

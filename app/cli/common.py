@@ -14,12 +14,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import config
+from app.errors import ResurfaceError
 from app.store import DatabaseError, open_store
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(ResurfaceError):
     """The command was called in a way it cannot work (exit code 2)."""
 
 

@@ -13,12 +13,13 @@ from fractions import Fraction
 from typing import Literal, cast
 
 from app.engine.snapshot import Snapshot
+from app.errors import ResurfaceError
 
 Scoring = Literal["all_or_nothing", "partial"]
 SCORINGS: tuple[str, ...] = ("all_or_nothing", "partial")
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswer(ResurfaceError, ValueError):
     """An answer whose shape does not fit its question."""
 
 

@@ -21,6 +21,7 @@ from app import clock
 from app.accounts import Forbidden, User, recheck
 from app.bank import Catalogue
 from app.certification import NotACertification
+from app.errors import ResurfaceError
 from app.exports import attempts as attempts_export
 from app.exports import certifications as certifications_export
 from app.exports import responses as responses_export
@@ -79,7 +80,7 @@ MEANING = {
 Progress = Callable[[int, int], None]
 
 
-class ExportError(ValueError):
+class ExportError(ResurfaceError, ValueError):
     """An export was asked for with filters that do not fit it."""
 
 

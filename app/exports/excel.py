@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from app.errors import ResurfaceError
+
 FORMATS = ("csv", "xlsx")
 Format = Literal["csv", "xlsx"]
 MIME = {
@@ -74,7 +76,7 @@ _XLSX_OPTIONS = {
 }
 
 
-class TooLarge(ValueError):
+class TooLarge(ResurfaceError, ValueError):
     """An export does not fit in an Excel sheet."""
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from app.errors import ResurfaceError
+
 SQLITE_BUSY_MS = 10_000
 
 
-class DatabaseError(Exception):
+class DatabaseError(ResurfaceError):
     """The database cannot be reached or used."""
 
 

@@ -8,7 +8,8 @@ DELIVER = "auth.deliver"  # a fresh token the browser still has to exchange for 
 SIGNED_OUT = "auth.signed_out"  # signed out in this tab: ignore the cookie it arrived with
 DROP = "auth.drop"  # the browser still has to drop its cookie
 NOTICE = "ui.notice"  # a one-off message for the next page (text, kind)
-CONFIRM_SUBMIT = "quiz.confirm_submit"
+SIGN_OUT = "auth.sign_out"  # the sidebar's "Sign out" button
+CONFIRM_SUBMIT = "quiz.confirm_submit"  # open the "Submit this attempt?" dialog in the next run
 
 
 def answer(attempt_id: int, position: int) -> str:
@@ -39,6 +40,46 @@ def flag(attempt_id: int, position: int) -> str:
 
 def navigator(attempt_id: int) -> str:
     return f"quiz.nav.{attempt_id}"
+
+
+# The quiz page's buttons and its confirmation dialog (app/ui/views/quiz.py)
+QUIZ_PREV = "quiz.prev"
+QUIZ_NEXT = "quiz.next"
+QUIZ_SUBMIT = "quiz.submit"  # "Submit quiz…" under the navigator, before the last question
+QUIZ_SUBMIT_LAST = "quiz.submit_last"  # "Submit…" in place of Next on the last question
+QUIZ_KEEP = "quiz.keep"  # the dialog's "Keep working"
+QUIZ_SUBMIT_NOW = "quiz.submit_now"  # the dialog's "Submit now"
+
+
+def check_form(attempt_id: int, position: int) -> str:
+    """The "Check answer" form of a practice question (immediate feedback)."""
+    return f"quiz.check.{attempt_id}.{position}"
+
+
+def scrolled_to(attempt_id: int) -> str:
+    """The position of the question last scrolled to the top (a new one starts at the top)."""
+    return f"quiz.shown.{attempt_id}"
+
+
+# Home and History: the attempt a click started, to open at the start of the next run
+# (app/ui/views/home.py, history.py)
+HOME_GO = "home.go"
+HISTORY_GO = "history.go"
+HISTORY_MISTAKES = "history.mistakes"  # "Practise my mistakes"
+
+
+HOME_START = "home.start."  # the Start buttons of the home page's quiz cards, by quiz id
+
+
+def home_start(quiz_id: str) -> str:
+    """A quiz card's Start button on the home page."""
+    return f"{HOME_START}{quiz_id}"
+
+
+# The sign-in page (app/ui/views/signin.py)
+SIGNIN_FORM = "signin"
+SIGNIN_USERNAME = "signin.username"
+SIGNIN_PASSWORD = "signin.password"
 
 
 # Item analysis page (app/ui/views/items.py)
@@ -78,6 +119,7 @@ DASH_COHORT = "trainees.cohort"
 DASH_INACTIVE = "trainees.inactive"
 DASH_TABLE = "trainees.table"
 DASH_PICK = "trainees.pick"
+DASH_GO = "trainees.go"  # the trainee picked, to open at the start of the next run
 
 
 def comment_form(attempt_id: int, position: int | None) -> str:
@@ -90,6 +132,11 @@ def comment_text(attempt_id: int, position: int | None) -> str:
 
 def comment_remove(comment_id: int) -> str:
     return f"review.remove.{comment_id}"
+
+
+def review_question(attempt_id: int, position: int) -> str:
+    """The bordered box of one question in an attempt's review."""
+    return f"review.q.{attempt_id}.{position}"
 
 
 # The certification dashboard (app/ui/views/certification.py)
@@ -123,6 +170,11 @@ EXPORT_FORMAT = "exports.format"  # xlsx or csv
 EXPORT_PREPARE = "exports.prepare"
 EXPORT_DOWNLOAD = "exports.download"
 EXPORT_READY = "exports.ready"  # the last prepared file: (made for, spool.Spooled, rows, name)
+
+
+def export_quiz(kind: str) -> str:
+    """The quiz filter, one per export kind: the choices differ by kind."""
+    return f"{EXPORT_QUIZ}.{kind}"
 
 
 # A password someone else set must be replaced before any page opens (app/ui/auth.py, signin.py);

@@ -27,7 +27,7 @@ def main() -> None:
                 + (f" · {fmt.plain(user.cohort)}" if user.cohort else "")
             )
             st.button(
-                "Sign out", key="auth.sign_out", on_click=auth.sign_out, icon=":material/logout:"
+                "Sign out", key=keys.SIGN_OUT, on_click=auth.sign_out, icon=":material/logout:"
             )
         page = st.navigation(nav.pages_for(user), position="sidebar")
     page.run()

@@ -113,7 +113,7 @@ def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
         "Certification" if certifying else "Quiz",
         [ALL, *quizzes],
         format_func=lambda q: quizzes.get(q, "All certifications" if certifying else "All quizzes"),
-        key=f"{keys.EXPORT_QUIZ}.{kind}",  # the choices differ by kind
+        key=keys.export_quiz(kind),
     )
     left, right = st.columns(2)
     since = None

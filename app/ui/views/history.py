@@ -9,7 +9,7 @@ import streamlit as st
 from app import present, progress
 from app.accounts import User
 from app.attempts import AttemptError
-from app.ui import auth, fmt, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 
@@ -20,12 +20,12 @@ def _practise_mistakes(user: User) -> None:
     except (progress.NoMistakes, AttemptError) as exc:
         nav.notice(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "info")
         return
-    st.session_state["history.go"] = view.id
+    st.session_state[keys.HISTORY_GO] = view.id
 
 
 def render() -> None:
     user = nav.require("history")
-    target = st.session_state.pop("history.go", None)
+    target = st.session_state.pop(keys.HISTORY_GO, None)
     if target is not None:
         nav.go("quiz", attempt=target)
     st.title("History")
@@ -33,7 +33,7 @@ def render() -> None:
     rows = progress.history(engine(), user, user.id)
     st.button(
         "Practise my mistakes",
-        key="history.mistakes",
+        key=keys.HISTORY_MISTAKES,
         on_click=_practise_mistakes,
         icon=":material/replay:",
         type="primary",

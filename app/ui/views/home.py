@@ -7,7 +7,7 @@ import streamlit as st
 from app import attempts, certstatus, clock, progress
 from app.accounts import User
 from app.attempts import AttemptError
-from app.ui import auth, fmt, nav
+from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
 
@@ -22,12 +22,12 @@ def _start(user: User, quiz_id: str) -> None:
     except ValueError as exc:  # the banks no longer fill this quiz's blueprint
         nav.notice(f"{quiz.title} cannot be started right now ({exc}); tell your trainer.", "error")
         return
-    st.session_state["home.go"] = view.id
+    st.session_state[keys.HOME_GO] = view.id
 
 
 def render() -> None:
     user = nav.require("home")
-    target = st.session_state.pop("home.go", None)
+    target = st.session_state.pop(keys.HOME_GO, None)
     if target is not None:
         nav.go("quiz", attempt=target)
     st.title(f"Welcome, {fmt.plain(user.display_name)}")
@@ -119,7 +119,7 @@ def _quiz_card(s: progress.Standing, describe: bool) -> None:
         else:
             action.button(
                 "Start",
-                key=f"home.start.{quiz.id}",
+                key=keys.home_start(quiz.id),
                 on_click=_start,
                 args=(quiz.id,),
                 icon=":material/play_arrow:",

@@ -154,7 +154,7 @@ def render() -> None:
         disabled=position == 0,
         on_click=_step,
         args=(position - 1,),
-        key="quiz.prev",
+        key=keys.QUIZ_PREV,
         width="stretch",
     )
     if position < total - 1:
@@ -163,17 +163,23 @@ def render() -> None:
             icon=":material/arrow_forward:",
             on_click=_step,
             args=(position + 1,),
-            key="quiz.next",
+            key=keys.QUIZ_NEXT,
             width="stretch",
         )
     else:
         buttons.button(
-            "Submit…", type="primary", key="quiz.submit_last", width="stretch", on_click=_ask_submit
+            "Submit…",
+            type="primary",
+            key=keys.QUIZ_SUBMIT_LAST,
+            width="stretch",
+            on_click=_ask_submit,
         )
 
     _navigator(view, position)
     if position < total - 1:
-        st.button("Submit quiz…", key="quiz.submit", on_click=_ask_submit, icon=":material/send:")
+        st.button(
+            "Submit quiz…", key=keys.QUIZ_SUBMIT, on_click=_ask_submit, icon=":material/send:"
+        )
     if st.session_state.pop(keys.CONFIRM_SUBMIT, False):
         _confirm_submit(view)
 
@@ -205,7 +211,7 @@ def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | Non
     """Immediate feedback: the answer is checked once, then the verdict and its sources show."""
     position = state.presented.position
     if verdict is None:
-        with st.form(f"quiz.check.{view.id}.{position}", border=False):
+        with st.form(keys.check_form(view.id, position), border=False):
             questions.widgets(view, state, on_change=None)
             st.form_submit_button(
                 "Check answer", type="primary", on_click=_save, args=(view.id, position)
@@ -244,7 +250,7 @@ def _navigator(view: AttemptView, position: int) -> None:
 
 def _scroll_to_top_on_change(attempt_id: int, position: int) -> None:
     """A new question starts at the top: Streamlit keeps the scroll position between reruns."""
-    key = f"quiz.shown.{attempt_id}"
+    key = keys.scrolled_to(attempt_id)
     if st.session_state.get(key) == position:
         return
     st.session_state[key] = position
@@ -279,9 +285,9 @@ def _confirm_submit(view: AttemptView) -> None:
         st.write("Every question is answered.")
     st.write("Once submitted, answers cannot be changed.")
     left, right = st.columns(2)
-    if left.button("Keep working", key="quiz.keep", width="stretch"):
+    if left.button("Keep working", key=keys.QUIZ_KEEP, width="stretch"):
         st.rerun()
-    if right.button("Submit now", type="primary", key="quiz.confirm", width="stretch"):
+    if right.button("Submit now", type="primary", key=keys.QUIZ_SUBMIT_NOW, width="stretch"):
         # A dialog reruns alone, without the page's check of the session: check it here.
         user = auth.acting()
         if user is not None:

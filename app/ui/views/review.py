@@ -103,7 +103,7 @@ def _question(
         verdict = f":orange-badge[Partly right: {present.points(state.points)}]"
     else:
         verdict = ":red-badge[Wrong]"
-    with st.container(border=True, key=f"review.q.{view.id}.{pos}"):
+    with st.container(border=True, key=keys.review_question(view.id, pos)):
         st.markdown(f"**Question {pos + 1}** · {topic} · {verdict}")
         answered = f"answered {fmt.when(state.answered_at)}" if state.answered_at else "no answer"
         st.caption(f"{snap.qid} · difficulty {snap.difficulty} · {answered}")

@@ -31,8 +31,8 @@ def delayed(until: datetime) -> str:
 
 @auth.public_callback
 def _submit() -> None:
-    username = st.session_state.get("signin.username", "")
-    password = st.session_state.get("signin.password", "")
+    username = st.session_state.get(keys.SIGNIN_USERNAME, "")
+    password = st.session_state.get(keys.SIGNIN_PASSWORD, "")
     st.session_state.pop(keys.SIGNIN_ERROR, None)
     if not username.strip() or not password:
         st.session_state[keys.SIGNIN_ERROR] = "Enter your username and password."
@@ -56,10 +56,10 @@ def render() -> None:
     st.title("Resurface")
     st.caption("Laser skin resurfacing training and certification")
     nav.show_notice()  # why this tab was signed out, if it was
-    with st.form("signin", border=True):
-        st.text_input("Username", key="signin.username", autocomplete="username")
+    with st.form(keys.SIGNIN_FORM, border=True):
+        st.text_input("Username", key=keys.SIGNIN_USERNAME, autocomplete="username")
         st.text_input(
-            "Password", type="password", key="signin.password", autocomplete="current-password"
+            "Password", type="password", key=keys.SIGNIN_PASSWORD, autocomplete="current-password"
         )
         st.form_submit_button("Sign in", type="primary", on_click=_submit, width="stretch")
     error = st.session_state.pop(keys.SIGNIN_ERROR, None)

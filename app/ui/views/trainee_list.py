@@ -19,12 +19,12 @@ ALL = "__all__"
 def _open_picked(_user: accounts.User) -> None:
     picked = st.session_state.get(keys.DASH_PICK)
     if picked is not None:
-        st.session_state["trainees.go"] = picked
+        st.session_state[keys.DASH_GO] = picked
 
 
 def render() -> None:
     user = nav.require("trainees")
-    target = st.session_state.pop("trainees.go", None)
+    target = st.session_state.pop(keys.DASH_GO, None)
     if target is not None:
         nav.go("trainee", user=target)
     st.title("Trainees")
