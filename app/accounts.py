@@ -1,4 +1,4 @@
-"""Users, roles, password hashing, sign-in with lockout, and who may see or manage whom."""
+"""Users, password hashing, sign-in with lockout; refusals by the rules of app.permissions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,12 +18,23 @@ from zxcvbn import zxcvbn
 
 from app import clock, throttle
 from app.errors import ResurfaceError
+from app.permissions import (
+    EVERY_COHORT,
+    ROLES,
+    Action,
+    Actor,
+    Cohort,
+    NewAccount,
+    Resource,
+    Role,
+    acting,
+    allowed,
+    refusal,
+)
 from app.store import sessions as session_store
 from app.store import users as q
 from app.store.db import writing
 
-Role = Literal["trainee", "trainer", "manager"]
-ROLES: tuple[Role, ...] = ("trainee", "trainer", "manager")
 MIN_PASSWORD = 10
 ZXCVBN_MAX = 72  # zxcvbn refuses longer input; a longer password is judged by its first 72
 MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody types that
@@ -263,67 +274,32 @@ def recheck(
     return replace(User.of(row), session=actor.session)
 
 
-# --- permissions: pure functions, so every rule can be tested without a database --------------
+# --- permissions: the rules are app.permissions'; here the refusals, which are account errors ---
 
 
-def can_view(actor: User, target: User) -> bool:
-    """Trainees see themselves, trainers the trainees of their cohort, managers everyone.
-
-    A deactivated account sees only itself, whatever its role.
-    """
-    if actor.id == target.id:
-        return True
-    if not actor.active:
-        return False
-    if actor.role == "manager":
-        return True
-    return actor.role == "trainer" and target.role == "trainee" and target.cohort == actor.cohort
+def require(
+    actor: Actor, action: Action, resource: Resource = None, why: str | None = None
+) -> None:
+    """Raise Forbidden (saying ``why``, or the action's usual refusal) unless
+    ``app.permissions.allowed(actor, action, resource)``."""
+    if not allowed(actor, action, resource):
+        raise Forbidden(why or refusal(action))
 
 
-def can_manage(actor: User, role: Role, cohort: str | None) -> bool:
-    """Managers manage anyone; trainers manage trainees of their own cohort; trainees nobody."""
-    if actor.role == "manager":
-        return actor.active
-    return actor.role == "trainer" and actor.active and role == "trainee" and cohort == actor.cohort
-
-
-# Which roles may open each page of the app. The UI builds its navigation from this and every
-# page checks it again, so a deep link to a page outside a role's navigation shows nothing of it.
-PAGE_ROLES: dict[str, frozenset[Role]] = {
-    "home": frozenset(ROLES),
-    "quiz": frozenset(ROLES),
-    "results": frozenset(ROLES),
-    "history": frozenset(ROLES),
-    "trainees": frozenset({"trainer", "manager"}),
-    "trainee": frozenset({"trainer", "manager"}),
-    "review": frozenset({"trainer", "manager"}),
-    "items": frozenset({"trainer", "manager"}),
-    "bank": frozenset({"trainer", "manager"}),
-    "certification": frozenset({"trainer", "manager"}),
-    "users": frozenset({"trainer", "manager"}),
-    "exports": frozenset({"manager"}),
-    "audit": frozenset({"manager"}),
-    "account": frozenset(ROLES),
-}
-
-
-def report_scope(actor: User, cohort: str | None = None) -> str | None:
+def report_scope(actor: User | None, cohort: str | None = None) -> str | None:
     """The cohort whose trainees a report may cover (None: every cohort). Raises Forbidden.
 
-    Trainers report on their own cohort only; managers on every cohort or the one asked for.
+    Trainers report on their own cohort only; managers and the console (``actor`` None) on every
+    cohort or the one asked for.
     """
-    if not actor.active or actor.role == "trainee":
-        raise Forbidden("reports are for trainers and managers")
-    if actor.role == "trainer":
-        if cohort is not None and cohort != actor.cohort:
-            raise Forbidden(f"trainers see their own cohort only, not '{cohort}'")
-        return actor.cohort
+    who = acting(actor)
+    require(who, Action.REPORT)
+    if cohort is None:
+        every = allowed(who, Action.REPORT, EVERY_COHORT)
+        return actor.cohort if actor is not None and not every else None
+    why = f"trainers see their own cohort only, not '{cohort}'"
+    require(who, Action.REPORT, Cohort(cohort), why)
     return cohort
-
-
-def may_open(actor: User | None, page: str) -> bool:
-    """Whether a signed-in, active user may open an app page (unknown pages: nobody)."""
-    return actor is not None and actor.active and actor.role in PAGE_ROLES.get(page, ())
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -407,10 +383,13 @@ def _create(
                 raise AlreadyInitialised(
                     "the database already has users; sign in as a manager to add more"
                 )
-            if actor is not None and not can_manage(actor, role, cohort):
-                raise Forbidden(
-                    f"{actor.username} may not create a {role} in cohort {cohort or '(none)'}"
-                )
+            require(
+                acting(actor),
+                Action.CREATE_USER,
+                NewAccount(role, cohort),
+                f"{actor.username if actor else 'the console'} may not create a {role} "
+                f"in cohort {cohort or '(none)'}",
+            )
             check_not_confusable(conn, name)  # the same name is the IntegrityError below
             user_id = q.add(
                 conn, **new_user(name, shown, role, cohort, password_hash, now, temporary)
@@ -555,7 +534,7 @@ def get_user(engine: Engine, actor: User, username: str) -> User:
     """A user the actor may see. Raises NotFound (also for users the actor may not see)."""
     with engine.connect() as conn:
         row = q.by_key(conn, username_key(username.strip()))
-    if row is None or not can_view(actor, User.of(row)):
+    if row is None or not allowed(actor, Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user '{username}'")
     return User.of(row)
 
@@ -564,7 +543,7 @@ def get_user_by_id(engine: Engine, actor: User, user_id: int) -> User:
     """A user the actor may see, by id. Raises NotFound (also for users the actor may not see)."""
     with engine.connect() as conn:
         row = q.by_id(conn, user_id)
-    if row is None or not can_view(actor, User.of(row)):
+    if row is None or not allowed(actor, Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user {user_id}")
     return User.of(row)
 
@@ -575,4 +554,4 @@ def list_users(
     """The users the actor (None: the console operator) may see, by username."""
     with engine.connect() as conn:
         rows = q.listing(conn, role, cohort)
-    return [u for u in map(User.of, rows) if actor is None or can_view(actor, u)]
+    return [u for u in map(User.of, rows) if allowed(acting(actor), Action.VIEW_USER, u)]

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.accounts import User, can_view, recheck
+from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Quiz
 from app.engine import (
@@ -32,6 +32,7 @@ from app.engine import (
     score_question,
 )
 from app.errors import ResurfaceError
+from app.permissions import Action, Console, allowed
 from app.store import attempts as attempt_store
 from app.store import users as user_store
 from app.store.db import writing
@@ -277,8 +278,11 @@ def submit(
     return get(engine, actor, attempt_id, now)
 
 
-def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = None) -> AttemptView:
-    """An attempt the actor may see, closing it first if its deadline has passed.
+def get(
+    engine: Engine, actor: User | Console, attempt_id: int, now: datetime | None = None
+) -> AttemptView:
+    """An attempt the actor (or the console, CONSOLE) may see, closing it first if its deadline
+    has passed.
 
     Raises AttemptNotFound (also for attempts the actor may not see).
     """
@@ -297,7 +301,9 @@ def get(engine: Engine, actor: User, attempt_id: int, now: datetime | None = Non
         return _view(attempt_store.get(conn, attempt_id), attempt_store.questions(conn, attempt_id))
 
 
-def close_overdue(engine: Engine, actor: User, rows: list[dict[str, Any]], as_of: datetime) -> bool:
+def close_overdue(
+    engine: Engine, actor: User | Console, rows: list[dict[str, Any]], as_of: datetime
+) -> bool:
     """Close (and score, as of its deadline) each open attempt among ``rows`` whose deadline fell
     before ``as_of``; True if any was. For reports, which read summaries and then read them again.
 
@@ -350,7 +356,7 @@ def attempts_of(engine: Engine, actor: User, user_id: int) -> list[dict[str, Any
     """Summaries (no questions) of a user's attempts, newest first. Raises AttemptNotFound."""
     with engine.connect() as conn:
         owner = user_store.by_id(conn, user_id)
-        if owner is None or not can_view(actor, User.of(owner)):
+        if owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
             raise AttemptNotFound(f"no user {user_id}")
         return attempt_store.of_user(conn, user_id)
 
@@ -385,11 +391,11 @@ def _while_open(
     return now
 
 
-def _may_see(conn: Connection, actor: User, row: dict[str, Any]) -> bool:
-    if row["user_id"] == actor.id:
-        return True
+def _may_see(conn: Connection, actor: User | Console, row: dict[str, Any]) -> bool:
+    if isinstance(actor, User) and row["user_id"] == actor.id:
+        return True  # one's own: no need to read the owner
     owner = user_store.by_id(conn, row["user_id"])
-    return owner is not None and can_view(actor, User.of(owner))
+    return owner is not None and allowed(actor, Action.VIEW_USER, User.of(owner))
 
 
 def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:

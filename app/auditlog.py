@@ -21,8 +21,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from app import clock
-from app.accounts import Forbidden, NotFound, User, recheck, username_key
+from app.accounts import NotFound, User, recheck, require, username_key
 from app.exports import to_csv
+from app.permissions import Action, acting
 from app.store import audit as q
 from app.store import users as user_store
 from app.store.db import writing
@@ -151,9 +152,8 @@ class Page:
 
 
 def allowed(actor: User | None) -> None:
-    """Raise Forbidden unless the actor is an active manager or the console (None)."""
-    if actor is not None and not (actor.active and actor.role == "manager"):
-        raise Forbidden("the audit log is for managers")
+    """Raise Forbidden unless the actor may read the audit log (``actor`` None: the console)."""
+    require(acting(actor), Action.READ_AUDIT)
 
 
 def search(

@@ -25,6 +25,7 @@ from app.bank import Catalogue
 from app.bank.schema import Quiz
 from app.certstatus import CERTIFIED, STATUSES, certifications_from
 from app.errors import ResurfaceError
+from app.permissions import Console, acting
 from app.store import reports as report_store
 
 ROSTER_COLUMNS = [
@@ -52,10 +53,6 @@ COHORT_COLUMNS = [
 ]
 FUNNEL_STAGES = ("invited", "attempted", "passed", "certified")
 FUNNEL_COLUMNS = ["quiz_id", "certification", "stage", "trainees", "share"]
-
-# Stands in for the operator at the console (actor None), who may see every cohort. Only used to
-# be allowed to close attempts past their deadline; it is never written anywhere.
-_CONSOLE = User(0, "console", "Console operator", "manager", None, True)
 
 
 class NotACertification(ResurfaceError, ValueError):
@@ -115,7 +112,7 @@ def roster(
     trainer asking for another cohort) and NotACertification.
     """
     now = now or clock.now()
-    scope = cohort if actor is None else report_scope(actor, cohort)
+    scope = report_scope(actor, cohort)
     quizzes = certifying(catalogue, quiz_id)
     wanted = {quiz.id for quiz in quizzes}
     with engine.connect() as conn:
@@ -124,7 +121,7 @@ def roster(
             for p in report_store.trainee_accounts(conn, scope)
             if p["created_at"] < now and (include_inactive or p["active"])
         ]
-    rows = _as_of(_settled(engine, actor or _CONSOLE, sorted(wanted), scope, now), now)
+    rows = _as_of(_settled(engine, acting(actor), sorted(wanted), scope, now), now)
     by_user: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_user[row["user_id"]].append(row)
@@ -204,7 +201,7 @@ def overview(
 
 
 def _settled(
-    engine: Engine, actor: User, quiz_ids: list[str], cohort: str | None, now: datetime
+    engine: Engine, actor: User | Console, quiz_ids: list[str], cohort: str | None, now: datetime
 ) -> list[dict[str, Any]]:
     """Attempts at these quizzes started before ``now``, those overdue by then closed first."""
 

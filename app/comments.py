@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from app import clock
-from app.accounts import Forbidden, User, can_view, recheck
+from app.accounts import User, recheck, require
 from app.attempts import AttemptNotFound
 from app.errors import ResurfaceError
+from app.permissions import Action, Written, allowed
 from app.store import attempts as attempt_store
 from app.store import comments as q
 from app.store import users as user_store
@@ -68,11 +69,10 @@ def add(
     now = now or clock.now()
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
-        if actor.role == "trainee":
-            raise Forbidden("only trainers and managers comment on attempts")
+        require(actor, Action.COMMENT)
         row = attempt_store.get(conn, attempt_id)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
-        if owner is None or not can_view(actor, User.of(owner)) or owner["id"] == actor.id:
+        if owner is None or not allowed(actor, Action.COMMENT, User.of(owner)):
             raise AttemptNotFound(f"no attempt {attempt_id}")
         if row["status"] != "submitted":
             raise InvalidComment("this attempt is still open; comment once it is submitted")
@@ -97,7 +97,7 @@ def of_attempt(engine: Engine, actor: User, attempt_id: int) -> list[Comment]:
     with engine.connect() as conn:
         row = attempt_store.get(conn, attempt_id)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
-        if owner is None or not can_view(actor, User.of(owner)):
+        if owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
             raise AttemptNotFound(f"no attempt {attempt_id}")
         rows = q.of_attempt(conn, attempt_id)
     return [
@@ -122,10 +122,9 @@ def remove(engine: Engine, actor: User, comment_id: int, now: datetime | None = 
         row = q.get(conn, comment_id)
         attempt = attempt_store.get(conn, row["attempt_id"]) if row else None
         owner = user_store.by_id(conn, attempt["user_id"]) if attempt else None
-        if owner is None or not actor.active or not can_view(actor, User.of(owner)):
+        if owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
             raise CommentNotFound(f"no comment {comment_id}")
-        if row["author_id"] != actor.id and actor.role != "manager":
-            raise Forbidden("only its author or a manager can remove a comment")
+        require(actor, Action.REMOVE_COMMENT, Written(row["author_id"]))
         q.remove(conn, comment_id)
         user_store.audit(
             conn,

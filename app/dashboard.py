@@ -14,9 +14,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from app import attempts, certstatus, clock
-from app.accounts import NotFound, User, get_user_by_id, list_users, report_scope
+from app.accounts import NotFound, User, get_user_by_id, list_users, report_scope, require
 from app.bank import Catalogue
 from app.certstatus import Certification, certifications_from
+from app.permissions import Action, allowed
 from app.store import comments as comment_store
 from app.store import reports as report_store
 
@@ -128,9 +129,9 @@ def trainee_record(
     Raises NotFound for a user the actor may not see or who is not a trainee, and Forbidden.
     """
     now = now or clock.now()
-    report_scope(actor)
+    require(actor, Action.VIEW_RECORD)
     user = get_user_by_id(engine, actor, user_id)
-    if user.role != "trainee":
+    if not allowed(actor, Action.VIEW_RECORD, user):
         raise NotFound(f"no trainee {user_id}")
     rows = _settled(engine, actor, now, user_id=user_id)
     with engine.connect() as conn:

@@ -27,14 +27,13 @@ from app.accounts import (
     SignedOutEverywhere,
     User,
     WeakPassword,
-    can_manage,
-    can_view,
     check_cohort,
     check_display_name,
     check_password,
     recheck,
     username_key,
 )
+from app.permissions import Action, NewAccount, acting, allowed
 from app.store import sessions as session_store
 from app.store import users as q
 from app.store.db import writing
@@ -73,18 +72,14 @@ class Rights:
 
 def rights(actor: User | None, target: User) -> Rights:
     """What ``actor`` (None: the console operator) may do to ``target``: a pure function."""
-    if actor is None:
-        return Rights(True, True, True, True, True)
-    if not actor.active:
-        return Rights()
-    if actor.id == target.id:
-        manager = actor.role == "manager"
-        return Rights(display_name=True, cohort=manager)
-    if actor.role == "manager":
-        return Rights(True, True, True, True, True)
-    if can_manage(actor, target.role, target.cohort):  # a trainer and a trainee of their cohort
-        return Rights(display_name=True, reset_password=True, activate=True)
-    return Rights()
+    who = acting(actor)
+    return Rights(
+        display_name=allowed(who, Action.RENAME_USER, target),
+        role=allowed(who, Action.CHANGE_ROLE, target),
+        cohort=allowed(who, Action.CHANGE_COHORT, target),
+        reset_password=allowed(who, Action.RESET_PASSWORD, target),
+        activate=allowed(who, Action.SET_ACTIVE, target),
+    )
 
 
 def generate_password() -> str:
@@ -93,22 +88,20 @@ def generate_password() -> str:
     return "-".join(groups)
 
 
-def managed(conn: Any, actor: User | None, username: str, allow_self: bool) -> User:
-    """The user ``actor`` may manage, read inside the caller's transaction.
+def managed(conn: Any, actor: User | None, username: str, action: Action) -> User:
+    """The user ``actor`` may do ``action`` to, read inside the caller's transaction.
 
     Raises NotFound (also for users the actor may not see), Forbidden.
     """
     row = q.by_key(conn, username_key(username.strip()))
-    if row is None or (actor is not None and not can_view(actor, User.of(row))):
+    if row is None or not allowed(acting(actor), Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user '{username}'")
     target = User.of(row)
-    if actor is None or (allow_self and actor.id == target.id):
+    if allowed(acting(actor), action, target) or actor is None:  # (the console always is)
         return target
     if actor.id == target.id:
         raise Forbidden("you cannot do this to your own account")
-    if not can_manage(actor, target.role, target.cohort):
-        raise Forbidden(f"{actor.username} may not manage {target.username}")
-    return target
+    raise Forbidden(f"{actor.username} may not manage {target.username}")
 
 
 def _names(engine: Engine, username: str) -> tuple[str, ...]:
@@ -162,8 +155,6 @@ def roster(
     ``search`` matches part of a username or display name, ignoring case; ``status`` is
     "active" or "deactivated" (None: both).
     """
-    if actor is not None and not actor.active:
-        return []
     now = clock.now()
     with engine.connect() as conn:
         rows = q.roster(conn)
@@ -172,8 +163,7 @@ def roster(
     out = []
     for row in rows:
         user = User.of(row)
-        staff_only = actor is not None and actor.role != "manager"
-        if staff_only and (user.id == actor.id or not can_view(actor, user)):
+        if not allowed(acting(actor), Action.MANAGE_USER, user):
             continue
         if role and user.role != role:
             continue
@@ -193,12 +183,12 @@ def roster(
 
 def cohorts(engine: Engine, actor: User | None) -> list[str]:
     """The cohorts ``actor`` may put people in: every one in use for managers, a trainer's own."""
-    if actor is not None and not actor.active:
+    who = acting(actor)
+    if not allowed(who, Action.CREATE_USER):
         return []
-    if actor is not None and actor.role != "manager":
-        return [actor.cohort] if actor.cohort else []
     with engine.connect() as conn:
-        return q.cohorts(conn)
+        in_use = q.cohorts(conn)
+    return [c for c in in_use if allowed(who, Action.CREATE_USER, NewAccount("trainee", c))]
 
 
 # --- changes to someone's account --------------------------------------------------------------
@@ -239,7 +229,7 @@ def edit_user(
     with writing(engine) as conn:
         actor = recheck(conn, actor)
         row = q.by_key(conn, username_key(username.strip()))
-        if row is None or (actor is not None and not can_view(actor, User.of(row))):
+        if row is None or not allowed(acting(actor), Action.VIEW_USER, User.of(row)):
             raise NotFound(f"no user '{username}'")
         target = User.of(row)
         new_role = target.role if role is None else role
@@ -297,7 +287,7 @@ def set_password(
     password_hash = accounts.hasher.hash(password)
     with writing(engine) as conn:
         actor = recheck(conn, actor, own_password=True)
-        target = managed(conn, actor, username, allow_self=True)
+        target = managed(conn, actor, username, Action.SET_PASSWORD)
         temporary = temporary and not (actor is not None and actor.id == target.id)
         _store_password(conn, actor, target, password_hash, temporary)
 
@@ -315,7 +305,7 @@ def reset_password(
     password_hash = accounts.hasher.hash(password)
     with writing(engine) as conn:
         actor = recheck(conn, actor)
-        target = managed(conn, actor, username, allow_self=False)
+        target = managed(conn, actor, username, Action.RESET_PASSWORD)
         _store_password(conn, actor, target, password_hash, True)
     return password
 
@@ -343,7 +333,7 @@ def clear_delay(engine: Engine, actor: User | None, username: str) -> int:
     password reset. Returns how many counters were cleared. Raises NotFound, Forbidden."""
     with writing(engine) as conn:
         actor = recheck(conn, actor)
-        target = managed(conn, actor, username, allow_self=False)
+        target = managed(conn, actor, username, Action.RESET_PASSWORD)
         cleared = throttle.clear(conn, username_key(target.username))
         q.audit(conn, clock.now(), _actor_id(actor), "user.clear_delay", target.username)
     return cleared
@@ -356,7 +346,7 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
     """
     with writing(engine) as conn:
         actor = recheck(conn, actor)
-        target = managed(conn, actor, username, allow_self=False)
+        target = managed(conn, actor, username, Action.SET_ACTIVE)
         if not active and target.role == "manager" and target.active:
             keep_a_manager(conn)
         q.change(conn, target.id, active=active)

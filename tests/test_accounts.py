@@ -26,9 +26,9 @@ from app.accounts import (
     SignInDelayed,
     User,
     WeakPassword,
-    can_manage,
-    can_view,
 )
+from app.permissions import Action, NewAccount
+from app.permissions import allowed as permitted
 from app.store import users as q
 from app.store.db import make_engine
 from conftest import PW, sign_in_outcome
@@ -298,8 +298,8 @@ C = User(5, "c", "C", "trainee", "south", True)
         (A, A, True), (A, C, False), (A, T, False), (A, M, False),
     ],
 )  # fmt: skip
-def test_can_view(actor, target, expected):
-    assert can_view(actor, target) is expected
+def test_who_may_view_whom(actor, target, expected):
+    assert permitted(actor, Action.VIEW_USER, target) is expected
 
 
 @pytest.mark.parametrize(
@@ -311,8 +311,8 @@ def test_can_view(actor, target, expected):
         (A, "trainee", "north", False), (A, "trainer", "north", False), (A, "manager", None, False),
     ],
 )  # fmt: skip
-def test_can_manage(actor, role, cohort, expected):
-    assert can_manage(actor, role, cohort) is expected
+def test_who_may_create_which_account(actor, role, cohort, expected):
+    assert permitted(actor, Action.CREATE_USER, NewAccount(role, cohort)) is expected
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,9 @@
-"""Every page and every service function that takes an acting user, for every kind of user.
+"""Every action of app.permissions, every page and every service function that takes an acting
+user, for every kind of user.
 
-Kinds of user: a trainee (ann, cohort north), a trainer (tina, north), a manager (boss), a
+The actions are checked against tables written here, by hand, from what the app promises (not
+copied from app.permissions): who may do each action at all, and to which people, accounts,
+cohorts and comments. Kinds of user: a trainee (ann, cohort north), a trainer (tina, north), a manager (boss), a
 deactivated manager (gone: the strongest test of "deactivated means nothing"), and nobody (pages:
 not signed in; services: ``actor`` None, the operator at the console, where the signature admits
 it). Allowed calls must succeed; refused calls must raise the error the design names (Forbidden,
@@ -41,6 +44,17 @@ from app.accounts import AccountInactive, Forbidden, NotFound, User
 from app.attempts import AttemptNotFound
 from app.bank import Catalogue
 from app.comments import CommentNotFound
+from app.permissions import (
+    CONSOLE,
+    EVERY_COHORT,
+    PAGE_ROLES,
+    Action,
+    Cohort,
+    NewAccount,
+    Written,
+    allowed,
+    may_open,
+)
 from app.store.tables import metadata
 from app.userimport import ImportRefused
 from conftest import PW, finish
@@ -121,6 +135,187 @@ def snapshot(engine) -> dict[str, list[str]]:
         }
 
 
+# --- the actions themselves: pure, every action for every kind of actor ---------------------------
+
+# The actors of the rule tables: a trainee and a trainer of cohort north, a manager, a deactivated
+# manager, the console operator, and nobody signed in.
+ACTORS: dict[str, Any] = {
+    "trainee": User(1, "ann", "Ann", "trainee", "north", True),
+    "trainer": User(2, "tina", "Tina", "trainer", "north", True),
+    "manager": User(3, "boss", "Boss", "manager", None, True),
+    "deactivated": User(4, "gone", "Gone", "manager", None, False),
+    "console": CONSOLE,
+    "nobody": None,
+}
+ACTOR_KINDS = tuple(ACTORS)
+Y, N = True, False
+
+# Who may do each action at all (to anything), in the order of ACTOR_KINDS:
+#   trainee, trainer, manager, deactivated, console, nobody
+EVERYONE = (Y, Y, Y, N, Y, N)
+STAFF_ONLY = (N, Y, Y, N, Y, N)
+MANAGERS = (N, N, Y, N, Y, N)
+AT_ALL: dict[Action, tuple[bool, ...]] = {
+    Action.OPEN_HOME: EVERYONE,
+    Action.OPEN_QUIZ: EVERYONE,
+    Action.OPEN_RESULTS: EVERYONE,
+    Action.OPEN_HISTORY: EVERYONE,
+    Action.OPEN_ACCOUNT: EVERYONE,
+    Action.OPEN_TRAINEES: STAFF_ONLY,
+    Action.OPEN_TRAINEE: STAFF_ONLY,
+    Action.OPEN_REVIEW: STAFF_ONLY,
+    Action.OPEN_ITEMS: STAFF_ONLY,
+    Action.OPEN_BANK: STAFF_ONLY,
+    Action.OPEN_CERTIFICATION: STAFF_ONLY,
+    Action.OPEN_USERS: STAFF_ONLY,
+    Action.OPEN_EXPORTS: MANAGERS,
+    Action.OPEN_AUDIT: MANAGERS,
+    Action.VIEW_USER: EVERYONE,  # oneself at least; a deactivated account only with itself named
+    Action.MANAGE_USER: STAFF_ONLY,
+    Action.CREATE_USER: STAFF_ONLY,
+    Action.RENAME_USER: EVERYONE,  # oneself at least
+    Action.CHANGE_ROLE: MANAGERS,
+    Action.CHANGE_COHORT: MANAGERS,
+    Action.SET_PASSWORD: EVERYONE,  # one's own at least
+    Action.RESET_PASSWORD: STAFF_ONLY,
+    Action.SET_ACTIVE: STAFF_ONLY,
+    Action.IMPORT_USERS: STAFF_ONLY,
+    Action.VIEW_RECORD: STAFF_ONLY,
+    Action.REPORT: STAFF_ONLY,
+    Action.COMMENT: STAFF_ONLY,
+    Action.REMOVE_COMMENT: STAFF_ONLY,
+    Action.EXPORT: MANAGERS,
+    Action.READ_AUDIT: MANAGERS,
+}
+
+
+def test_every_action_has_a_row_in_the_table():
+    assert set(AT_ALL) == set(Action)
+
+
+@pytest.mark.parametrize("action", list(Action), ids=str)
+def test_who_may_do_each_action_at_all(action):
+    got = tuple(allowed(ACTORS[kind], action) for kind in ACTOR_KINDS)
+    assert dict(zip(ACTOR_KINDS, got, strict=True)) == dict(
+        zip(ACTOR_KINDS, AT_ALL[action], strict=True)
+    )
+
+
+# The people an action may be aimed at: the actor themselves, a trainee of cohort north (the
+# trainer's), a trainee of cohort south, a trainer of cohort north, and another manager.
+TARGETS: dict[str, Any] = {
+    "self": None,  # the actor, filled in per actor
+    "north trainee": User(11, "bob", "Bob", "trainee", "north", True),
+    "south trainee": User(12, "cat", "Cat", "trainee", "south", True),
+    "north trainer": User(13, "tim", "Tim", "trainer", "north", True),
+    "other manager": User(14, "max", "Max", "manager", None, True),
+}
+
+# Per action aimed at a person, per kind of actor: "Y"/"N" for each of TARGETS in order.
+ON_PEOPLE: dict[Action, dict[str, str]] = {
+    Action.VIEW_USER: {
+        "trainee": "YNNNN", "trainer": "YYNNN", "manager": "YYYYY", "deactivated": "YNNNN",
+    },
+    Action.MANAGE_USER: {
+        "trainee": "NNNNN", "trainer": "NYNNN", "manager": "YYYYY", "deactivated": "NNNNN",
+    },
+    Action.RENAME_USER: {
+        "trainee": "YNNNN", "trainer": "YYNNN", "manager": "YYYYY", "deactivated": "NNNNN",
+    },
+    Action.CHANGE_ROLE: {
+        "trainee": "NNNNN", "trainer": "NNNNN", "manager": "NYYYY", "deactivated": "NNNNN",
+    },
+    Action.CHANGE_COHORT: {
+        "trainee": "NNNNN", "trainer": "NNNNN", "manager": "YYYYY", "deactivated": "NNNNN",
+    },
+    Action.SET_PASSWORD: {
+        "trainee": "YNNNN", "trainer": "YYNNN", "manager": "YYYYY", "deactivated": "NNNNN",
+    },
+    Action.RESET_PASSWORD: {
+        "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYYY", "deactivated": "NNNNN",
+    },
+    Action.SET_ACTIVE: {
+        "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYYY", "deactivated": "NNNNN",
+    },
+    Action.VIEW_RECORD: {  # trainees' records only
+        "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYNN", "deactivated": "NNNNN",
+    },
+    Action.COMMENT: {  # on an attempt of this person's; never one's own
+        "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYYY", "deactivated": "NNNNN",
+    },
+}  # fmt: skip
+
+# Per action aimed at something else: the resources, and "Y"/"N" for each per kind of actor.
+NEW_ACCOUNTS = (
+    NewAccount("trainee", "north"),
+    NewAccount("trainee", "south"),
+    NewAccount("trainer", "north"),
+    NewAccount("manager", None),
+)
+COHORTS = (Cohort("north"), Cohort("south"), EVERY_COHORT)
+COMMENTS_BY = (Written(1), Written(2), Written(99))  # by ann, by tina, by someone else
+ON_OTHER_THINGS: dict[Action, tuple[tuple[Any, ...], dict[str, str]]] = {
+    Action.CREATE_USER: (NEW_ACCOUNTS, {
+        "trainee": "NNNN", "trainer": "YNNN", "manager": "YYYY", "deactivated": "NNNN",
+    }),
+    Action.REPORT: (COHORTS, {
+        "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
+    }),
+    Action.MANAGE_USER: (COHORTS, {
+        "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
+    }),
+    Action.REMOVE_COMMENT: (COMMENTS_BY, {  # one's own, or any as a manager
+        "trainee": "YNN", "trainer": "NYN", "manager": "YYY", "deactivated": "NNN",
+    }),
+}  # fmt: skip
+
+
+def _yes_no(answers: list[bool]) -> str:
+    return "".join("Y" if a else "N" for a in answers)
+
+
+@pytest.mark.parametrize("action", list(ON_PEOPLE), ids=str)
+def test_who_may_do_each_action_to_whom(action):
+    problems = []
+    for kind, actor in ACTORS.items():
+        targets = [actor if name == "self" else t for name, t in TARGETS.items()]
+        if kind in ("console", "nobody"):
+            targets = targets[1:]
+            expected = ("Y" if kind == "console" else "N") * len(targets)
+        else:
+            expected = ON_PEOPLE[action][kind]
+        got = _yes_no([allowed(actor, action, target) for target in targets])
+        if got != expected:
+            problems.append(f"{kind}: {got}, expected {expected} (for {', '.join(TARGETS)})")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("action", list(ON_OTHER_THINGS), ids=str)
+def test_who_may_do_each_action_to_what(action):
+    resources, table = ON_OTHER_THINGS[action]
+    problems = []
+    for kind, actor in ACTORS.items():
+        expected = table.get(kind) or ("Y" if kind == "console" else "N") * len(resources)
+        got = _yes_no([allowed(actor, action, resource) for resource in resources])
+        if got != expected:
+            problems.append(f"{kind}: {got}, expected {expected} (for {resources})")
+    assert not problems, "\n".join(problems)
+
+
+def test_which_roles_open_which_pages():
+    everyone, staff = {"trainee", "trainer", "manager"}, {"trainer", "manager"}
+    expected = {page: everyone for page in ("home", "quiz", "results", "history", "account")}
+    expected |= {
+        page: staff
+        for page in ("trainees", "trainee", "review", "items", "bank", "certification", "users")
+    }
+    expected |= {"exports": {"manager"}, "audit": {"manager"}}
+    assert expected == PAGE_ROLES
+    assert not may_open(ACTORS["deactivated"], "home")
+    assert not may_open(None, "home")
+    assert not may_open(ACTORS["manager"], "no-such-page")
+
+
 # --- which functions: found by introspection ------------------------------------------------------
 
 # Every public function of the core whose first parameter is the engine and that takes an acting
@@ -196,7 +391,9 @@ def listed_only_visible(world: World, actor: User | None, result: list) -> None:
     if actor is None:
         return
     for person in people:
-        assert accounts.can_view(actor, person), f"{actor.username} was shown {person.username}"
+        assert allowed(actor, Action.VIEW_USER, person), (
+            f"{actor.username} was shown {person.username}"
+        )
     if not actor.active:
         assert {p.id for p in people} <= {actor.id}, "a deactivated user sees nobody else"
 
@@ -744,7 +941,7 @@ def page_signs(ann_done: int, ann_id: int) -> dict[str, tuple[dict, Callable[[An
 
 
 def test_every_page_has_a_sign_to_look_for():
-    assert set(page_signs(1, 1)) == set(accounts.PAGE_ROLES)
+    assert set(page_signs(1, 1)) == set(PAGE_ROLES)
 
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)
@@ -766,7 +963,7 @@ def test_every_page_for_every_kind_of_user(ui, fresh_db, catalogue, kind):
     problems = []
     for page, (params, rendered) in signs.items():
         open_page(at, page, **params)
-        if accounts.may_open(user, page):
+        if may_open(user, page):
             if not rendered(at) or at.error:
                 problems.append(f"{page}: should render; shows {titles(at)} {values(at.error)}")
             continue

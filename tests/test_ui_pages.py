@@ -17,8 +17,9 @@ from ui_helpers import (
     values,
 )
 
-from app import accounts, attempts, clock, throttle, useradmin, websession
+from app import attempts, clock, throttle, useradmin, websession
 from app.bank import Catalogue
+from app.permissions import may_open
 from app.ui import keys
 from conftest import PW, clock_at
 
@@ -91,7 +92,7 @@ def test_every_page_renders_for_every_role(ui, fresh_db, catalogue, ann_done, ro
 
     for page, title in PAGE_TITLES.items():
         open_page(at, page)
-        if accounts.may_open(user, page):
+        if may_open(user, page):
             assert titles(at) == [title]
             assert at.dataframe
         else:

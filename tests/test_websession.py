@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app import accounts, useradmin, websession
 from app.accounts import AccountInactive
+from app.permissions import PAGE_ROLES, may_open
 from app.store import users as user_store
 from app.store.db import make_engine
 from app.store.tables import settings, web_sessions
@@ -299,13 +300,13 @@ STAFF_PAGES = ("trainees", "trainee", "review", "items", "bank", "certification"
 )
 def test_the_signed_in_user_may_open_the_pages_of_their_role(fresh_db, people, username, pages):
     user = user_from_cookie(fresh_db, browser_cookie(fresh_db, sign_in(fresh_db, username)), T0)
-    allowed = {page for page in accounts.PAGE_ROLES if accounts.may_open(user, page)}
+    allowed = {page for page in PAGE_ROLES if may_open(user, page)}
     assert allowed == pages
-    assert not accounts.may_open(user, "no-such-page")
+    assert not may_open(user, "no-such-page")
 
 
 def test_nobody_and_deactivated_users_may_open_no_page(fresh_db, people):
     inactive = useradmin.set_active(fresh_db, people["boss"], "tina", False)
-    for page in accounts.PAGE_ROLES:
-        assert not accounts.may_open(None, page)
-        assert not accounts.may_open(inactive, page)
+    for page in PAGE_ROLES:
+        assert not may_open(None, page)
+        assert not may_open(inactive, page)

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Engine
 
 from app import clock
-from app.accounts import Forbidden, User, recheck
+from app.accounts import User, recheck, require
 from app.bank import Catalogue
 from app.certification import NotACertification
 from app.errors import ResurfaceError
@@ -38,6 +38,7 @@ from app.exports.excel import (
     write_frames,
     write_xlsx,
 )
+from app.permissions import Action, acting
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -171,10 +172,8 @@ def may_export(engine: Engine, actor: User | None) -> None:
 
 
 def _may_export(conn: Connection, actor: User | None) -> None:
-    """Refuse (Forbidden) anyone but an active manager whose session stands, or the console."""
-    actor = recheck(conn, actor)
-    if actor is not None and actor.role != "manager":
-        raise Forbidden("exports are for managers")
+    """Refuse (Forbidden) anyone the rules do not let export, or whose session has ended."""
+    require(acting(recheck(conn, actor)), Action.EXPORT)
 
 
 def export(

@@ -1,4 +1,4 @@
-"""The navigation registry: every page once, filtered per role by the core's ``may_open``."""
+"""The navigation registry: every page once, filtered per user by ``app.permissions.may_open``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from app.accounts import PAGE_ROLES, User, may_open
+from app import permissions
+from app.accounts import User
+from app.permissions import may_open
 from app.ui import fmt, keys
 
 
@@ -44,7 +46,7 @@ PAGES = (
     PageDef("audit", "Audit log", ":material/policy:", wide=True),
     PageDef("account", "My account", ":material/account_circle:"),
 )
-assert {p.id for p in PAGES} == set(PAGE_ROLES), "every page needs its roles in app.accounts"
+assert {p.id for p in PAGES} == set(permissions.PAGES), "every page needs a rule in app.permissions"
 
 
 def _render(d: PageDef) -> Callable[[], None]:

@@ -9,16 +9,16 @@ from sqlalchemy import Engine
 
 from app.accounts import (
     MAX_COHORT,
-    Forbidden,
     InvalidUser,
     User,
-    can_manage,
     check_username,
     has_control,
     looks_like,
     password_problem,
+    require,
     username_key,
 )
+from app.permissions import Action, NewAccount, acting, allowed
 from app.store import users as q
 from app.userimport.csvfile import COLUMNS, REQUIRED, header_name, read_records
 
@@ -110,8 +110,7 @@ def preview(engine: Engine, actor: User | None, data: bytes) -> Preview:
 
 
 def _may_import(actor: User | None) -> None:
-    if actor is not None and not (actor.active and actor.role in ("trainer", "manager")):
-        raise Forbidden("importing trainees is for trainers and managers")
+    require(acting(actor), Action.IMPORT_USERS)
 
 
 def _header_problems(header: list[str], columns: list[str]) -> list[str]:
@@ -232,7 +231,9 @@ def _row_problems(
         problems.append(f"cohort: longer than {MAX_COHORT} characters")
     elif has_control(cohort):
         problems.append("cohort: may not contain control characters")
-    elif actor is not None and not can_manage(actor, "trainee", cohort):
+    elif actor is not None and not allowed(
+        actor, Action.CREATE_USER, NewAccount("trainee", cohort)
+    ):
         problems.append(f"cohort: you may add trainees to your own cohort '{actor.cohort}' only")
     elif cohort not in known:
         notes.append(f"new cohort '{cohort}'")

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import banktables, reports
-from app.accounts import User
+from app.accounts import User, report_scope
 from app.bank import Catalogue, Entry
 from app.bank.text import plural
 from app.banktables import DIFFICULTY_LABELS, Filters
@@ -404,9 +404,8 @@ def _stats(user: User, cat: Catalogue, qid: str) -> None:
     for title, flags in zip(stats["title"], stats["flags"], strict=True):
         if flags:
             st.markdown(f":material/flag: **{title}**: {flags}")
-    scope = (
-        f"trainee of cohort {user.cohort}" if user.role == "trainer" and user.cohort else "trainee"
-    )
+    cohort = report_scope(user)  # what the statistics above were read from
+    scope = f"trainee of cohort {cohort}" if cohort else "trainee"
     st.caption(
         f"From the first attempt of each {scope} at each quiz that can draw this question. "
         "Facility: share of the marks scored. Discrimination: correlation with the rest of the "

@@ -13,6 +13,7 @@ import streamlit as st
 from app import accounts, certification, certstatus, clock
 from app.accounts import Forbidden, User
 from app.bank.schema import Quiz
+from app.permissions import EVERY_COHORT, Action, allowed
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
@@ -84,9 +85,10 @@ def render() -> None:
 
 
 def _filters(user: User, quizzes: list[Quiz]) -> Choice:
-    if user.role == "trainer":
+    every = allowed(user, Action.REPORT, EVERY_COHORT)  # else their own cohort only
+    if not every:
         st.caption(f"Trainees of cohort **{fmt.plain(user.cohort or '(none)')}**")
-    widths = ([2] if len(quizzes) > 1 else []) + ([1] if user.role == "manager" else []) + [1]
+    widths = ([2] if len(quizzes) > 1 else []) + ([1] if every else []) + [1]
     columns = iter(st.columns(widths))
     quiz = quizzes[0]
     if len(quizzes) > 1:
@@ -99,7 +101,7 @@ def _filters(user: User, quizzes: list[Quiz]) -> Choice:
         )
         quiz = by_id[chosen]
     cohort = None
-    if user.role == "manager":
+    if every:
         narrowed = st.session_state.pop(keys.CERT_NARROW, None)
         if narrowed is not None:
             st.session_state[keys.CERT_COHORT] = narrowed
@@ -186,7 +188,7 @@ def _cohorts(user: User, view: certification.Overview) -> None:
             format="%.1f%%", min_value=0, max_value=100, width="medium", color="green"
         ),
     }
-    if user.role != "manager":
+    if not allowed(user, Action.REPORT, EVERY_COHORT):
         st.dataframe(table, hide_index=True, width="stretch", column_config=config)
         return
     event = st.dataframe(

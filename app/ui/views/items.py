@@ -15,6 +15,7 @@ import streamlit as st
 from app import accounts, analytics, clock, itemtables, present, reports
 from app.accounts import Forbidden, User
 from app.bank import Catalogue
+from app.permissions import EVERY_COHORT, Action, allowed
 from app.reports import ItemAnalysis
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
@@ -55,7 +56,8 @@ def _controls(user: User, cat: Catalogue) -> tuple[str, analytics.Which, str | N
     _follow_url(ids)
     _seed(keys.ITEMS_WHICH, last[1])
     _seed(keys.ITEMS_COHORT, last[2] or ALL_COHORTS)
-    left, right = st.columns([3, 2]) if user.role == "manager" else (st.container(), None)
+    every = allowed(user, Action.REPORT, EVERY_COHORT)  # else their own cohort only
+    left, right = st.columns([3, 2]) if every else (st.container(), None)
     quiz_id = left.selectbox(
         "Quiz",
         ids,
@@ -109,8 +111,8 @@ def render() -> None:
         st.info("No quizzes are loaded, so there is nothing to analyse.")
         return
     quiz_id, which, cohort = _controls(user, cat)
-    scope = cohort if user.role == "manager" else user.cohort
     try:
+        scope = accounts.report_scope(user, cohort)
         result, computed = _analysis(user, cat, quiz_id, which, cohort)
     except Forbidden as exc:
         st.error(f"Not allowed: {fmt.plain(str(exc))}.")

@@ -7,6 +7,7 @@ import streamlit as st
 from app import accounts, attempts, comments, present
 from app.attempts import AttemptView, QuestionState
 from app.comments import Comment
+from app.permissions import Action, allowed
 from app.ui import auth, fmt, keys, nav, questions, scorecard
 from app.ui.resources import catalogue, engine
 
@@ -61,7 +62,7 @@ def render() -> None:
         f"cohort {fmt.plain(owner.cohort or '(none)')}"
     )
     _summary(view)
-    may_comment = not view.is_open and owner.id != user.id
+    may_comment = not view.is_open and allowed(user, Action.COMMENT, owner)
     st.markdown("##### Comments on the whole attempt")
     _comments([c for c in notes if c.position is None], user)
     if may_comment:
@@ -124,7 +125,7 @@ def _comments(notes: list[Comment], user: accounts.User) -> None:
         with st.chat_message("assistant", avatar=":material/comment:"):
             st.markdown(fmt.plain(note.body))
             st.caption(f"{fmt.plain(note.author)} · {fmt.when(note.created_at)}")
-            if note.author_id == user.id or user.role == "manager":
+            if allowed(user, Action.REMOVE_COMMENT, note):
                 st.button(
                     "Remove",
                     key=keys.comment_remove(note.id),

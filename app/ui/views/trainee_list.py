@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import accounts, certstatus, dashboard
+from app.permissions import EVERY_COHORT, Action, allowed
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
@@ -57,14 +58,15 @@ def render() -> None:
 
 def _filters(user: accounts.User, cat) -> dashboard.Filters:
     quizzes = {ALL: "All quizzes"} | {q.id: q.title for q in cat.quizzes.values()}
-    if user.role == "trainer":
+    every = allowed(user, Action.REPORT, EVERY_COHORT)  # else their own cohort only
+    if not every:
         st.caption(f"Trainees of cohort **{fmt.plain(user.cohort or '(none)')}**")
-    columns = st.columns([2, 1, 1, 1] if user.role == "manager" else [2, 1, 1])
+    columns = st.columns([2, 1, 1, 1] if every else [2, 1, 1])
     quiz = columns[0].selectbox("Quiz", list(quizzes), format_func=quizzes.get, key=keys.DASH_QUIZ)
     since = columns[1].date_input("From", value=None, key=keys.DASH_FROM, format="DD/MM/YYYY")
     until = columns[2].date_input("To", value=None, key=keys.DASH_TO, format="DD/MM/YYYY")
     cohort = None
-    if user.role == "manager":
+    if every:
         cohorts = sorted(
             {u.cohort for u in accounts.list_users(engine(), user, role="trainee") if u.cohort}
         )

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import accounts, useradmin
 from app.accounts import ROLES, AccountError, User
+from app.permissions import EVERY_COHORT, Action, NewAccount, allowed
 from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import day, when
 from app.ui.resources import engine
@@ -38,10 +39,9 @@ def _who(user: User) -> str:
 def render() -> None:
     me = nav.require("users")
     st.title("Users")
-    manager = me.role == "manager"
     st.caption(
         "Every account: edit, reset a password, deactivate, add one or import trainees."
-        if manager
+        if allowed(me, Action.MANAGE_USER, EVERY_COHORT)
         else f"The trainees of your cohort {me.cohort}: edit, reset a password, deactivate, "
         "add one or import several."
     )
@@ -78,13 +78,13 @@ def _messages() -> None:
 
 
 def _accounts(me: User) -> None:
-    manager = me.role == "manager"
-    filters = st.columns([3, 2, 2, 2] if manager else [3, 2])
+    every = allowed(me, Action.MANAGE_USER, EVERY_COHORT)  # else their cohort's trainees only
+    filters = st.columns([3, 2, 2, 2] if every else [3, 2])
     search = filters[0].text_input(
         "Search", key=keys.USERS_SEARCH, placeholder="Part of a name or username"
     )
     role = cohort = None
-    if manager:
+    if every:
         role = filters[1].selectbox("Role", [ALL, *ROLES], key=keys.USERS_ROLE)
         cohort = filters[2].selectbox(
             "Cohort", [ALL, *useradmin.cohorts(engine(), me)], key=keys.USERS_COHORT
@@ -100,9 +100,7 @@ def _accounts(me: User) -> None:
     )
     _table(listed)
     if not listed:
-        st.info(
-            "No accounts match these filters." if manager else "No trainees match these filters."
-        )
+        st.info("No accounts match these filters." if every else "No trainees match these filters.")
         return
     by_name = {x.user.username: x for x in listed}
     picked = st.session_state.get(keys.USERS_PICK)
@@ -372,8 +370,8 @@ def _set_active(me: User, user: User, active: bool) -> None:
 
 
 def _new_user(me: User) -> None:
-    manager = me.role == "manager"
-    roles = ROLES if manager else ("trainee",)
+    any_cohort = allowed(me, Action.MANAGE_USER, EVERY_COHORT)  # else their own
+    roles = [r for r in ROLES if allowed(me, Action.CREATE_USER, NewAccount(r, me.cohort))]
     cohorts = useradmin.cohorts(engine(), me)
     with st.form(keys.USERS_NEW_FORM, border=True, clear_on_submit=True):
         first, second = st.columns(2)
@@ -381,14 +379,14 @@ def _new_user(me: User) -> None:
             "Username", key=keys.USERS_NEW_USERNAME, help="No spaces; case is ignored."
         )
         second.text_input("Display name", key=keys.USERS_NEW_NAME, help="Default: the username.")
-        first.selectbox("Role", roles, key=keys.USERS_NEW_ROLE, disabled=not manager)
+        first.selectbox("Role", roles, key=keys.USERS_NEW_ROLE, disabled=len(roles) == 1)
         second.selectbox(
             "Cohort",
             cohorts,
-            index=None if manager else 0,
+            index=None if any_cohort else 0,
             key=keys.USERS_NEW_COHORT,
-            accept_new_options=manager,
-            disabled=not manager,
+            accept_new_options=any_cohort,
+            disabled=not any_cohort,
             placeholder="Choose or type a cohort (none for a manager)",
         )
         first.radio("Password", [GENERATE, TYPE], key=keys.USERS_NEW_MODE, horizontal=True)
@@ -412,7 +410,8 @@ def _create(me: User) -> None:
         return
     password = useradmin.generate_password() if generate else typed
     role = state.get(keys.USERS_NEW_ROLE) or "trainee"
-    cohort = state.get(keys.USERS_NEW_COHORT) if me.role == "manager" else me.cohort
+    any_cohort = allowed(me, Action.MANAGE_USER, EVERY_COHORT)
+    cohort = state.get(keys.USERS_NEW_COHORT) if any_cohort else me.cohort
     try:
         made = accounts.create_user(
             engine(),

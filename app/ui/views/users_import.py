@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import clock, userimport
 from app.accounts import User
+from app.permissions import EVERY_COHORT, Action, allowed
 from app.ui import fmt, keys
 from app.ui.resources import engine
 
@@ -20,7 +21,8 @@ def render(me: User, say: Callable[[str, str], None]) -> None:
     if done:
         _imported(*done)
         return
-    where = "any cohort" if me.role == "manager" else f"your cohort ({me.cohort})"
+    every = allowed(me, Action.MANAGE_USER, EVERY_COHORT)
+    where = "any cohort" if every else f"your cohort ({me.cohort})"
     st.markdown(
         "Upload a CSV file with a header row naming the columns **username**, "
         "**display_name** and **cohort**, and optionally **password**. Trainees may go into "
