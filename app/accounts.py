@@ -31,8 +31,9 @@ from app.permissions import (
     allowed,
     refusal,
 )
+from app.store import audit as audit_store
 from app.store import sessions as session_store
-from app.store import users as q
+from app.store import users as user_store
 from app.store.db import writing
 
 MIN_PASSWORD = 10
@@ -183,7 +184,7 @@ def looks_like(name: str, others: Iterable[str]) -> str | None:
 
 def check_not_confusable(conn: Connection, name: str) -> None:
     """Raise InvalidUser if a new ``name`` could be mistaken for an existing username."""
-    other = looks_like(name, q.usernames(conn))
+    other = looks_like(name, user_store.usernames(conn))
     if other is not None:
         raise InvalidUser(
             f"username '{name}' could be mistaken for the existing '{other}'; choose another"
@@ -263,7 +264,7 @@ def recheck(
     """
     if actor is None:
         return None
-    row = q.by_id(conn, actor.id)
+    row = user_store.by_id(conn, actor.id)
     if row is None or not row["active"]:
         raise AccountInactive("this account has been deactivated; ask a manager")
     if actor.session is not None:
@@ -379,7 +380,7 @@ def _create(
     try:
         with writing(engine) as conn:
             actor = recheck(conn, actor, now)
-            if first and q.count(conn):
+            if first and user_store.count(conn):
                 raise AlreadyInitialised(
                     "the database already has users; sign in as a manager to add more"
                 )
@@ -391,10 +392,10 @@ def _create(
                 f"in cohort {cohort or '(none)'}",
             )
             check_not_confusable(conn, name)  # the same name is the IntegrityError below
-            user_id = q.add(
+            user_id = user_store.add(
                 conn, **new_user(name, shown, role, cohort, password_hash, now, temporary)
             )
-            q.audit(
+            audit_store.record(
                 conn,
                 now,
                 actor.id if actor else None,
@@ -415,8 +416,8 @@ def count_wrong_current_password(conn: Connection, row: dict[str, Any], now: dat
     the MAX_FAILED-th in a row: the caller then signs the account out everywhere."""
     failed = row["failed_logins"] + 1
     everywhere = failed >= MAX_FAILED
-    q.change(conn, row["id"], failed_logins=0 if everywhere else failed)
-    q.audit(
+    user_store.change(conn, row["id"], failed_logins=0 if everywhere else failed)
+    audit_store.record(
         conn,
         now,
         row["id"],
@@ -464,7 +465,7 @@ def authenticate(
             seen = None
         else:
             with engine.connect() as conn:
-                seen = q.by_key(conn, key)
+                seen = user_store.by_key(conn, key)
         stored = seen["password_hash"] if seen else _DUMMY_HASH
         right = verify(stored, password)
         rehashed = hasher.hash(password) if right and hasher.check_needs_rehash(stored) else None
@@ -493,29 +494,31 @@ def _record_sign_in(
     # would roll back the audit line.
     error: AccountError | None = None
     with writing(engine) as conn:
-        row = q.by_key(conn, key, lock=True) if key else None
+        row = user_store.by_key(conn, key, lock=True) if key else None
         if row is not None and row["password_hash"] != checked:
             return None
         if row is None:
             # What was typed is not kept: a username nobody has is often a password typed into
             # the wrong box.
-            q.audit(conn, now, None, "login.failed", None, reason="unknown user")
+            audit_store.record(conn, now, None, "login.failed", None, reason="unknown user")
             error = LoginFailed("wrong username or password")
         elif not right:
             reason = "password" if row["active"] else "password, deactivated account"
-            q.audit(conn, now, row["id"], "login.failed", row["username"], reason=reason)
+            audit_store.record(conn, now, row["id"], "login.failed", row["username"], reason=reason)
             error = LoginFailed("wrong username or password")
         elif not row["active"]:
             throttle.succeeded(conn, counters)  # the right password: no guessing here
-            q.audit(conn, now, row["id"], "login.failed", row["username"], reason="inactive")
+            audit_store.record(
+                conn, now, row["id"], "login.failed", row["username"], reason="inactive"
+            )
             error = AccountInactive("this account has been deactivated; ask a manager")
         else:
             throttle.succeeded(conn, counters)
             changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
             if rehashed is not None:
                 changes["password_hash"] = rehashed
-            q.change(conn, row["id"], **changes)
-            q.audit(conn, now, row["id"], "login", row["username"])
+            user_store.change(conn, row["id"], **changes)
+            audit_store.record(conn, now, row["id"], "login", row["username"])
     if error is not None:
         raise error
     return User.of(row)
@@ -533,7 +536,7 @@ def verify(password_hash: str, password: str) -> bool:
 def get_user(engine: Engine, actor: User, username: str) -> User:
     """A user the actor may see. Raises NotFound (also for users the actor may not see)."""
     with engine.connect() as conn:
-        row = q.by_key(conn, username_key(username.strip()))
+        row = user_store.by_key(conn, username_key(username.strip()))
     if row is None or not allowed(actor, Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user '{username}'")
     return User.of(row)
@@ -542,7 +545,7 @@ def get_user(engine: Engine, actor: User, username: str) -> User:
 def get_user_by_id(engine: Engine, actor: User, user_id: int) -> User:
     """A user the actor may see, by id. Raises NotFound (also for users the actor may not see)."""
     with engine.connect() as conn:
-        row = q.by_id(conn, user_id)
+        row = user_store.by_id(conn, user_id)
     if row is None or not allowed(actor, Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user {user_id}")
     return User.of(row)
@@ -553,5 +556,5 @@ def list_users(
 ) -> list[User]:
     """The users the actor (None: the console operator) may see, by username."""
     with engine.connect() as conn:
-        rows = q.listing(conn, role, cohort)
+        rows = user_store.listing(conn, role, cohort)
     return [u for u in map(User.of, rows) if allowed(acting(actor), Action.VIEW_USER, u)]

@@ -34,6 +34,7 @@ from app.engine import (
 from app.errors import ResurfaceError
 from app.permissions import Action, Console, allowed
 from app.store import attempts as attempt_store
+from app.store import audit as audit_store
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -209,7 +210,7 @@ def _open_or_create(
         started_at=now,
         deadline=deadline,
     )
-    user_store.audit(conn, now, actor.id, "attempt.start", quiz.id, attempt=attempt_id)
+    audit_store.record(conn, now, actor.id, "attempt.start", quiz.id, attempt=attempt_id)
     return attempt_id
 
 
@@ -445,7 +446,7 @@ def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str)
         by_topic={t.topic: [float(t.points), t.max_points] for t in score.by_topic},
     )
     if closed:
-        user_store.audit(
+        audit_store.record(
             conn,
             now,
             row["user_id"],

@@ -24,7 +24,7 @@ from app import clock
 from app.accounts import NotFound, User, recheck, require, username_key
 from app.exports import to_csv
 from app.permissions import Action, acting
-from app.store import audit as q
+from app.store import audit as audit_store
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -54,7 +54,7 @@ COLUMNS = [
 
 
 @dataclass(frozen=True)
-class Filters:
+class AuditFilters:
     """Which lines to show; every field left empty matches everything.
 
     ``since``/``until``: at or after / before these aware times. ``actions``: exact action names
@@ -106,7 +106,7 @@ class Line:
             return shown if shown == self.username else f"{shown} ({self.username})"
         if self.actor_id is not None:  # a user row that has gone: keep what the log knows
             return f"user #{self.actor_id}"
-        return WHO_NOBODY if self.action.startswith(q.SIGN_IN) else WHO_CONSOLE
+        return WHO_NOBODY if self.action.startswith(audit_store.SIGN_IN) else WHO_CONSOLE
 
     @property
     def actor(self) -> str:
@@ -159,7 +159,7 @@ def allowed(actor: User | None) -> None:
 def search(
     engine: Engine,
     actor: User | None,
-    filters: Filters | None = None,
+    filters: AuditFilters | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page:
@@ -172,23 +172,26 @@ def search(
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise ValueError(f"lines per page must be 1 to {MAX_PER_PAGE}")
     with engine.connect() as conn:
-        where = _criteria(conn, filters or Filters())
-        total = q.count(conn, where)
+        where = _criteria(conn, filters or AuditFilters())
+        total = audit_store.count(conn, where)
         last = max(1, -(-total // per_page))
         page = min(max(1, page), last)
-        rows = q.page(conn, where, per_page, (page - 1) * per_page) if total else []
+        rows = audit_store.page(conn, where, per_page, (page - 1) * per_page) if total else []
     return Page([_line(r) for r in rows], total, page, per_page)
 
 
-def count(engine: Engine, actor: User | None, filters: Filters | None = None) -> int:
+def count(engine: Engine, actor: User | None, filters: AuditFilters | None = None) -> int:
     """How many lines match. Raises Forbidden, NotFound."""
     allowed(actor)
     with engine.connect() as conn:
-        return q.count(conn, _criteria(conn, filters or Filters()))
+        return audit_store.count(conn, _criteria(conn, filters or AuditFilters()))
 
 
 def lines(
-    engine: Engine, actor: User | None, filters: Filters | None = None, limit: int | None = None
+    engine: Engine,
+    actor: User | None,
+    filters: AuditFilters | None = None,
+    limit: int | None = None,
 ) -> Iterator[Line]:
     """Every line that matches (at most ``limit``), newest first, read BATCH lines at a time.
 
@@ -196,17 +199,17 @@ def lines(
     """
     with engine.connect() as conn:
         allowed(recheck(conn, actor))
-        where = _criteria(conn, filters or Filters())
+        where = _criteria(conn, filters or AuditFilters())
     return _lines(engine, where, limit)
 
 
-def _lines(engine: Engine, where: q.Criteria, limit: int | None) -> Iterator[Line]:
+def _lines(engine: Engine, where: audit_store.Criteria, limit: int | None) -> Iterator[Line]:
     left = limit
     before: tuple[datetime, int] | None = None
     while left is None or left > 0:
         size = BATCH if left is None else min(BATCH, left)
         with engine.connect() as conn:
-            rows = q.batch(conn, where, size, before)
+            rows = audit_store.batch(conn, where, size, before)
         for row in rows:
             yield _line(row)
         if len(rows) < size:
@@ -220,7 +223,7 @@ def actions(engine: Engine, actor: User | None) -> list[str]:
     """Every action in the log, alphabetically. Raises Forbidden."""
     allowed(actor)
     with engine.connect() as conn:
-        return q.actions(conn)
+        return audit_store.actions(conn)
 
 
 def groups(names: list[str]) -> list[str]:
@@ -231,7 +234,7 @@ def groups(names: list[str]) -> list[str]:
     return sorted(f"{head}*" if head in names else f"{head}.*" for head in heads)
 
 
-def _criteria(conn: Any, f: Filters) -> q.Criteria:
+def _criteria(conn: Any, f: AuditFilters) -> audit_store.Criteria:
     user = (f.user or "").strip()
     console = user.casefold() == CONSOLE
     key = None
@@ -243,7 +246,7 @@ def _criteria(conn: Any, f: Filters) -> q.Criteria:
     prefixes = tuple(a.strip()[:-1] for a in f.actions if a.strip().endswith("*"))
     if "" in prefixes:  # a bare "*": every action
         exact, prefixes = (), ()
-    return q.Criteria(
+    return audit_store.Criteria(
         since=f.since,
         until=f.until,
         actions=exact,
@@ -339,7 +342,7 @@ def write(
     engine: Engine,
     actor: User | None,
     out: BinaryIO,
-    filters: Filters | None = None,
+    filters: AuditFilters | None = None,
     fmt: Format = "csv",
     *,
     bom: bool = True,
@@ -357,7 +360,7 @@ def write(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
-    filters = filters or Filters()
+    filters = filters or AuditFilters()
     found = lines(engine, actor, filters, limit)  # checks the actor before anything is written
     written = 0
     complete = False
@@ -380,7 +383,7 @@ def write(
     finally:
         extra = {} if complete else {"complete": False}
         with writing(engine) as conn:
-            user_store.audit(
+            audit_store.record(
                 conn,
                 now or clock.now(),
                 actor.id if actor else None,
@@ -411,7 +414,7 @@ def _write_chunk(out: BinaryIO, chunk: list[Line], fmt: Format, first: bool, bom
 def export(
     engine: Engine,
     actor: User | None,
-    filters: Filters | None = None,
+    filters: AuditFilters | None = None,
     fmt: Format = "csv",
     *,
     bom: bool = True,

@@ -113,7 +113,7 @@ def warnings_of(catalogue: Catalogue) -> dict[str, list[Problem]]:
 
 
 @dataclass(frozen=True)
-class Filters:
+class QuestionFilters:
     """What to show; an empty selection means every value."""
 
     text: str = ""
@@ -141,7 +141,7 @@ def search_words(text: str) -> list[str]:
     return words
 
 
-def filter_questions(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+def filter_questions(frame: pd.DataFrame, filters: QuestionFilters) -> pd.DataFrame:
     """The rows of ``questions_frame`` that match every filter, in the same order.
 
     A text search keeps questions that contain every word (any case) somewhere in their id,

@@ -60,7 +60,7 @@ class NotACertification(ResurfaceError, ValueError):
 
 
 @dataclass(frozen=True)
-class Overview:
+class CertificationOverview:
     """The certification dashboard for one scope, as of ``now``."""
 
     now: datetime
@@ -94,7 +94,7 @@ def certifying(catalogue: Catalogue, quiz_id: str | None = None) -> list[Quiz]:
     return found
 
 
-def roster(
+def trainee_statuses(
     engine: Engine,
     actor: User | None,
     catalogue: Catalogue,
@@ -171,7 +171,7 @@ def overview(
     quiz_id: str | None = None,
     now: datetime | None = None,
     include_inactive: bool = False,
-) -> Overview:
+) -> CertificationOverview:
     """Certification per cohort and in total, who is expiring or expired, and the funnel from
     invited to certified, as of ``now``; deactivated trainees only if ``include_inactive``.
 
@@ -179,13 +179,13 @@ def overview(
     """
     now = now or clock.now()
     scope = report_scope(actor, cohort)
-    people = roster(engine, actor, catalogue, scope, quiz_id, now, include_inactive)
+    people = trainee_statuses(engine, actor, catalogue, scope, quiz_id, now, include_inactive)
     moment = pd.Timestamp(now)
     expiring = people[people["status"] == "expiring"]
     expiring = expiring.assign(days_left=(expiring["expires_at"] - moment).dt.days.astype("int64"))
     expired = people[people["status"] == "expired"]
     expired = expired.assign(days_since=(moment - expired["expires_at"]).dt.days.astype("int64"))
-    return Overview(
+    return CertificationOverview(
         now,
         scope,
         people,

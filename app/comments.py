@@ -17,7 +17,8 @@ from app.attempts import AttemptNotFound
 from app.errors import ResurfaceError
 from app.permissions import Action, Written, allowed
 from app.store import attempts as attempt_store
-from app.store import comments as q
+from app.store import audit as audit_store
+from app.store import comments as comment_store
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -78,8 +79,8 @@ def add(
             raise InvalidComment("this attempt is still open; comment once it is submitted")
         if position is not None and attempt_store.snapshot_at(conn, attempt_id, position) is None:
             raise InvalidComment(f"attempt {attempt_id} has no question {position + 1}")
-        comment_id = q.add(conn, attempt_id, position, actor.id, text, now)
-        user_store.audit(
+        comment_id = comment_store.add(conn, attempt_id, position, actor.id, text, now)
+        audit_store.record(
             conn,
             now,
             actor.id,
@@ -99,7 +100,7 @@ def of_attempt(engine: Engine, actor: User, attempt_id: int) -> list[Comment]:
         owner = user_store.by_id(conn, row["user_id"]) if row else None
         if owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
             raise AttemptNotFound(f"no attempt {attempt_id}")
-        rows = q.of_attempt(conn, attempt_id)
+        rows = comment_store.of_attempt(conn, attempt_id)
     return [
         Comment(
             r["id"],
@@ -119,14 +120,14 @@ def remove(engine: Engine, actor: User, comment_id: int, now: datetime | None = 
     now = now or clock.now()
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
-        row = q.get(conn, comment_id)
+        row = comment_store.get(conn, comment_id)
         attempt = attempt_store.get(conn, row["attempt_id"]) if row else None
         owner = user_store.by_id(conn, attempt["user_id"]) if attempt else None
         if owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
             raise CommentNotFound(f"no comment {comment_id}")
         require(actor, Action.REMOVE_COMMENT, Written(row["author_id"]))
-        q.remove(conn, comment_id)
-        user_store.audit(
+        comment_store.remove(conn, comment_id)
+        audit_store.record(
             conn,
             now,
             actor.id,

@@ -42,7 +42,7 @@ ATTEMPT_COLUMNS = ["attempt_id", "user_id", "quiz_id", "submitted_at", "score_pe
 
 
 @dataclass(frozen=True)
-class Filters:
+class DashboardFilters:
     """Which attempts count. Dates bound when an attempt was submitted (open ones: started)."""
 
     quiz_id: str | None = None
@@ -65,7 +65,7 @@ class Dashboard:
     mastery: pd.DataFrame
     # The submitted attempts themselves, for score distributions (ATTEMPT_COLUMNS).
     attempts: pd.DataFrame
-    filters: Filters = field(default_factory=Filters)
+    filters: DashboardFilters = field(default_factory=DashboardFilters)
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,14 @@ def cohort_dashboard(
     engine: Engine,
     actor: User,
     catalogue: Catalogue,
-    filters: Filters | None = None,
+    filters: DashboardFilters | None = None,
     now: datetime | None = None,
 ) -> Dashboard:
     """The trainees the actor looks after, with their attempts within ``filters``.
 
     Raises Forbidden (trainees; a trainer asking for another cohort).
     """
-    filters = filters or Filters()
+    filters = filters or DashboardFilters()
     now = now or clock.now()
     scope = report_scope(actor, filters.cohort)
     people = list_users(engine, actor, role="trainee", cohort=scope)
@@ -174,7 +174,7 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _within(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+def _within(frame: pd.DataFrame, filters: DashboardFilters) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
     if filters.quiz_id is not None:
         keep &= frame["quiz_id"] == filters.quiz_id

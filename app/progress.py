@@ -72,7 +72,7 @@ def _standings(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[Standin
 
 
 @dataclass(frozen=True)
-class Overview:
+class ProgressOverview:
     """Everything the home page shows, from one read of the user's attempts."""
 
     open_attempts: list[dict[str, Any]]
@@ -82,11 +82,11 @@ class Overview:
 
 def overview(
     engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
-) -> Overview:
+) -> ProgressOverview:
     """The actor's open attempts, standings and certifications (as the functions of those names)."""
     now = now or clock.now()
     rows = _settled(engine, actor, actor.id, now)
-    return Overview(
+    return ProgressOverview(
         [r for r in rows if r["status"] == "open"],
         _standings(rows, catalogue),
         certifications_from(rows, catalogue, now),

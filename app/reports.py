@@ -19,7 +19,7 @@ from app import analytics
 from app.accounts import User, report_scope
 from app.bank import Catalogue
 from app.bank.schema import SingleQuestion, TrueFalseQuestion
-from app.store import attempts as q
+from app.store import attempts as attempt_store
 
 RESPONSE_COLUMNS = [
     "attempt_id",
@@ -77,7 +77,7 @@ def _responses(
 ) -> pd.DataFrame:
     scope = report_scope(actor, cohort)
     with engine.connect() as conn:
-        frame = q.quiz_responses(conn, quiz_id, scope)
+        frame = attempt_store.quiz_responses(conn, quiz_id, scope)
     frame["points"] = frame["points"].astype("float64").fillna(0.0)
     frame["choice"] = _choices(frame["answer"], label)
     return frame[RESPONSE_COLUMNS]

@@ -34,8 +34,9 @@ from app.accounts import (
     username_key,
 )
 from app.permissions import Action, NewAccount, acting, allowed
+from app.store import audit as audit_store
 from app.store import sessions as session_store
-from app.store import users as q
+from app.store import users as user_store
 from app.store.db import writing
 
 # No 0/O, 1/l/I: a temporary password is read off a screen or a sheet and typed by hand.
@@ -93,7 +94,7 @@ def managed(conn: Any, actor: User | None, username: str, action: Action) -> Use
 
     Raises NotFound (also for users the actor may not see), Forbidden.
     """
-    row = q.by_key(conn, username_key(username.strip()))
+    row = user_store.by_key(conn, username_key(username.strip()))
     if row is None or not allowed(acting(actor), Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user '{username}'")
     target = User.of(row)
@@ -107,13 +108,13 @@ def managed(conn: Any, actor: User | None, username: str, action: Action) -> Use
 def _names(engine: Engine, username: str) -> tuple[str, ...]:
     """The username and display name a new password for this account must not be built from."""
     with engine.connect() as conn:
-        row = q.by_key(conn, username_key(username.strip()))
+        row = user_store.by_key(conn, username_key(username.strip()))
     return (username,) if row is None else (row["username"], row["display_name"])
 
 
 def keep_a_manager(conn: Any) -> None:
     """Refuse (LastManager) to take away the only active manager; call inside the transaction."""
-    if q.active_managers(conn) <= 1:
+    if user_store.active_managers(conn) <= 1:
         raise LastManager("this is the only active manager; make someone else a manager first")
 
 
@@ -142,7 +143,7 @@ class Listed:
         return "must change password" if self.user.must_change_password else "active"
 
 
-def roster(
+def find_users(
     engine: Engine,
     actor: User | None,
     search: str = "",
@@ -157,7 +158,7 @@ def roster(
     """
     now = clock.now()
     with engine.connect() as conn:
-        rows = q.roster(conn)
+        rows = user_store.with_activity(conn)
         delayed = throttle.delayed(conn, now)
     needle = username_key(search.strip())
     out = []
@@ -187,7 +188,7 @@ def cohorts(engine: Engine, actor: User | None) -> list[str]:
     if not allowed(who, Action.CREATE_USER):
         return []
     with engine.connect() as conn:
-        in_use = q.cohorts(conn)
+        in_use = user_store.cohorts(conn)
     return [c for c in in_use if allowed(who, Action.CREATE_USER, NewAccount("trainee", c))]
 
 
@@ -228,7 +229,7 @@ def edit_user(
         raise InvalidUser(f"role must be one of {', '.join(ROLES)}")
     with writing(engine) as conn:
         actor = recheck(conn, actor)
-        row = q.by_key(conn, username_key(username.strip()))
+        row = user_store.by_key(conn, username_key(username.strip()))
         if row is None or not allowed(acting(actor), Action.VIEW_USER, User.of(row)):
             raise NotFound(f"no user '{username}'")
         target = User.of(row)
@@ -243,8 +244,8 @@ def edit_user(
         changes = {f: (getattr(target, f), v) for f, v in after.items() if getattr(target, f) != v}
         if not changes:
             return Edited(target, {})
-        q.change(conn, target.id, **{f: v for f, (_, v) in changes.items()})
-        q.audit(
+        user_store.change(conn, target.id, **{f: v for f, (_, v) in changes.items()})
+        audit_store.record(
             conn,
             clock.now(),
             _actor_id(actor),
@@ -313,7 +314,7 @@ def reset_password(
 def _store_password(
     conn: Any, actor: User | None, target: User, password_hash: str, temporary: bool
 ) -> None:
-    q.change(
+    user_store.change(
         conn,
         target.id,
         password_hash=password_hash,
@@ -324,7 +325,9 @@ def _store_password(
     throttle.clear(conn, username_key(target.username))  # old guesses mean nothing now
     session_store.end_sessions_of(conn, target.id)
     detail = {"temporary": True} if temporary else {}
-    q.audit(conn, clock.now(), _actor_id(actor), "user.password", target.username, **detail)
+    audit_store.record(
+        conn, clock.now(), _actor_id(actor), "user.password", target.username, **detail
+    )
 
 
 def clear_delay(engine: Engine, actor: User | None, username: str) -> int:
@@ -335,7 +338,7 @@ def clear_delay(engine: Engine, actor: User | None, username: str) -> int:
         actor = recheck(conn, actor)
         target = managed(conn, actor, username, Action.RESET_PASSWORD)
         cleared = throttle.clear(conn, username_key(target.username))
-        q.audit(conn, clock.now(), _actor_id(actor), "user.clear_delay", target.username)
+        audit_store.record(conn, clock.now(), _actor_id(actor), "user.clear_delay", target.username)
     return cleared
 
 
@@ -349,9 +352,9 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
         target = managed(conn, actor, username, Action.SET_ACTIVE)
         if not active and target.role == "manager" and target.active:
             keep_a_manager(conn)
-        q.change(conn, target.id, active=active)
+        user_store.change(conn, target.id, active=active)
         session_store.end_sessions_of(conn, target.id)
-        q.audit(
+        audit_store.record(
             conn,
             clock.now(),
             _actor_id(actor),
@@ -375,13 +378,13 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     """
     with engine.connect() as conn:
         recheck(conn, user, own_password=True)
-        row = q.by_id(conn, user.id)
+        row = user_store.by_id(conn, user.id)
     if row is None:
         raise NotFound(f"no user '{user.username}'")
     check_password(new, (row["username"], row["display_name"]))
     if not accounts.verify(row["password_hash"], current):
         with writing(engine) as conn:
-            latest = q.by_key(conn, row["username_key"], lock=True)
+            latest = user_store.by_key(conn, row["username_key"], lock=True)
             everywhere = accounts.count_wrong_current_password(conn, latest, clock.now())
             if everywhere:
                 session_store.end_sessions_of(conn, user.id)
@@ -396,10 +399,10 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     password_hash = accounts.hasher.hash(new)
     with writing(engine) as conn:
         recheck(conn, user, own_password=True)
-        latest = q.by_id(conn, user.id)
+        latest = user_store.by_id(conn, user.id)
         if latest is None or latest["password_hash"] != row["password_hash"]:
             raise WrongPassword("your password was changed meanwhile; sign in again")
-        q.change(
+        user_store.change(
             conn,
             user.id,
             password_hash=password_hash,
@@ -408,5 +411,5 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
             must_change_password=False,
         )
         session_store.end_sessions_of(conn, user.id)
-        q.audit(conn, clock.now(), user.id, "user.password", row["username"], own=True)
+        audit_store.record(conn, clock.now(), user.id, "user.password", row["username"], own=True)
     return replace(User.of(row), must_change_password=False)

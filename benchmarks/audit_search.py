@@ -78,9 +78,9 @@ def seed(engine, lines: int, users: int, rng: random.Random) -> accounts.User:
     return boss
 
 
-def searches() -> dict[str, tuple[auditlog.Filters | None, int]]:
+def searches() -> dict[str, tuple[auditlog.AuditFilters | None, int]]:
     """name -> (filters, rounds); None: the list of actions the filter offers."""
-    F = auditlog.Filters
+    F = auditlog.AuditFilters
     return {
         "no filter": (F(), 20),
         "a common action (login.ok, 62%)": (F(actions=("login.ok",)), 20),

@@ -36,7 +36,7 @@ from app.accounts import User, hasher, new_user
 from app.bank import Catalogue, load
 from app.bank.schema import SingleQuestion, TrueFalseQuestion
 from app.engine.snapshot import snapshot_of
-from app.store import attempts as q
+from app.store import attempts as attempt_store
 from app.store import open_store
 from app.store.tables import attempt_questions, attempts, responses, users
 
@@ -154,7 +154,7 @@ def seed(
                     }
                 )
     with engine.begin() as conn:
-        q.add_snapshots(
+        attempt_store.add_snapshots(
             conn, [(h, s.qid, s.to_dict()) for h, s in zip(hashes, snaps, strict=True)], now
         )
         conn.execute(insert(users), user_rows)

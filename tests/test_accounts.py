@@ -29,7 +29,8 @@ from app.accounts import (
 )
 from app.permissions import Action, NewAccount
 from app.permissions import allowed as permitted
-from app.store import users as q
+from app.store import audit as audit_store
+from app.store import users as user_store
 from app.store.db import make_engine
 from conftest import PW, sign_in_outcome
 
@@ -50,7 +51,7 @@ def test_console_operator_may_create_anyone(people, fresh_db):
 def test_passwords_are_hashed_with_argon2id_at_the_rfc_9106_low_memory_costs(fresh_db):
     accounts.init_first_manager(fresh_db, "boss", PW)
     with fresh_db.connect() as conn:
-        stored = q.by_key(conn, "boss")["password_hash"]
+        stored = user_store.by_key(conn, "boss")["password_hash"]
     assert stored.startswith("$argon2id$")
     assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
     assert PW not in stored
@@ -213,10 +214,10 @@ def test_deactivated_users_cannot_sign_in_but_remain(people, fresh_db):
 def test_old_hash_parameters_are_upgraded_at_sign_in(people, fresh_db):
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PW)
     with fresh_db.begin() as conn:
-        q.change(conn, people["ann"].id, password_hash=weak)
+        user_store.change(conn, people["ann"].id, password_hash=weak)
     accounts.authenticate(fresh_db, "ann", PW)
     with fresh_db.connect() as conn:
-        rehashed = q.by_key(conn, "ann")["password_hash"]
+        rehashed = user_store.by_key(conn, "ann")["password_hash"]
     assert rehashed != weak
     assert not accounts.hasher.check_needs_rehash(rehashed)
     assert accounts.authenticate(fresh_db, "ann", PW).username == "ann"
@@ -236,7 +237,7 @@ def test_audit_log_records_outcomes_and_never_a_password(people, fresh_db):
         accounts.authenticate(fresh_db, "ann", "secret-typo-123")
     accounts.authenticate(fresh_db, "ann", PW)
     with fresh_db.connect() as conn:
-        lines = q.audit_lines(conn)
+        lines = audit_store.lines(conn)
     actions = [line["action"] for line in lines]
     assert actions.count("user.create") == 6
     assert actions[-2:] == ["login.failed", "login"]

@@ -28,8 +28,9 @@ from ui_helpers import shipped_catalogue
 from app import accounts, auditlog, clock, exports, throttle, useradmin, userimport, websession
 from app.accounts import LoginFailed
 from app.cli import EXIT_OK, main
+from app.store import audit as audit_store
 from app.store import open_store
-from app.store import users as q
+from app.store import users as user_store
 from conftest import PW, finish, sign_in_outcome
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -76,7 +77,7 @@ def test_guesses_from_many_threads_at_once_are_checked_five_times_only(people, f
     with fresh_db.connect() as conn:
         checked = [
             line
-            for line in q.audit_lines(conn, "login.failed")
+            for line in audit_store.lines(conn, "login.failed")
             if line["detail"]["reason"] == "password"
         ]
     assert len(checked) == free, "each password guess checked is one more failure counted"
@@ -114,8 +115,10 @@ def test_impossible_usernames_fail_like_unknown_ones(people, fresh_db, username)
     with pytest.raises(LoginFailed, match=r"^wrong username or password$"):
         accounts.authenticate(fresh_db, username, WRONG, now=T0)
     with fresh_db.connect() as conn:
-        line = q.audit_lines(conn, "login.failed")[-1]
-        assert q.by_key(conn, "ann")["failed_logins"] == 0, "a different name: not ann's count"
+        line = audit_store.lines(conn, "login.failed")[-1]
+        assert user_store.by_key(conn, "ann")["failed_logins"] == 0, (
+            "a different name: not ann's count"
+        )
     assert line["detail"] == {"reason": "unknown user"}
     assert line["target"] is None, "what was typed is not kept (it may be a password)"
 
@@ -368,7 +371,7 @@ def test_passwords_typed_into_the_app_reach_no_log_url_or_audit_line(server, bro
 
     assert accounts.authenticate(server.engine, "ann", SECRET_NEW).username == "ann"
     with server.engine.connect() as conn:
-        lines = q.audit_lines(conn)
+        lines = audit_store.lines(conn)
     actions = [line["action"] for line in lines if line["target"] == "ann"]
     assert {"login.failed", "login", "user.password"} <= set(actions)
     log = server.log.read_text(errors="replace")
@@ -434,7 +437,7 @@ def test_no_password_in_the_audit_log_the_cli_output_or_any_export(
         made += [auditlog.export(engine, boss, fmt=fmt)[0] for fmt in auditlog.FORMATS]
         made += [userimport.template_csv()]
         with engine.connect() as conn:
-            lines = q.audit_lines(conn)
+            lines = audit_store.lines(conn)
     finally:
         engine.dispose()
     cli("audit --limit 0")

@@ -50,8 +50,8 @@ from app.bank import load
 from app.engine import score_question
 from app.present import answer_lines, is_complete, percent, points_of
 from app.store import attempts as attempt_store
+from app.store import audit as audit_store
 from app.store import open_store
-from app.store import users as user_store
 from app.store.db import writing
 from app.store.tables import attempts as attempts_table
 from conftest import BACKENDS, throwaway_database
@@ -322,9 +322,7 @@ def test_two_tabs_submitting_at_once_record_one_result(context, server, store, c
     assert (view.status, view.closed_by) == ("submitted", "user")
     with store.connect() as conn:
         lines = [
-            line
-            for line in user_store.audit_lines(conn, "attempt.submit")
-            if line["actor_id"] == two.id
+            line for line in audit_store.lines(conn, "attempt.submit") if line["actor_id"] == two.id
         ]
     assert [line["detail"]["attempt"] for line in lines] == [attempt_id]
     # Every answer either tab confirmed is counted, and the score is the sum of what was saved.
@@ -383,7 +381,7 @@ def test_twenty_threads_answering_and_submitting_one_attempt_count_once(
     assert done.points == len(saved)
     assert all(s.answered_at <= done.submitted_at for s in done.questions if s.answered_at)
     with fresh_db.connect() as conn:
-        assert len(user_store.audit_lines(conn, "attempt.submit")) == 1
+        assert len(audit_store.lines(conn, "attempt.submit")) == 1
 
 
 # --- 3. the deadline passes while the trainee is offline ----------------------------------------

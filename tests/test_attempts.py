@@ -19,7 +19,7 @@ from app.attempts import (
 from app.bank import load
 from app.bank.schema import Draw, Quiz
 from app.engine import InvalidAnswer
-from app.store import users as user_store
+from app.store import audit as audit_store
 from conftest import BANK
 
 
@@ -126,7 +126,7 @@ def test_no_answers_after_submit_and_double_submit_counts_once(fresh_db, people,
     with pytest.raises(AttemptClosed):
         attempts.save_answer(fresh_db, people["ann"], view.id, 0, 0)
     with fresh_db.connect() as conn:
-        assert len(user_store.audit_lines(conn, "attempt.submit")) == 1
+        assert len(audit_store.lines(conn, "attempt.submit")) == 1
 
 
 def test_double_submit_from_two_threads_records_one_result(fresh_db, people, exam, catalogue):
@@ -153,7 +153,7 @@ def test_double_submit_from_two_threads_records_one_result(fresh_db, people, exa
     assert results[0].submitted_at == results[1].submitted_at
     assert results[0].points == results[1].points == 1.0
     with fresh_db.connect() as conn:
-        assert len(user_store.audit_lines(conn, "attempt.submit")) == 1
+        assert len(audit_store.lines(conn, "attempt.submit")) == 1
 
 
 def test_deadline_closes_with_answers_saved_before_it(fresh_db, people, exam, catalogue):

@@ -11,10 +11,10 @@ import pytest
 
 from app import accounts, auditlog, useradmin
 from app.accounts import Forbidden, NotFound
-from app.auditlog import Filters
+from app.auditlog import AuditFilters
 from app.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from app.exports import excel_safe
-from app.store import users as user_store
+from app.store import audit as audit_store
 from app.store.db import writing
 from conftest import PW
 
@@ -35,7 +35,7 @@ HOSTILE = [
 
 def logged(engine, action: str | None = None) -> list[dict]:
     with engine.connect() as conn:
-        return user_store.audit_lines(conn, action)
+        return audit_store.lines(conn, action)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def log(fresh_db, people):
     with writing(fresh_db) as conn:
         for i, (who, action, target, detail) in enumerate(lines):
             actor = people[who].id if who else None
-            user_store.audit(conn, T0 + timedelta(minutes=i), actor, action, target, **detail)
+            audit_store.record(conn, T0 + timedelta(minutes=i), actor, action, target, **detail)
     return people
 
 
@@ -64,7 +64,7 @@ def ids(page: auditlog.Page) -> list[str]:
 
 
 def found(engine, **filters) -> list[str]:
-    return ids(auditlog.search(engine, None, Filters(**filters)))
+    return ids(auditlog.search(engine, None, AuditFilters(**filters)))
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_user_any_case_the_console_or_unknown(fresh_db, log):
     # (boss made everyone else; boss was made at the console, now, after the T0 day.)
     assert found(fresh_db, user="console") == ["user.create:boss", "user.deactivate:cat"]
     with pytest.raises(NotFound, match="no user 'nobody'"):
-        auditlog.search(fresh_db, None, Filters(user="nobody"))
+        auditlog.search(fresh_db, None, AuditFilters(user="nobody"))
 
 
 def test_target_and_free_text_without_case(fresh_db, log):
@@ -184,7 +184,7 @@ def test_pages_cover_every_line_once_with_counts(fresh_db, log):
     assert first.label == f"1\u20134 of {total}"
     last = auditlog.search(fresh_db, None, page=99, per_page=4)
     assert (last.page, last.label) == (4, f"13\u2013{total} of {total}"), "past the end: the last"
-    none = auditlog.search(fresh_db, None, Filters(text="no such thing"))
+    none = auditlog.search(fresh_db, None, AuditFilters(text="no such thing"))
     assert (none.total, none.lines, none.label, none.pages) == (0, [], "0 of 0", 1)
     with pytest.raises(ValueError, match="1 to 1000"):
         auditlog.search(fresh_db, None, per_page=0)
@@ -193,12 +193,12 @@ def test_pages_cover_every_line_once_with_counts(fresh_db, log):
 def test_thousands_are_grouped_and_ties_in_time_keep_a_stable_order(fresh_db, people):
     with writing(fresh_db) as conn:
         for i in range(1234):
-            user_store.audit(conn, T0, None, "bulk", str(i))
-    page = auditlog.search(fresh_db, None, Filters(actions=("bulk",)), page=2, per_page=100)
+            audit_store.record(conn, T0, None, "bulk", str(i))
+    page = auditlog.search(fresh_db, None, AuditFilters(actions=("bulk",)), page=2, per_page=100)
     assert page.label == "101\u2013200 of 1,234"
     # Same time everywhere: newest first means highest id first.
     assert [line.target for line in page.lines] == [str(i) for i in range(1133, 1033, -1)]
-    every = list(auditlog.lines(fresh_db, None, Filters(actions=("bulk",))))
+    every = list(auditlog.lines(fresh_db, None, AuditFilters(actions=("bulk",))))
     assert [line.target for line in every] == [str(i) for i in range(1233, -1, -1)]
 
 
@@ -206,10 +206,12 @@ def test_reading_whole_goes_batch_by_batch(fresh_db, people, monkeypatch):
     monkeypatch.setattr(auditlog, "BATCH", 7)
     with writing(fresh_db) as conn:
         for i in range(30):  # pairs share a time: batches must not lose or repeat ties
-            user_store.audit(conn, T0 + timedelta(seconds=i // 2), None, "bulk", str(i))
-    every = [line.target for line in auditlog.lines(fresh_db, None, Filters(actions=("bulk",)))]
+            audit_store.record(conn, T0 + timedelta(seconds=i // 2), None, "bulk", str(i))
+    every = [
+        line.target for line in auditlog.lines(fresh_db, None, AuditFilters(actions=("bulk",)))
+    ]
     assert every == [str(i) for i in range(29, -1, -1)]
-    some = auditlog.lines(fresh_db, None, Filters(actions=("bulk",)), limit=10)
+    some = auditlog.lines(fresh_db, None, AuditFilters(actions=("bulk",)), limit=10)
     assert [line.target for line in some] == [str(i) for i in range(29, 19, -1)]
 
 
@@ -259,14 +261,14 @@ def test_no_line_ever_carries_a_password(fresh_db):
     assert secret not in raw
     # Nor a password typed into the username box: a username nobody has is not kept.
     assert other not in raw
-    data, _ = auditlog.export(fresh_db, None, Filters(actions=("user.*", "login")))
+    data, _ = auditlog.export(fresh_db, None, AuditFilters(actions=("user.*", "login")))
     assert secret.encode() not in data
     assert other.encode() not in data
 
 
 def test_secret_looking_details_are_redacted_even_if_written(fresh_db, people):
     with writing(fresh_db) as conn:
-        user_store.audit(
+        audit_store.record(
             conn,
             T0,
             None,
@@ -276,9 +278,9 @@ def test_secret_looking_details_are_redacted_even_if_written(fresh_db, people):
             api_token="t",
             must_change_password=True,
         )
-    [line] = auditlog.search(fresh_db, None, Filters(actions=("oops",))).lines
+    [line] = auditlog.search(fresh_db, None, AuditFilters(actions=("oops",))).lines
     assert line.details == "api_token=[redacted], must_change_password=yes, password=[redacted]"
-    data, _ = auditlog.export(fresh_db, None, Filters(actions=("oops",)))
+    data, _ = auditlog.export(fresh_db, None, AuditFilters(actions=("oops",)))
     assert b"hunter2" not in data
 
 
@@ -292,7 +294,7 @@ def read(data: bytes) -> pd.DataFrame:
 def test_csv_reads_back_with_hostile_targets_neutralised(fresh_db, people):
     with writing(fresh_db) as conn:
         for i, target in enumerate(HOSTILE):
-            user_store.audit(
+            audit_store.record(
                 conn,
                 T0 + timedelta(seconds=i),
                 people["tina"].id,
@@ -300,7 +302,7 @@ def test_csv_reads_back_with_hostile_targets_neutralised(fresh_db, people):
                 target,
                 note=target,
             )
-    filters = Filters(actions=("comment.add",))
+    filters = AuditFilters(actions=("comment.add",))
     data, rows = auditlog.export(fresh_db, people["boss"], filters, now=T0 + timedelta(days=1))
     assert rows == len(HOSTILE)
     assert data.startswith(b"\xef\xbb\xbf")
@@ -319,7 +321,7 @@ def test_csv_reads_back_with_hostile_targets_neutralised(fresh_db, people):
 
 
 def test_the_export_is_itself_logged_with_its_filters(fresh_db, log):
-    filters = Filters(since=T0, until=T0 + timedelta(days=1), actions=("login*",), user="bob")
+    filters = AuditFilters(since=T0, until=T0 + timedelta(days=1), actions=("login*",), user="bob")
     when = T0 + timedelta(days=2)
     _, rows = auditlog.export(fresh_db, log["boss"], filters, now=when)
     assert rows == 1
@@ -333,12 +335,12 @@ def test_the_export_is_itself_logged_with_its_filters(fresh_db, log):
         "actions": ["login*"],
         "user": "bob",
     }
-    again, _ = auditlog.export(fresh_db, log["boss"], Filters(actions=("export",)))
+    again, _ = auditlog.export(fresh_db, log["boss"], AuditFilters(actions=("export",)))
     assert read(again)["target"].tolist() == ["audit"], "the next export lists the first"
 
 
 def test_an_empty_export_is_a_header_and_still_logged(fresh_db, log):
-    data, rows = auditlog.export(fresh_db, None, Filters(text="nothing like this"), bom=False)
+    data, rows = auditlog.export(fresh_db, None, AuditFilters(text="nothing like this"), bom=False)
     assert (rows, data) == (0, (",".join(auditlog.COLUMNS) + "\r\n").encode())
     assert logged(fresh_db, "export")[0]["detail"]["rows"] == 0
 
@@ -347,12 +349,12 @@ def test_large_exports_are_written_in_batches_with_one_header(fresh_db, people, 
     monkeypatch.setattr(auditlog, "BATCH", 4)
     with writing(fresh_db) as conn:
         for i in range(10):
-            user_store.audit(conn, T0 + timedelta(seconds=i), None, "bulk", f"=t{i}")
-    data, rows = auditlog.export(fresh_db, None, Filters(actions=("bulk",)))
+            audit_store.record(conn, T0 + timedelta(seconds=i), None, "bulk", f"=t{i}")
+    data, rows = auditlog.export(fresh_db, None, AuditFilters(actions=("bulk",)))
     assert rows == 10
     assert (data.count(b"\xef\xbb\xbf"), data.count(b"id,at_utc")) == (1, 1)
     assert read(data)["target"].tolist() == [f"'=t{i}" for i in range(9, -1, -1)]
-    js, rows = auditlog.export(fresh_db, None, Filters(actions=("bulk",)), "json", limit=6)
+    js, rows = auditlog.export(fresh_db, None, AuditFilters(actions=("bulk",)), "json", limit=6)
     parsed = json.loads(js)
     assert rows == 6
     assert [r["target"] for r in parsed] == [f"=t{i}" for i in range(9, 3, -1)]
@@ -366,7 +368,7 @@ def test_an_interrupted_export_is_logged_as_incomplete(fresh_db, log):
             raise BrokenPipeError
 
     with pytest.raises(BrokenPipeError):
-        auditlog.write(fresh_db, None, Broken(), Filters())
+        auditlog.write(fresh_db, None, Broken(), AuditFilters())
     assert logged(fresh_db, "export")[0]["detail"]["complete"] is False
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from app import banktables
 from app.bank import load
-from app.banktables import TOTAL, Filters
+from app.banktables import TOTAL, QuestionFilters
 from app.config import quizzes_dir, sources_dir
 
 SOURCES = """\
@@ -103,8 +103,8 @@ def test_summary_counts_questions_banks_quizzes_and_problems(cat, check):
 
 
 def test_no_filter_keeps_everything_in_order(frame):
-    assert not Filters().active
-    assert qids(banktables.filter_questions(frame, Filters())) == qids(frame)
+    assert not QuestionFilters().active
+    assert qids(banktables.filter_questions(frame, QuestionFilters())) == qids(frame)
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_no_filter_keeps_everything_in_order(frame):
     ],
 )
 def test_text_search_looks_in_every_part_of_a_question(frame, text, expected):
-    assert qids(banktables.filter_questions(frame, Filters(text=text))) == expected
+    assert qids(banktables.filter_questions(frame, QuestionFilters(text=text))) == expected
 
 
 def test_search_covers_the_case(check):
@@ -150,19 +150,21 @@ def test_search_covers_the_case(check):
     )
     frame = banktables.questions_frame(cat)
     assert frame.iloc[0]["case"] == "Beach trip"
-    assert qids(banktables.filter_questions(frame, Filters(text="coast"))) == ["care-sun-001"]
+    assert qids(banktables.filter_questions(frame, QuestionFilters(text="coast"))) == [
+        "care-sun-001"
+    ]
 
 
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (Filters(topics=("planning",)), ["plan-sessions-001", "plan-areas-002"]),
-        (Filters(types=("single", "matching")), ["care-sun-001", "plan-areas-002"]),
-        (Filters(difficulties=(2, 3)), ["plan-sessions-001", "plan-areas-002"]),
-        (Filters(docs=("doc1",)), ["care-sun-001", "plan-areas-002"]),
-        (Filters(docs=("doc3",)), []),
-        (Filters(topics=("planning",), difficulties=(3,)), ["plan-areas-002"]),
-        (Filters(topics=("planning",), text="sun"), []),
+        (QuestionFilters(topics=("planning",)), ["plan-sessions-001", "plan-areas-002"]),
+        (QuestionFilters(types=("single", "matching")), ["care-sun-001", "plan-areas-002"]),
+        (QuestionFilters(difficulties=(2, 3)), ["plan-sessions-001", "plan-areas-002"]),
+        (QuestionFilters(docs=("doc1",)), ["care-sun-001", "plan-areas-002"]),
+        (QuestionFilters(docs=("doc3",)), []),
+        (QuestionFilters(topics=("planning",), difficulties=(3,)), ["plan-areas-002"]),
+        (QuestionFilters(topics=("planning",), text="sun"), []),
     ],
 )
 def test_filters_combine_with_and_values_within_one_with_or(frame, filters, expected):
@@ -266,7 +268,7 @@ def test_shipped_filters_partition_the_bank(shipped):
     frame = banktables.questions_frame(shipped)
     for column, field in (("topic", "topics"), ("type", "types"), ("difficulty", "difficulties")):
         parts = [
-            banktables.filter_questions(frame, Filters(**{field: (value,)}))
+            banktables.filter_questions(frame, QuestionFilters(**{field: (value,)}))
             for value in sorted(set(frame[column]))
         ]
         assert sum(len(p) for p in parts) == len(frame)
@@ -275,7 +277,7 @@ def test_shipped_filters_partition_the_bank(shipped):
 
 def test_shipped_search_finds_what_the_stems_say(shipped):
     frame = banktables.questions_frame(shipped)
-    found = banktables.filter_questions(frame, Filters(text="SUN"))
+    found = banktables.filter_questions(frame, QuestionFilters(text="SUN"))
     by_stem = frame[frame["stem"].str.casefold().str.contains("sun")]
     assert set(by_stem["qid"]) <= set(found["qid"])
     assert 0 < len(found) < len(frame)

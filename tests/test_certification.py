@@ -40,7 +40,7 @@ def take(fresh_db, people, catalogue):
 
 def roster(engine, people, catalogue, who="boss", now=T0 + timedelta(days=1), **kw):
     actor = people[who] if who else None
-    return certification.roster(engine, actor, catalogue, now=now, **kw)
+    return certification.trainee_statuses(engine, actor, catalogue, now=now, **kw)
 
 
 def row(frame, **where):
@@ -249,7 +249,9 @@ def test_a_deactivated_manager_is_refused(fresh_db, people, catalogue):
     other = accounts.create_user(fresh_db, boss, "other", PW, "manager")
     useradmin.set_active(fresh_db, boss, "other", False)
     with pytest.raises(Forbidden):
-        certification.roster(fresh_db, dataclasses.replace(other, active=False), catalogue)
+        certification.trainee_statuses(
+            fresh_db, dataclasses.replace(other, active=False), catalogue
+        )
 
 
 def test_one_row_per_certification_and_quiz_id_limits_to_one(fresh_db, people, catalogue, take):
@@ -261,17 +263,19 @@ def test_one_row_per_certification_and_quiz_id_limits_to_one(fresh_db, people, c
     )
     both = dataclasses.replace(catalogue, quizzes={**catalogue.quizzes, refresher.id: refresher})
     finish(fresh_db, people["ann"], both, refresher.id, at=T0)
-    frame = certification.roster(fresh_db, people["boss"], both, now=T0 + timedelta(days=1))
+    frame = certification.trainee_statuses(
+        fresh_db, people["boss"], both, now=T0 + timedelta(days=1)
+    )
     assert len(frame) == 6
     ann = frame[frame["username"] == "ann"].set_index("quiz_id")["status"].to_dict()
     assert ann == {EXAM: "never", "aftercare-refresher": "current"}
-    one = certification.roster(
+    one = certification.trainee_statuses(
         fresh_db, people["boss"], both, quiz_id="aftercare-refresher", now=T0 + timedelta(days=1)
     )
     assert set(one["certification"]) == {"Aftercare refresher"}
     assert len(one) == 3
     with pytest.raises(NotACertification, match="quiz 'quick-check' grants no certification"):
-        certification.roster(fresh_db, people["boss"], both, quiz_id="quick-check")
+        certification.trainee_statuses(fresh_db, people["boss"], both, quiz_id="quick-check")
 
 
 # --- the overview -------------------------------------------------------------------------------

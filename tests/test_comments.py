@@ -9,7 +9,7 @@ from app.accounts import Forbidden
 from app.attempts import AttemptNotFound
 from app.bank import load
 from app.comments import CommentNotFound, InvalidComment
-from app.store import users as user_store
+from app.store import audit as audit_store
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_a_trainer_comments_and_the_trainee_reads_it(fresh_db, people, ann_done)
         (one.id, 3, "Check the source.", "tina"),
     ]
     with fresh_db.connect() as conn:
-        logged = user_store.audit_lines(conn, "comment.add")
+        logged = audit_store.lines(conn, "comment.add")
     assert [(line["target"], line["detail"]["attempt"]) for line in logged] == [
         ("ann", ann_done),
         ("ann", ann_done),

@@ -9,7 +9,7 @@ import pytest
 from app import attempts, config, dashboard
 from app.accounts import Forbidden, NotFound
 from app.bank import load
-from app.dashboard import Filters
+from app.dashboard import DashboardFilters
 from conftest import finish
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -31,7 +31,9 @@ def take(fresh_db, people, catalogue):
 
 
 def board(engine, people, catalogue, who="tina", now=T0 + timedelta(days=1), **filters):
-    return dashboard.cohort_dashboard(engine, people[who], catalogue, Filters(**filters), now)
+    return dashboard.cohort_dashboard(
+        engine, people[who], catalogue, DashboardFilters(**filters), now
+    )
 
 
 def row(frame, **where):

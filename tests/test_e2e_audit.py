@@ -16,7 +16,7 @@ from e2e_support import PASSWORD, SCREENSHOTS, click, open_app, settle, shoot, s
 from playwright.sync_api import expect
 
 from app import accounts
-from app.store import users as user_store
+from app.store import audit as audit_store
 from app.store.db import writing
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def people(engine) -> dict[str, accounts.User]:
     with writing(engine) as conn:
         for i in range(250):
             target = '=HYPERLINK("http://x")' if i == 0 else f"trainee-{i}"
-            user_store.audit(
+            audit_store.record(
                 conn, T0 + timedelta(minutes=i), tina.id, "comment.add", target, attempt=i
             )
     return {"boss": boss, "tina": tina}
@@ -61,7 +61,7 @@ def test_a_manager_pages_filters_and_downloads_the_log(page, base_url, engine, p
     assert frame["target"].tolist() == ['\'=HYPERLINK("http://x")']
     assert frame["actor"].tolist() == ["tina"]
     with engine.connect() as conn:
-        [line] = user_store.audit_lines(conn, "export")
+        [line] = audit_store.lines(conn, "export")
     assert (line["actor_id"], line["target"]) == (people["boss"].id, "audit")
     assert line["detail"] == {"format": "csv", "rows": 1, "text": "HYPERLINK"}
 

@@ -13,7 +13,7 @@ from app import accounts, config, exports
 from app.accounts import Forbidden
 from app.bank import load
 from app.cli import EXIT_OK, EXIT_USAGE, main
-from app.store import users as user_store
+from app.store import audit as audit_store
 from conftest import PW, finish
 
 T0 = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
@@ -142,7 +142,7 @@ def test_attempts_export_has_one_row_per_attempt_with_its_scores(
 
 def test_attempts_export_filters_by_date_cohort_and_quiz(fresh_db, people, taken):
     def names(**given):
-        filters = exports.Filters(**given)
+        filters = exports.ExportFilters(**given)
         return read(exports.export(fresh_db, people["boss"], "attempts", filters)[0])["username"]
 
     assert names(cohort="south").tolist() == ["cat"]
@@ -168,15 +168,15 @@ def test_only_managers_export(fresh_db, people, taken, catalogue, who, kind):
     with pytest.raises(Forbidden):
         exports.export(fresh_db, people[who], kind, catalogue=catalogue)
     with fresh_db.connect() as conn:
-        assert user_store.audit_lines(conn, "export") == []
+        assert audit_store.lines(conn, "export") == []
 
 
 def test_every_export_is_in_the_audit_log(fresh_db, people, taken):
     _, rows = exports.export(
-        fresh_db, people["boss"], "attempts", exports.Filters(cohort="north", since=T0)
+        fresh_db, people["boss"], "attempts", exports.ExportFilters(cohort="north", since=T0)
     )
     with fresh_db.connect() as conn:
-        (line,) = user_store.audit_lines(conn, "export")
+        (line,) = audit_store.lines(conn, "export")
     assert line["actor_id"] == people["boss"].id
     assert line["target"] == "attempts"
     assert line["detail"] == {
@@ -197,7 +197,7 @@ def test_cli_writes_the_same_bytes_as_the_core(
     out = tmp_path / "attempts.csv"
     command = ["export", "attempts", "--from", "2026-05-04", "--to", "2026-05-05", "-o", str(out)]
     assert main(command) == EXIT_OK
-    filters = exports.Filters(
+    filters = exports.ExportFilters(
         since=T0.replace(hour=0, minute=0), until=datetime(2026, 5, 6, tzinfo=UTC)
     )
     assert out.read_bytes() == exports.export(fresh_db, None, "attempts", filters)[0]

@@ -36,7 +36,7 @@ def passed(fresh_db, people, catalogue):
 
 def certifications(engine, catalogue, **given) -> pd.DataFrame:
     data, rows = exports.export(
-        engine, None, "certifications", exports.Filters(**given), catalogue=catalogue
+        engine, None, "certifications", exports.ExportFilters(**given), catalogue=catalogue
     )
     frame = read(data)
     assert len(frame) == rows
@@ -78,7 +78,11 @@ def test_cli_to_date_is_the_end_of_that_day_and_from_is_refused(
     assert main(argv) == EXIT_OK
     end_of_day = T0.replace(hour=0, minute=0) + timedelta(days=1)
     expected = exports.export(
-        fresh_db, None, "certifications", exports.Filters(until=end_of_day), catalogue=catalogue
+        fresh_db,
+        None,
+        "certifications",
+        exports.ExportFilters(until=end_of_day),
+        catalogue=catalogue,
     )[0]
     assert out.read_bytes() == expected
     assert read(expected).set_index("username").loc["ann", "status"] == "current"

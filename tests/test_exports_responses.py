@@ -137,7 +137,9 @@ def test_filters_apply_to_the_attempts_whose_questions_are_listed(fresh_db, peop
     finish(fresh_db, people["cat"], catalogue, "practice-aftercare", None, T0 + timedelta(days=3))
 
     def who(**given):
-        data = exports.export(fresh_db, people["boss"], "responses", exports.Filters(**given))[0]
+        data = exports.export(
+            fresh_db, people["boss"], "responses", exports.ExportFilters(**given)
+        )[0]
         return sorted(set(read(data)["username"]))
 
     assert who(cohort="south") == ["cat"]
@@ -179,7 +181,7 @@ def test_cli_writes_the_same_bytes_and_leaves_no_partial_file(
     (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "responses.csv"
     assert main(["export", "responses", "--cohort", "north", "-o", str(out)]) == EXIT_OK
-    expected = exports.export(fresh_db, None, "responses", exports.Filters(cohort="north"))[0]
+    expected = exports.export(fresh_db, None, "responses", exports.ExportFilters(cohort="north"))[0]
     assert out.read_bytes() == expected
     assert [p.name for p in out.parent.iterdir()] == ["responses.csv"]
     assert "wrote 10 responses rows" in capsys.readouterr().err

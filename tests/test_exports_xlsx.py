@@ -27,7 +27,7 @@ from app import accounts, exports
 from app.bank import Catalogue
 from app.cli import EXIT_OK, EXIT_USAGE, main
 from app.exports import excel, spool
-from app.store import users as user_store
+from app.store import audit as audit_store
 from app.ui import keys
 from conftest import PW, finish
 
@@ -142,7 +142,7 @@ def hostile(fresh_db, people, catalogue) -> list[accounts.User]:
 
 def xlsx(engine, kind: str, catalogue: Catalogue, **filters) -> tuple[Workbook, int]:
     data, rows = exports.export(
-        engine, None, kind, exports.Filters(**filters), catalogue=catalogue, fmt="xlsx"
+        engine, None, kind, exports.ExportFilters(**filters), catalogue=catalogue, fmt="xlsx"
     )
     return read_xlsx(data), rows
 
@@ -223,7 +223,7 @@ def test_the_header_is_bold_and_frozen_and_the_file_is_named_xlsx(fresh_db, cata
     font = fonts[int(formats[int(header_style)].get("fontId"))]
     assert font.find(f"{MAIN}b") is not None, "the header is bold"
     assert '<c r="A2" s=' not in sheet, "the rows are not"
-    filters = exports.Filters(cohort="north")
+    filters = exports.ExportFilters(cohort="north")
     assert exports.filename("attempts", filters, T0, fmt="xlsx") == "resurface-attempts-north.xlsx"
     assert exports.filename("attempts", filters, T0) == "resurface-attempts-north.csv"
 
@@ -239,7 +239,7 @@ def test_the_export_is_logged_with_its_format(fresh_db, people, catalogue, hosti
     exports.export(fresh_db, people["boss"], "certifications", catalogue=catalogue, fmt="xlsx")
     exports.export(fresh_db, people["boss"], "attempts")
     with fresh_db.connect() as conn:
-        lines = user_store.audit_lines(conn, "export")
+        lines = audit_store.lines(conn, "export")
     assert [(line["target"], line["detail"]["format"]) for line in lines] == [
         ("certifications", "xlsx"),
         ("attempts", "csv"),
@@ -269,7 +269,7 @@ def test_more_rows_than_excel_holds_is_refused_and_nothing_is_written(
         exports.write(fresh_db, people["boss"], "attempts", out, fmt="xlsx")
     assert out.getvalue() == b"", "no workbook cut short"
     with fresh_db.connect() as conn:
-        assert user_store.audit_lines(conn, "export") == []
+        assert audit_store.lines(conn, "export") == []
     assert exports.export(fresh_db, people["boss"], "attempts")[1] == len(HOSTILE) + 1, "CSV is"
     book, rows = xlsx(fresh_db, "attempts", catalogue, cohort="north")
     assert rows == len(book.rows) == 1, "two rows fit"
@@ -302,7 +302,7 @@ def test_cli_writes_a_workbook_to_a_file(
     expected, _ = xlsx(fresh_db, "attempts", catalogue, cohort="north")
     assert (book.header, book.rows) == (expected.header, expected.rows)
     with fresh_db.connect() as conn:
-        line = user_store.audit_lines(conn, "export")[-1]
+        line = audit_store.lines(conn, "export")[-1]
     assert (line["actor_id"], line["detail"]["format"]) == (None, "xlsx")
 
 
@@ -319,7 +319,7 @@ def test_cli_writes_a_workbook_to_stdout_only_when_it_is_not_a_terminal(
     assert out == b""
     assert b"an xlsx workbook is not for a terminal: write it to a file with -o FILE" in err
     with fresh_db.connect() as conn:
-        assert len(user_store.audit_lines(conn, "export")) == 1, "the refused one is not logged"
+        assert len(audit_store.lines(conn, "export")) == 1, "the refused one is not logged"
 
 
 def test_cli_refuses_more_rows_than_excel_holds_and_leaves_no_file(
@@ -390,7 +390,7 @@ def test_a_manager_prepares_a_workbook_on_the_exports_page(ui, fresh_db, catalog
     assert download["file_name"].endswith(".xlsx")
     assert download["mime"] == XLSX_MIME
     with fresh_db.connect() as conn:
-        logged = user_store.audit_lines(conn, "export")
+        logged = audit_store.lines(conn, "export")
     assert [(line["actor_id"], line["detail"]["format"]) for line in logged] == [
         (ui["boss"].id, "xlsx"),  # the page's
         (None, "xlsx"),  # the core's, to compare

@@ -189,17 +189,17 @@ def test_a_filter_matches_its_cohort_literally_and_nothing_else(
     mine = {u.username for u in hostile if u.cohort == wildcard}
     assert len(mine) == 1
     assert {u.username for u in accounts.list_users(fresh_db, boss, cohort=wildcard)} == mine
-    assert {i.user.username for i in useradmin.roster(fresh_db, boss, cohort=wildcard)} == mine
+    assert {i.user.username for i in useradmin.find_users(fresh_db, boss, cohort=wildcard)} == mine
     board = dashboard.cohort_dashboard(
-        fresh_db, boss, catalogue, dashboard.Filters(cohort=wildcard)
+        fresh_db, boss, catalogue, dashboard.DashboardFilters(cohort=wildcard)
     )
     assert set(board.trainees["username"]) == mine
     assert len(board.attempts) == 1
-    roster = certification.roster(fresh_db, boss, catalogue, cohort=wildcard)
+    roster = certification.trainee_statuses(fresh_db, boss, catalogue, cohort=wildcard)
     assert set(roster["username"]) == mine
     answers = reports.quiz_responses(fresh_db, boss, "quick-check", cohort=wildcard)
     assert set(answers["user_id"]) == {u.id for u in hostile if u.cohort == wildcard}
-    filters = exports.Filters(cohort=wildcard)
+    filters = exports.ExportFilters(cohort=wildcard)
     for kind in exports.KINDS:
         frame = read(exports.export(fresh_db, boss, kind, filters, catalogue=catalogue)[0])
         assert set(frame["username"]) == {excel_safe(n) for n in mine}, kind
@@ -208,14 +208,14 @@ def test_a_filter_matches_its_cohort_literally_and_nothing_else(
 
 def test_searching_for_wildcards_finds_only_names_holding_them(people, fresh_db, hostile):
     boss = people["boss"]
-    found = {i.user.username for i in useradmin.roster(fresh_db, boss, search="%")}
+    found = {i.user.username for i in useradmin.find_users(fresh_db, boss, search="%")}
     assert found == {"%"}  # "100% sure" is the display name of "%" itself
-    found = {i.user.username for i in useradmin.roster(fresh_db, boss, search="_")}
+    found = {i.user.username for i in useradmin.find_users(fresh_db, boss, search="_")}
     assert found == {"_", "=cmd|'/C_calc'!A0"}
     # The audit log's filters: its targets include every hostile username.
-    by_target = auditlog.search(fresh_db, boss, auditlog.Filters(target="%"), per_page=1000)
+    by_target = auditlog.search(fresh_db, boss, auditlog.AuditFilters(target="%"), per_page=1000)
     assert {line.target for line in by_target.lines} == {"%"}
-    by_text = auditlog.search(fresh_db, boss, auditlog.Filters(text="_"), per_page=1000)
+    by_text = auditlog.search(fresh_db, boss, auditlog.AuditFilters(text="_"), per_page=1000)
     assert all("_" in (line.target or "") + json.dumps(line.detail) for line in by_text.lines)
     assert by_text.lines
 

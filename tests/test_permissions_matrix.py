@@ -398,7 +398,7 @@ def listed_only_visible(world: World, actor: User | None, result: list) -> None:
         assert {p.id for p in people} <= {actor.id}, "a deactivated user sees nobody else"
 
 
-D = dashboard.Filters
+D = dashboard.DashboardFilters
 
 
 # Every function that writes on the actor's behalf re-reads the actor inside its transaction
@@ -543,8 +543,8 @@ def _cases() -> list[Case]:
     )  # fmt: skip
     add(
         "roster",
-        useradmin.roster,
-        lambda w, a: useradmin.roster(w.engine, a),
+        useradmin.find_users,
+        lambda w, a: useradmin.find_users(w.engine, a),
         OK, OK, OK, OK,
         check=listed_only_visible,
     )  # fmt: skip
@@ -761,14 +761,14 @@ def _cases() -> list[Case]:
     # certification
     add(
         "certification roster",
-        certification.roster,
-        lambda w, a: certification.roster(w.engine, a, w.catalogue),
+        certification.trainee_statuses,
+        lambda w, a: certification.trainee_statuses(w.engine, a, w.catalogue),
         Forbidden, OK, OK, Forbidden,
     )  # fmt: skip
     add(
         "certification roster of south",
-        certification.roster,
-        lambda w, a: certification.roster(w.engine, a, w.catalogue, cohort="south"),
+        certification.trainee_statuses,
+        lambda w, a: certification.trainee_statuses(w.engine, a, w.catalogue, cohort="south"),
         Forbidden, Forbidden, OK, Forbidden,
     )  # fmt: skip
     add(

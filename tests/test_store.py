@@ -169,7 +169,7 @@ def test_0005_indexes_the_audit_log_without_touching_its_lines(db_url):
         assert {"ix_audit_log_action_at", "ix_audit_log_actor_at"} <= names
         with engine.connect() as conn:
             assert conn.execute(text("SELECT * FROM audit_log ORDER BY id")).all() == before
-        found = auditlog.search(engine, boss, auditlog.Filters(actions=("user.create",)))
+        found = auditlog.search(engine, boss, auditlog.AuditFilters(actions=("user.create",)))
         assert [line.target for line in found.lines] == ["ann", "boss"]  # newest first
     finally:
         engine.dispose()

@@ -8,7 +8,7 @@ import pytest
 from ui_helpers import open_page, sign_in, titles, values
 
 from app import useradmin
-from app.store import users as user_store
+from app.store import audit as audit_store
 from app.store.db import writing
 from app.ui import keys
 
@@ -20,7 +20,7 @@ def busy(ui, fresh_db):
     """130 comment lines by tina, a minute apart, from T0 on (on top of the people's own)."""
     with writing(fresh_db) as conn:
         for i in range(130):
-            user_store.audit(
+            audit_store.record(
                 conn,
                 T0 + timedelta(minutes=i),
                 ui["tina"].id,
@@ -34,7 +34,7 @@ def busy(ui, fresh_db):
 
 def logged(engine, action: str | None = None) -> list[dict]:
     with engine.connect() as conn:
-        return user_store.audit_lines(conn, action)
+        return audit_store.lines(conn, action)
 
 
 def table(at):

@@ -14,7 +14,7 @@ from ui_helpers import open_page, shipped_catalogue, sign_in, titles, values
 from app import accounts, exports
 from app.bank import Catalogue
 from app.exports import spool
-from app.store import users as user_store
+from app.store import audit as audit_store
 from app.ui import keys
 from conftest import PW, finish
 
@@ -62,14 +62,14 @@ def test_a_manager_prepares_the_same_bytes_as_the_core(ui, fresh_db, done):
     assert not at.exception
     data, rows = prepared(at)
     assert values(at.success) == [f"{rows:,} rows ready ({len(data) / 1e6:.1f} MB)."]
-    expected = exports.export(fresh_db, None, "responses", exports.Filters(cohort="north"))[0]
+    expected = exports.export(fresh_db, None, "responses", exports.ExportFilters(cohort="north"))[0]
     assert data == expected
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert set(frame["username"]) == {"ann"}
     assert rows == 10
     assert at.get("download_button")
     with fresh_db.connect() as conn:
-        line = user_store.audit_lines(conn, "export")[0]
+        line = audit_store.lines(conn, "export")[0]
     assert (line["actor_id"], line["target"], line["detail"]["cohort"]) == (
         ui["boss"].id,
         "responses",

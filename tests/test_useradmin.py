@@ -14,14 +14,14 @@ from app.accounts import (
     SignInDelayed,
     WeakPassword,
 )
-from app.store import users as q
+from app.store import audit as audit_store
 from app.useradmin import LastManager, Rights, SamePassword, WrongPassword, rights
 from conftest import PW
 
 
 def audit(engine, action):
     with engine.connect() as conn:
-        return q.audit_lines(conn, action)
+        return audit_store.lines(conn, action)
 
 
 def test_manager_edits_name_role_and_cohort_with_before_and_after_in_the_audit(people, fresh_db):
@@ -214,14 +214,18 @@ def test_a_manager_sees_and_clears_a_delayed_sign_in(people, fresh_db):
     for _ in range(accounts.MAX_FAILED + 1):
         with pytest.raises((LoginFailed, SignInDelayed)):
             accounts.authenticate(fresh_db, "ann", "wrong password!", client="203.0.113.7")
-    [listed] = [x for x in useradmin.roster(fresh_db, people["boss"]) if x.user.username == "ann"]
+    [listed] = [
+        x for x in useradmin.find_users(fresh_db, people["boss"]) if x.user.username == "ann"
+    ]
     assert listed.status() == "sign-in delayed"
     assert listed.delayed_until is not None
     assert listed.delayed_until > now
     with pytest.raises(NotFound):  # a trainer of another cohort may not even see her
         useradmin.clear_delay(fresh_db, people["tom"], "ann")
     assert useradmin.clear_delay(fresh_db, people["tina"], "ann") == 1  # her trainer may
-    [listed] = [x for x in useradmin.roster(fresh_db, people["boss"]) if x.user.username == "ann"]
+    [listed] = [
+        x for x in useradmin.find_users(fresh_db, people["boss"]) if x.user.username == "ann"
+    ]
     assert listed.status() == "active"
     ann = accounts.authenticate(fresh_db, "ann", PW, client="203.0.113.7")
     assert ann.username == "ann"
@@ -247,15 +251,21 @@ def test_roster_filters_and_who_sees_whom(people, fresh_db):
     useradmin.set_active(fresh_db, people["boss"], "bob", False)
     accounts.authenticate(fresh_db, "ann", PW)
     names = lambda listed: [x.user.username for x in listed]  # noqa: E731
-    everyone = useradmin.roster(fresh_db, people["boss"])
+    everyone = useradmin.find_users(fresh_db, people["boss"])
     assert names(everyone) == ["ann", "bob", "boss", "cat", "tina", "tom"]
-    assert names(useradmin.roster(fresh_db, people["tina"])) == ["ann", "bob"]
-    assert names(useradmin.roster(fresh_db, people["boss"], role="trainee", cohort="north")) == [
+    assert names(useradmin.find_users(fresh_db, people["tina"])) == ["ann", "bob"]
+    assert names(
+        useradmin.find_users(fresh_db, people["boss"], role="trainee", cohort="north")
+    ) == [
         "ann",
         "bob",
     ]
-    assert names(useradmin.roster(fresh_db, people["boss"], status="deactivated")) == ["bob"]
-    assert names(useradmin.roster(fresh_db, people["boss"], search="O")) == ["bob", "boss", "tom"]
+    assert names(useradmin.find_users(fresh_db, people["boss"], status="deactivated")) == ["bob"]
+    assert names(useradmin.find_users(fresh_db, people["boss"], search="O")) == [
+        "bob",
+        "boss",
+        "tom",
+    ]
     by_name = {x.user.username: x for x in everyone}
     assert by_name["ann"].last_sign_in is not None
     assert by_name["cat"].last_sign_in is None

@@ -10,7 +10,7 @@ import pytest
 
 from app import accounts, useradmin, userimport
 from app.accounts import Forbidden
-from app.store import users as q
+from app.store import audit as audit_store
 from app.userimport import MAX_ROWS, ImportRefused
 from conftest import PW
 
@@ -66,7 +66,7 @@ def test_a_valid_file_previews_clean_and_imports_every_row(people, fresh_db):
 def test_the_import_is_in_the_audit_log_without_passwords(people, fresh_db):
     imported = userimport.apply(fresh_db, people["boss"], csv(GOOD))
     with fresh_db.connect() as conn:
-        lines = q.audit_lines(conn)
+        lines = audit_store.lines(conn)
     created = [
         line for line in lines if line["action"] == "user.create" and line["detail"].get("imported")
     ]

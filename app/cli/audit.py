@@ -28,12 +28,12 @@ def moment(text: str, end: bool = False) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def filters_of(args: argparse.Namespace) -> auditlog.Filters:
+def filters_of(args: argparse.Namespace) -> auditlog.AuditFilters:
     since = moment(args.since) if args.since else None
     until = moment(args.until, end=True) if args.until else None
     if since and until and until <= since:
         raise UsageError("--to is before --from: no line can match")
-    return auditlog.Filters(
+    return auditlog.AuditFilters(
         since=since,
         until=until,
         actions=tuple(args.action or ()),
@@ -101,7 +101,9 @@ def _print_table(shown: list[auditlog.Line]) -> None:
     print(table(("when (UTC)", "who", "action", "target", "details"), rows))
 
 
-def _export(engine, filters: auditlog.Filters, limit: int | None, args: argparse.Namespace) -> int:
+def _export(
+    engine, filters: auditlog.AuditFilters, limit: int | None, args: argparse.Namespace
+) -> int:
     bom = args.format == "csv" and not args.no_bom
     if args.output in (None, "-"):
         out = sys.stdout.buffer

@@ -21,7 +21,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     attempts and responses cover attempts started from --from to --to (both days included);
     certifications gives each trainee's status at the end of the --to day (default: now).
     """
-    filters = exports.Filters(
+    filters = exports.ExportFilters(
         since=day(args.since) if args.since else None,
         until=day(args.until) + timedelta(days=1) if args.until else None,
         cohort=args.cohort,

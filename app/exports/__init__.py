@@ -39,7 +39,7 @@ from app.exports.excel import (
     write_xlsx,
 )
 from app.permissions import Action, acting
-from app.store import users as user_store
+from app.store import audit as audit_store
 from app.store.db import writing
 
 __all__ = [
@@ -53,7 +53,7 @@ __all__ = [
     "RESPONSE_COLUMNS",
     "XLSX_MAX_ROWS",
     "ExportError",
-    "Filters",
+    "ExportFilters",
     "Format",
     "excel_safe",
     "export",
@@ -86,7 +86,7 @@ class ExportError(ResurfaceError, ValueError):
 
 
 @dataclass(frozen=True)
-class Filters:
+class ExportFilters:
     """Which rows an export covers.
 
     ``attempts`` and ``responses``: attempts started within [since, until), by one cohort's
@@ -105,7 +105,7 @@ class _Job:
     engine: Engine
     conn: Any
     actor: User | None
-    filters: Filters
+    filters: ExportFilters
     catalogue: Catalogue | None
     as_of: datetime
 
@@ -115,7 +115,7 @@ def write(
     actor: User | None,
     kind: str,
     out: BinaryIO,
-    filters: Filters | None = None,
+    filters: ExportFilters | None = None,
     *,
     catalogue: Catalogue | None = None,
     fmt: Format = "csv",
@@ -136,7 +136,7 @@ def write(
         raise ExportError(f"unknown export '{kind}' (expected one of {', '.join(KINDS)})")
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
-    filters = filters or Filters()
+    filters = filters or ExportFilters()
     now = now or clock.now()
     _check(kind, filters, catalogue)
     with engine.connect() as conn:
@@ -158,7 +158,7 @@ def write(
         # Signed out or demoted while the file was made: it is not handed over (the caller
         # discards it on Forbidden) and no export is logged.
         _may_export(conn, actor)
-        user_store.audit(
+        audit_store.record(
             conn, now, actor.id if actor else None, "export", kind, format=fmt, rows=rows, **shown
         )
     return rows
@@ -180,7 +180,7 @@ def export(
     engine: Engine,
     actor: User | None,
     kind: str,
-    filters: Filters | None = None,
+    filters: ExportFilters | None = None,
     bom: bool = True,
     now: datetime | None = None,
     catalogue: Catalogue | None = None,
@@ -193,7 +193,7 @@ def export(
     return out.getvalue(), rows
 
 
-def filename(kind: str, filters: Filters, now: datetime, fmt: Format = "csv") -> str:
+def filename(kind: str, filters: ExportFilters, now: datetime, fmt: Format = "csv") -> str:
     """A download name that says what is in the file: kind, cohort, quiz, dates and format."""
     parts = ["resurface", kind]
     parts += [p for p in (filters.cohort, filters.quiz_id) if p]
@@ -208,7 +208,7 @@ def filename(kind: str, filters: Filters, now: datetime, fmt: Format = "csv") ->
     return f"{safe}.{fmt}"
 
 
-def _check(kind: str, filters: Filters, catalogue: Catalogue | None) -> None:
+def _check(kind: str, filters: ExportFilters, catalogue: Catalogue | None) -> None:
     if filters.since and filters.until and filters.since >= filters.until:
         raise ExportError("the From date must be before the To date")
     if kind == "certifications":

@@ -32,7 +32,7 @@ COLUMNS = list(MEANING)
 
 def frames(job: Any, progress: Callable[[int, int], None]) -> Iterator[pd.DataFrame]:
     """Every trainee in scope (deactivated ones too), with their status at ``job.as_of``."""
-    roster = certification.roster(
+    roster = certification.trainee_statuses(
         job.engine,
         job.actor,
         job.catalogue,

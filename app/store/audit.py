@@ -1,4 +1,5 @@
-"""Reading the audit log: filtered, newest first, a page or a batch at a time, with a count.
+"""The audit log: one line appended per event (``record``), and read back filtered, newest first,
+a page or a batch at a time, with a count.
 
 Lines are ordered by ``at`` then ``id``, both descending, which the index on ``at`` serves
 directly (on SQLite the index carries the row id; PostgreSQL sorts ties incrementally). Pages
@@ -22,6 +23,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    insert,
     not_,
     or_,
     select,
@@ -165,3 +167,27 @@ def actions(conn: Connection) -> list[str]:
     """Every action the log holds, alphabetically."""
     query = select(audit_log.c.action).distinct().order_by(audit_log.c.action)
     return list(conn.execute(query).scalars())
+
+
+def record(
+    conn: Connection,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    target: str | None = None,
+    **detail: Any,
+) -> None:
+    """Append one line to the audit log (never a password)."""
+    conn.execute(
+        insert(audit_log).values(
+            at=at, actor_id=actor_id, action=action, target=target, detail=detail or None
+        )
+    )
+
+
+def lines(conn: Connection, action: str | None = None) -> list[dict[str, Any]]:
+    """Every line, oldest first, or only those of one action."""
+    query = select(audit_log).order_by(audit_log.c.id)
+    if action:
+        query = query.where(audit_log.c.action == action)
+    return [dict(r) for r in conn.execute(query).mappings()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -62,7 +61,7 @@ def listing(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def roster(conn: Connection) -> list[dict[str, Any]]:
+def with_activity(conn: Connection) -> list[dict[str, Any]]:
     """Every user with when they were created, any lockout, and their last sign-in."""
     last_login = (
         select(audit_log.c.actor_id, func.max(audit_log.c.at).label("last_login"))
@@ -102,26 +101,3 @@ def taken(conn: Connection, username_keys: list[str]) -> dict[str, bool]:
         users.c.username_key.in_(username_keys)
     )
     return {key: active for key, active in conn.execute(query)}
-
-
-def audit(
-    conn: Connection,
-    at: datetime,
-    actor_id: int | None,
-    action: str,
-    target: str | None = None,
-    **detail: Any,
-) -> None:
-    """Append one line to the audit log (never a password)."""
-    conn.execute(
-        insert(audit_log).values(
-            at=at, actor_id=actor_id, action=action, target=target, detail=detail or None
-        )
-    )
-
-
-def audit_lines(conn: Connection, action: str | None = None) -> list[dict[str, Any]]:
-    query = select(audit_log).order_by(audit_log.c.id)
-    if action:
-        query = query.where(audit_log.c.action == action)
-    return [dict(r) for r in conn.execute(query).mappings()]

@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from app import accounts, clock
 from app.accounts import AccountError, User, check_username, recheck
 from app.exports import to_csv
-from app.store import users as q
+from app.store import audit as audit_store
+from app.store import users as user_store
 from app.store.db import writing
 from app.useradmin import generate_password
 from app.userimport.checks import MAX_ROWS, Preview, Row, check_rows, preview
@@ -125,7 +126,7 @@ def apply(
             users = []
             for row, password_hash in zip(rows, hashes, strict=True):
                 name = check_username(row.username)
-                user_id = q.add(
+                user_id = user_store.add(
                     conn,
                     **accounts.new_user(
                         name, row.display_name, "trainee", row.cohort, password_hash, now, True
@@ -134,7 +135,7 @@ def apply(
                 users.append(
                     User(user_id, name, row.display_name, "trainee", row.cohort, True, True)
                 )
-                q.audit(
+                audit_store.record(
                     conn,
                     now,
                     actor_id,
@@ -145,7 +146,7 @@ def apply(
                     temporary_password=True,
                     imported=True,
                 )
-            q.audit(
+            audit_store.record(
                 conn,
                 now,
                 actor_id,

@@ -19,7 +19,7 @@ from app.accounts import (
     username_key,
 )
 from app.permissions import Action, NewAccount, acting, allowed
-from app.store import users as q
+from app.store import users as user_store
 from app.userimport.csvfile import COLUMNS, REQUIRED, header_name, read_records
 
 MAX_ROWS = 500
@@ -132,7 +132,7 @@ def _header_problems(header: list[str], columns: list[str]) -> list[str]:
 
 def check_rows(conn, actor: User | None, columns: list[str], body: list[list[str]]) -> list[Row]:
     """Each data row with its problems, checked against the database through ``conn``."""
-    known_cohorts = set(q.cohorts(conn))
+    known_cohorts = set(user_store.cohorts(conn))
     parsed: list[tuple[int, dict[str, str], list[str]]] = []
     for index, cells in enumerate(body, start=2):
         problems = []
@@ -153,8 +153,8 @@ def check_rows(conn, actor: User | None, columns: list[str], body: list[list[str
             keys[index] = username_key(check_username(values["username"]))
         except InvalidUser:
             continue
-    taken = q.taken(conn, sorted(set(keys.values())))
-    existing = q.usernames(conn)
+    taken = user_store.taken(conn, sorted(set(keys.values())))
+    existing = user_store.usernames(conn)
     first_seen: dict[str, int] = {}
     earlier: dict[str, int] = {}  # the usernames of the rows above, by row
     rows = []

@@ -87,7 +87,7 @@ def _action_label(action: str) -> str:
     return f"{action.rstrip('*').rstrip('.')} (all)" if action.endswith("*") else action
 
 
-def _filters(user: User) -> auditlog.Filters:
+def _filters(user: User) -> auditlog.AuditFilters:
     _from_link()
     known = _known_actions(user)
     chosen = st.session_state.get(keys.AUDIT_ACTIONS) or []
@@ -136,7 +136,7 @@ def _filters(user: User) -> auditlog.Filters:
     )
     if since and until and until < since:
         st.warning("The 'To' date is before the 'From' date, so no line can match.")
-    return auditlog.Filters(
+    return auditlog.AuditFilters(
         since=fmt.start_of(since) if since else None,
         until=fmt.start_of(until + timedelta(days=1)) if until else None,
         actions=tuple(actions),
@@ -145,7 +145,7 @@ def _filters(user: User) -> auditlog.Filters:
     )
 
 
-def _page_back_to_one_if_changed(filters: auditlog.Filters, per_page: int) -> None:
+def _page_back_to_one_if_changed(filters: auditlog.AuditFilters, per_page: int) -> None:
     seen = (filters, per_page)
     if st.session_state.get(keys.AUDIT_SEEN) != seen:
         st.session_state[keys.AUDIT_SEEN] = seen
@@ -233,7 +233,7 @@ def _pager(found: auditlog.Page) -> None:
 # --- the download -----------------------------------------------------------------------------
 
 
-def _download(user: User, filters: auditlog.Filters, total: int) -> None:
+def _download(user: User, filters: auditlog.AuditFilters, total: int) -> None:
     too_many = total > MAX_DOWNLOAD
 
     def build() -> bytes:

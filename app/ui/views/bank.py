@@ -15,7 +15,7 @@ from app import banktables, reports
 from app.accounts import User, report_scope
 from app.bank import Catalogue, Entry
 from app.bank.text import plural
-from app.banktables import DIFFICULTY_LABELS, Filters
+from app.banktables import DIFFICULTY_LABELS, QuestionFilters
 from app.engine import assemble_from
 from app.present import TYPE_LABELS
 from app.ui import auth, fmt, keys, nav, questions
@@ -115,9 +115,9 @@ def _code(text: str) -> str:
 # --- browsing ------------------------------------------------------------------------------
 
 
-def _filters() -> Filters:
+def _filters() -> QuestionFilters:
     get = st.session_state.get
-    return Filters(
+    return QuestionFilters(
         text=get(keys.BANK_SEARCH) or "",
         topics=tuple(get(keys.BANK_TOPICS) or ()),
         types=tuple(get(keys.BANK_TYPES) or ()),

@@ -146,7 +146,7 @@ def _rules(choice: Choice) -> None:
         )
 
 
-def _metrics(view: certification.Overview) -> None:
+def _metrics(view: certification.CertificationOverview) -> None:
     [total] = view.totals.to_dict("records")
     figures = [
         ("Trainees", str(total["trainees"]), "Trainee accounts counted here"),
@@ -166,7 +166,7 @@ def _metrics(view: certification.Overview) -> None:
             st.metric(label, value, help=help_, width="content")
 
 
-def _cohorts(user: User, view: certification.Overview) -> None:
+def _cohorts(user: User, view: certification.CertificationOverview) -> None:
     st.markdown("##### By cohort")
     frame = view.cohorts
     if len(frame) > 1:
@@ -212,7 +212,7 @@ def _cohorts(user: User, view: certification.Overview) -> None:
     )
 
 
-def _lists(view: certification.Overview) -> None:
+def _lists(view: certification.CertificationOverview) -> None:
     people = view.roster
     never = people[people["status"] == "never"]
     expiring_tab, expired_tab, never_tab, all_tab = st.tabs(
@@ -301,7 +301,7 @@ def _day(moment: object) -> date | None:
     return None if pd.isna(moment) else fmt.local(moment).date()
 
 
-def _funnel(view: certification.Overview, quiz: Quiz) -> None:
+def _funnel(view: certification.CertificationOverview, quiz: Quiz) -> None:
     st.markdown("##### From invitation to certification")
     data = view.funnel.assign(
         label=view.funnel["stage"].map(STAGES),

@@ -95,7 +95,7 @@ def _hand_over(user: accounts.User, spooled: spool.Spooled) -> Callable[[], byte
     return read
 
 
-def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
+def _filters(user: accounts.User, kind: str) -> exports.ExportFilters | None:
     cat = catalogue()
     certifying = kind == "certifications"
     quizzes = {q.id: q.title for q in cat.quizzes.values() if q.certifies or not certifying}
@@ -132,7 +132,7 @@ def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
         until = right.date_input(
             "Started up to and including (UTC)", value=None, key=keys.EXPORT_TO, format="DD/MM/YYYY"
         )
-    return exports.Filters(
+    return exports.ExportFilters(
         since=_utc_day(since) if since else None,
         until=_utc_day(until + timedelta(days=1)) if until else None,
         cohort=None if cohort == ALL else cohort,
@@ -141,7 +141,11 @@ def _filters(user: accounts.User, kind: str) -> exports.Filters | None:
 
 
 def _prepare(
-    user: accounts.User, kind: str, filters: exports.Filters, chosen: exports.Format, bom: bool
+    user: accounts.User,
+    kind: str,
+    filters: exports.ExportFilters,
+    chosen: exports.Format,
+    bom: bool,
 ):
     """Build the file (xlsx or CSV) on disk with a progress bar; keep it for the download button.
 

@@ -56,7 +56,7 @@ def render() -> None:
         _distribution(board, people, cat)
 
 
-def _filters(user: accounts.User, cat) -> dashboard.Filters:
+def _filters(user: accounts.User, cat) -> dashboard.DashboardFilters:
     quizzes = {ALL: "All quizzes"} | {q.id: q.title for q in cat.quizzes.values()}
     every = allowed(user, Action.REPORT, EVERY_COHORT)  # else their own cohort only
     if not every:
@@ -80,7 +80,7 @@ def _filters(user: accounts.User, cat) -> dashboard.Filters:
     st.toggle("Include deactivated trainees", key=keys.DASH_INACTIVE)
     if since and until and until < since:
         st.warning("The 'To' date is before the 'From' date, so no attempt can match.")
-    return dashboard.Filters(
+    return dashboard.DashboardFilters(
         quiz_id=None if quiz == ALL else quiz,
         since=fmt.start_of(since) if since else None,
         until=fmt.start_of(until + timedelta(days=1)) if until else None,

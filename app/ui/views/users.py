@@ -90,7 +90,7 @@ def _accounts(me: User) -> None:
             "Cohort", [ALL, *useradmin.cohorts(engine(), me)], key=keys.USERS_COHORT
         )
     status = filters[-1].selectbox("Status", list(STATUS_LABELS), key=keys.USERS_STATUS)
-    listed = useradmin.roster(
+    listed = useradmin.find_users(
         engine(),
         me,
         search,
