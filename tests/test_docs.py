@@ -79,6 +79,14 @@ def test_ci_validates_the_shipped_banks_against_the_sources():
     assert "RESURFACE_SOURCES:-" in CI  # the default, ../shared/seeds, unless the caller says
 
 
+def test_ci_type_checks_app_with_mypy_as_development_says():
+    assert "\n.venv/bin/mypy\n" in CI  # under set -e: any error fails the run
+    assert "[tool.mypy]" in (config.PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert ".venv/bin/mypy" in (config.PROJECT_ROOT / "docs" / "development.md").read_text(
+        encoding="utf-8"
+    )
+
+
 def section(text: str, title: str) -> str:
     start = text.index(f"\n{title}\n")
     end = text.find("\n#", start + len(title) + 2)
