@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -250,6 +250,14 @@ def check_password(password: str, about: Iterable[str] = ()) -> None:
         raise WeakPassword(problem)
 
 
+@overload
+def recheck(
+    conn: Connection, actor: User, now: datetime | None = None, *, own_password: bool = False
+) -> User: ...
+@overload
+def recheck(
+    conn: Connection, actor: None, now: datetime | None = None, *, own_password: bool = False
+) -> None: ...
 def recheck(
     conn: Connection, actor: User | None, now: datetime | None = None, *, own_password: bool = False
 ) -> User | None:
@@ -521,6 +529,7 @@ def _record_sign_in(
             audit_store.record(conn, now, row["id"], "login", row["username"])
     if error is not None:
         raise error
+    assert row is not None  # a missing row set error, raised just above
     return User.of(row)
 
 

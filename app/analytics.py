@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 Which = Literal["first", "last", "best", "all"]
-WHICH: tuple[str, ...] = ("first", "last", "best", "all")
+WHICH: tuple[Which, ...] = ("first", "last", "best", "all")
 
 HARD_BELOW = 0.2
 EASY_ABOVE = 0.95

@@ -297,9 +297,13 @@ def get(
     # Past its deadline: close it under the lock (another request may have just done so).
     with writing(engine) as conn:
         locked = attempt_store.get(conn, attempt_id, lock=True)
+        if locked is None:
+            raise AttemptNotFound(f"no attempt {attempt_id}")
         if locked["status"] == "open":
             _close(conn, locked, now, "deadline")
-        return _view(attempt_store.get(conn, attempt_id), attempt_store.questions(conn, attempt_id))
+        closed = attempt_store.get(conn, attempt_id)
+        assert closed is not None  # locked above, in this transaction
+        return _view(closed, attempt_store.questions(conn, attempt_id))
 
 
 def close_overdue(
@@ -324,7 +328,10 @@ def close_overdue(
 
 
 def settled(
-    engine: Engine, actor: User, read: Callable[[], list[dict[str, Any]]], as_of: datetime
+    engine: Engine,
+    actor: User | Console,
+    read: Callable[[], list[dict[str, Any]]],
+    as_of: datetime,
 ) -> list[dict[str, Any]]:
     """The attempt rows ``read()`` gives, read again if any open one among them was past its
     deadline at ``as_of`` and so closed (and scored) first, as close_overdue does.

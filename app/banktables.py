@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -174,6 +175,8 @@ def coverage_by(catalogue: Catalogue, frame: pd.DataFrame, column: str) -> pd.Da
     Every topic and every value appears, with 0 where there is none; a last Total column sums
     each row. Raises ValueError for another column.
     """
+    values: list[Any]  # a type is named by its str, a difficulty by its int
+    labels: Mapping[Any, str]
     if column == "type":
         values, labels = list(QUESTION_TYPES), TYPE_LABELS
     elif column == "difficulty":

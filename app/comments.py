@@ -73,7 +73,7 @@ def add(
         require(actor, Action.COMMENT)
         row = attempt_store.get(conn, attempt_id)
         owner = user_store.by_id(conn, row["user_id"]) if row else None
-        if owner is None or not allowed(actor, Action.COMMENT, User.of(owner)):
+        if row is None or owner is None or not allowed(actor, Action.COMMENT, User.of(owner)):
             raise AttemptNotFound(f"no attempt {attempt_id}")
         if row["status"] != "submitted":
             raise InvalidComment("this attempt is still open; comment once it is submitted")
@@ -123,7 +123,7 @@ def remove(engine: Engine, actor: User, comment_id: int, now: datetime | None = 
         row = comment_store.get(conn, comment_id)
         attempt = attempt_store.get(conn, row["attempt_id"]) if row else None
         owner = user_store.by_id(conn, attempt["user_id"]) if attempt else None
-        if owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
+        if row is None or owner is None or not allowed(actor, Action.VIEW_USER, User.of(owner)):
             raise CommentNotFound(f"no comment {comment_id}")
         require(actor, Action.REMOVE_COMMENT, Written(row["author_id"]))
         comment_store.remove(conn, comment_id)

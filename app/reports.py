@@ -122,6 +122,7 @@ def _options(
     for qid, chosen in seen.items():
         entry = catalogue.entries.get(qid)
         question = entry.question if entry else None
+        labelled: list[tuple[Hashable, bool, str]]
         if isinstance(question, SingleQuestion):
             labelled = [
                 (option_label(i), o.correct, o.text) for i, o in enumerate(question.options)

@@ -385,6 +385,8 @@ def change_own_password(engine: Engine, user: User, current: str, new: str) -> U
     if not accounts.verify(row["password_hash"], current):
         with writing(engine) as conn:
             latest = user_store.by_key(conn, row["username_key"], lock=True)
+            if latest is None:
+                raise NotFound(f"no user '{user.username}'")
             everywhere = accounts.count_wrong_current_password(conn, latest, clock.now())
             if everywhere:
                 session_store.end_sessions_of(conn, user.id)

@@ -7,7 +7,7 @@ even if the bank has been edited since. Large exports are read and written in ch
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -110,7 +110,9 @@ def _or_raw(render: Callable[[dict[str, Any]], str], content: dict[str, Any], ra
         return raw
 
 
-def _chunk(part: list[dict[str, Any]], rows: list[tuple], questions: _Questions) -> pd.DataFrame:
+def _chunk(
+    part: list[dict[str, Any]], rows: Sequence[tuple], questions: _Questions
+) -> pd.DataFrame:
     ids = np.array([a["id"] for a in part], dtype=np.int64)
     attempt_id = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     at = np.searchsorted(ids, attempt_id)
@@ -124,7 +126,8 @@ def _chunk(part: list[dict[str, Any]], rows: list[tuple], questions: _Questions)
     points = np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=np.float64)
     points[submitted & np.isnan(points)] = 0.0  # unanswered in a closed attempt: no points
     right = np.fromiter((present.is_correct(p) for p in points), dtype=bool, count=len(points))
-    correct = np.where(submitted, right, None).astype(object)
+    # None spelled as the object array numpy makes of it: numpy's stubs do not take a bare None.
+    correct = np.where(submitted, right, np.array(None, dtype=object)).astype(object)
     return pd.DataFrame(
         {
             "attempt_id": attempt_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -232,7 +233,7 @@ def quiz_responses(conn: Connection, quiz_id: str, cohort: str | None) -> pd.Dat
     )
 
 
-def export_questions(conn: Connection, attempt_ids: list[int]) -> list[tuple]:
+def export_questions(conn: Connection, attempt_ids: list[int]) -> Sequence[tuple]:
     """Every question of these attempts with its response, as the driver returns them.
 
     Tuples of (attempt_id, position, snapshot_hash, answer as JSON text or None, points or None,
@@ -261,12 +262,13 @@ def snapshot_contents(conn: Connection, hashes: list[str]) -> dict[str, dict[str
     return {h: content for h, content in conn.execute(query).all()}
 
 
-def _driver_rows(conn: Connection, query: Select) -> list[tuple]:
+def _driver_rows(conn: Connection, query: Select) -> Sequence[tuple]:
     """The rows of ``query`` as the driver returns them: no SQLAlchemy rows or result types."""
     # render_postcompile expands IN (...) lists into one parameter per value.
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
     if compiled.positional:
+        assert compiled.positiontup is not None  # set whenever compiled.positional
         params = tuple(params[name] for name in compiled.positiontup)
     cursor = conn.connection.cursor()
     try:

@@ -84,7 +84,7 @@ def go(page_id: str, **params: object) -> None:
 def require(page_id: str) -> User:
     """The signed-in user if their role may open this page; otherwise say so and stop the page."""
     user = st.session_state.get(keys.USER)
-    if not may_open(user, page_id):
+    if user is None or not may_open(user, page_id):
         st.error("You do not have access to this page.")
         st.stop()
     return user

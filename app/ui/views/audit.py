@@ -107,7 +107,7 @@ def _filters(user: User) -> auditlog.AuditFilters:
     top = st.columns([1, 1, 2])
     since = top[0].date_input("From", value=None, key=keys.AUDIT_FROM, format="DD/MM/YYYY")
     until = top[1].date_input("To", value=None, key=keys.AUDIT_TO, format="DD/MM/YYYY")
-    person = top[2].selectbox("Who", list(who), format_func=who.get, key=keys.AUDIT_USER)
+    person = top[2].selectbox("Who", list(who), format_func=lambda u: who[u], key=keys.AUDIT_USER)
     middle = st.columns([2, 2])
     actions = middle[0].multiselect(
         "Actions",

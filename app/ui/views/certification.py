@@ -93,10 +93,15 @@ def _filters(user: User, quizzes: list[Quiz]) -> Choice:
     quiz = quizzes[0]
     if len(quizzes) > 1:
         by_id = {q.id: q for q in quizzes}
+
+        def label(quiz_id: str) -> str:
+            certifies = by_id[quiz_id].certifies
+            return certifies.name if certifies else quiz_id
+
         chosen = next(columns).selectbox(
             "Certification",
             list(by_id),
-            format_func=lambda q: by_id[q].certifies.name if by_id[q].certifies else q,
+            format_func=label,
             key=keys.CERT_QUIZ,
         )
         quiz = by_id[chosen]
@@ -242,11 +247,12 @@ def _lists(view: certification.CertificationOverview) -> None:
     with all_tab:
         _people(people, keys.CERT_ALL, "No trainees.", status=True)
     names = people.drop_duplicates("user_id")
+    name_of = dict(zip(names["user_id"], names["display_name"], strict=True))
     st.selectbox(
         "Open a trainee's record",
         names["user_id"].tolist(),
         index=None,
-        format_func=dict(zip(names["user_id"], names["display_name"], strict=True)).get,
+        format_func=lambda user_id: name_of[user_id],
         key=keys.CERT_PICK,
         on_change=_open_picked,
         placeholder="Choose a trainee (or click a row above)",
@@ -297,7 +303,7 @@ def _people(
     st.caption("Click a row to open that trainee's record.")
 
 
-def _day(moment: object) -> date | None:
+def _day(moment: datetime) -> date | None:  # a Timestamp, or NaT (a datetime too)
     return None if pd.isna(moment) else fmt.local(moment).date()
 
 

@@ -20,8 +20,11 @@ KINDS = {
     "responses": "Responses: one row per question answered",
     "certifications": "Certifications: one row per trainee per certification",
 }
-FORMATS = {"xlsx": "Excel workbook (.xlsx)", "csv": "CSV (opens in any program)"}
-DEFAULT_FORMAT = "csv"  # as for `resurface export`
+FORMATS: dict[exports.Format, str] = {
+    "xlsx": "Excel workbook (.xlsx)",
+    "csv": "CSV (opens in any program)",
+}
+DEFAULT_FORMAT: exports.Format = "csv"  # as for `resurface export`
 
 
 def _utc_day(d: date) -> datetime:
@@ -95,7 +98,7 @@ def _hand_over(user: accounts.User, spooled: spool.Spooled) -> Callable[[], byte
     return read
 
 
-def _filters(user: accounts.User, kind: str) -> exports.ExportFilters | None:
+def _filters(user: accounts.User, kind: str) -> exports.ExportFilters:
     cat = catalogue()
     certifying = kind == "certifications"
     quizzes = {q.id: q.title for q in cat.quizzes.values() if q.certifies or not certifying}
@@ -178,6 +181,7 @@ def _prepare(
             progress=progress,
         )
     except (exports.ExportError, Forbidden) as exc:
+        assert out is not None  # only exports.write raises these, after out is made
         out.discard()
         bar.empty()
         message = str(exc)

@@ -112,7 +112,7 @@ def _quiz_card(s: progress.Standing, describe: bool) -> None:
                     nav.page("quiz"),
                     label="Resume",
                     icon=":material/play_arrow:",
-                    query_params={"attempt": s.open_attempt_id},
+                    query_params={"attempt": str(s.open_attempt_id)},
                 )
         elif s.attempts_left == 0:
             action.caption("No attempts left")

@@ -81,11 +81,12 @@ def _controls(user: User, cat: Catalogue) -> tuple[str, analytics.Which, str | N
     which = st.segmented_control(
         "Attempts counted",
         analytics.WHICH,
-        format_func=itemtables.WHICH_LABELS.get,
+        format_func=lambda w: itemtables.WHICH_LABELS[w],
         required=True,
         key=keys.ITEMS_WHICH,
         help="Moodle counts each trainee's first attempt: later ones are practised, not fresh.",
     )
+    assert which is not None  # seeded above, and required: never left unpicked
     return quiz_id, which, cohort or None
 
 

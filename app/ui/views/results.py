@@ -32,7 +32,9 @@ def render() -> None:
     if view.is_open:
         st.info("This attempt is still open.")
         if view.user_id == user.id:
-            st.page_link(nav.page("quiz"), label="Resume it", query_params={"attempt": view.id})
+            st.page_link(
+                nav.page("quiz"), label="Resume it", query_params={"attempt": str(view.id)}
+            )
         return
 
     passed = bool(view.passed)

@@ -53,7 +53,7 @@ def render() -> None:
         nav.page("trainee"),
         label=f"{fmt.plain(owner.display_name)}'s record",
         icon=":material/arrow_back:",
-        query_params={"user": owner.id},
+        query_params={"user": str(owner.id)},
     )
     nav.show_notice()
     st.title(view.quiz.title)

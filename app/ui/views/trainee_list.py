@@ -40,11 +40,12 @@ def render() -> None:
         return
     _metrics(board, people)
     _table(board, people, cat)
+    names = dict(zip(people["user_id"], people["display_name"], strict=True))
     st.selectbox(
         "Open a trainee's record",
         people["user_id"].tolist(),
         index=None,
-        format_func=dict(zip(people["user_id"], people["display_name"], strict=True)).get,
+        format_func=lambda user_id: names[user_id],
         key=keys.DASH_PICK,
         on_change=_open_picked,
         placeholder="Choose a trainee (or click a row above)",
@@ -62,7 +63,9 @@ def _filters(user: accounts.User, cat) -> dashboard.DashboardFilters:
     if not every:
         st.caption(f"Trainees of cohort **{fmt.plain(user.cohort or '(none)')}**")
     columns = st.columns([2, 1, 1, 1] if every else [2, 1, 1])
-    quiz = columns[0].selectbox("Quiz", list(quizzes), format_func=quizzes.get, key=keys.DASH_QUIZ)
+    quiz = columns[0].selectbox(
+        "Quiz", list(quizzes), format_func=lambda q: quizzes[q], key=keys.DASH_QUIZ
+    )
     since = columns[1].date_input("From", value=None, key=keys.DASH_FROM, format="DD/MM/YYYY")
     until = columns[2].date_input("To", value=None, key=keys.DASH_TO, format="DD/MM/YYYY")
     cohort = None
@@ -120,7 +123,7 @@ def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
             ),
         }
     )
-    columns: dict[str, object] = {
+    columns = {
         "Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
         "Certified until": st.column_config.DateColumn(format="D MMM YYYY"),
     }

@@ -6,19 +6,21 @@ for a new user, and a bulk import of trainees from a CSV file with a preview of 
 
 from __future__ import annotations
 
+from typing import Final, Literal
+
 import pandas as pd
 import streamlit as st
 
 from app import accounts, useradmin
 from app.accounts import ROLES, AccountError, User
-from app.permissions import EVERY_COHORT, Action, NewAccount, allowed
+from app.permissions import EVERY_COHORT, Action, NewAccount, Role, allowed
 from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import day, when
 from app.ui.resources import engine
 from app.ui.views import users_import
 from app.useradmin import Listed
 
-ALL = "All"
+ALL: Final = "All"
 STATUS_LABELS = {"All": None, "Active": "active", "Deactivated": "deactivated"}
 GENERATE, TYPE = "Generate one", "Type one"
 
@@ -83,7 +85,8 @@ def _accounts(me: User) -> None:
     search = filters[0].text_input(
         "Search", key=keys.USERS_SEARCH, placeholder="Part of a name or username"
     )
-    role = cohort = None
+    role: Role | Literal["All"] | None = None
+    cohort = None
     if every:
         role = filters[1].selectbox("Role", [ALL, *ROLES], key=keys.USERS_ROLE)
         cohort = filters[2].selectbox(
@@ -94,7 +97,7 @@ def _accounts(me: User) -> None:
         engine(),
         me,
         search,
-        None if role in (None, ALL) else role,
+        None if role is None or role == ALL else role,
         None if cohort in (None, ALL) else cohort,
         STATUS_LABELS[status],
     )
@@ -409,7 +412,7 @@ def _create(me: User) -> None:
         _say("No user created: type their first password, or choose to generate one.", "error")
         return
     password = useradmin.generate_password() if generate else typed
-    role = state.get(keys.USERS_NEW_ROLE) or "trainee"
+    role: Role = state.get(keys.USERS_NEW_ROLE) or "trainee"
     any_cohort = allowed(me, Action.MANAGE_USER, EVERY_COHORT)
     cohort = state.get(keys.USERS_NEW_COHORT) if any_cohort else me.cohort
     try:
