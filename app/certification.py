@@ -10,7 +10,6 @@ date reads the same whenever it is run. ``active`` is the account's state when t
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from app import attempts, clock
+from app import attempts, clock, present
 from app.accounts import User, report_scope
 from app.bank import Catalogue
 from app.bank.schema import Quiz
@@ -149,7 +148,7 @@ def trainee_statuses(
                     "status": cert.status,
                     "passed_at": cert.earned_at,
                     "expires_at": cert.valid_until,
-                    "best_score_percent": _floor2(max(scores)) if scores else None,
+                    "best_score_percent": present.export_percent(max(scores)) if scores else None,
                     "attempts": len(at_quiz),
                 }
             )
@@ -223,11 +222,6 @@ def _as_of(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
             row["passed"] = None
         out.append(row)
     return out
-
-
-def _floor2(value: float) -> float:
-    """Rounded down to 2 decimals, so a score just under the pass mark never reads as it."""
-    return math.floor(value * 100 + 1e-9) / 100
 
 
 def _counts(people: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -5,7 +5,9 @@ Expected texts are typed by hand, not worked out with the code under test.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -216,3 +218,17 @@ def test_one_label_per_question_type():
         "true_false": "True / false",
         "matching": "Matching",
     }
+
+
+def test_scores_are_rounded_for_people_only_here():
+    """One home for rounding what people read: no other module of app/ floors a figure itself
+    (the item statistics' own rounding and the countdown script aside)."""
+    root = Path(present.__file__).parent
+    others = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name not in ("present.py", "analytics.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\b(np|numpy|math)\.floor\(|\.round\(0\)", line)
+    ]
+    assert others == []

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import accounts, certification, certstatus, clock
+from app import accounts, certification, certstatus, clock, present
 from app.accounts import Forbidden, User
 from app.bank.schema import Quiz
 from app.permissions import EVERY_COHORT, Action, allowed
@@ -182,7 +181,7 @@ def _cohorts(user: User, view: certification.CertificationOverview) -> None:
             "Trainees": frame["trainees"],
             "Certified": frame["certified"],
             # Rounded down, as the metrics are: 2 of 3 is 66.6%.
-            "Share certified": np.floor(1000 * frame["share"].astype("float64") + 1e-9) / 10,
+            "Share certified": frame["share"].map(lambda s: present.chart_percent(100 * s)),
             "Expiring": frame["expiring"],
             "Expired": frame["expired"],
             "Never": frame["never"],
@@ -278,7 +277,7 @@ def _people(
     table["Expires"] = rows["expires_at"].map(_day)
     table["Passed"] = rows["passed_at"].map(_day)
     # Rounded down, so a score just under the pass mark never reads as the pass mark.
-    table["Best %"] = np.floor(rows["best_score_percent"] * 10 + 1e-9) / 10
+    table["Best %"] = rows["best_score_percent"].map(present.chart_percent, na_action="ignore")
     table["Attempts"] = rows["attempts"]
     table["Username"] = rows["username"]
     table["Cohort"] = rows["cohort"].fillna("")

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import accounts, certstatus, dashboard
+from app import accounts, certstatus, dashboard, present
 from app.permissions import EVERY_COHORT, Action, allowed
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
@@ -162,7 +162,7 @@ def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
     data = data.assign(
         trainee=data["user_id"].map(names),
         topic=data["topic"].map(lambda t: cat.topics[t].title if t in cat.topics else t),
-        percent=(data["share"] * 100).round(0),
+        percent=(data["share"] * 100).map(present.chart_percent),
     )
     st.caption(
         f"Share of points per topic over each trainee's latest {dashboard.RECENT_ATTEMPTS} "
@@ -190,7 +190,7 @@ def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
             alt.Tooltip("questions:Q", title="Questions"),
         ],
     )
-    labels = base.mark_text(fontSize=11).encode(text=alt.Text("percent:Q", format=".0f"))
+    labels = base.mark_text(fontSize=11).encode(text=alt.Text("percent:Q", format=".1~f"))
     st.altair_chart((cells + labels).properties(height=alt.Step(26)), width="stretch")
 
 
