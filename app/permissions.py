@@ -120,6 +120,7 @@ class Action(StrEnum):
     REMOVE_COMMENT = "comment.remove"  # Authored
     EXPORT = "export"
     READ_AUDIT = "audit.read"
+    RATE_QUESTIONS = "passmark.rate"  # standard setting: rate an exam's questions, see the result
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -131,6 +132,7 @@ REFUSALS: dict[Action, str] = {
     Action.REMOVE_COMMENT: "only its author or a manager can remove a comment",
     Action.EXPORT: "exports are for managers",
     Action.READ_AUDIT: "the audit log is for managers",
+    Action.RATE_QUESTIONS: "standard setting is for trainers and managers",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -245,6 +247,7 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.REMOVE_COMMENT: _remove_comment,
     Action.EXPORT: _roles("manager"),
     Action.READ_AUDIT: _roles("manager"),
+    Action.RATE_QUESTIONS: _roles(*STAFF),
 }
 
 

@@ -100,17 +100,15 @@ def recommend(ratings: Mapping[str, Mapping[str, float]], pool: Iterable[str]) -
     )
 
 
-def impact(
-    attempts: Iterable[tuple[str, float | Fraction, int]], pass_mark: float
-) -> tuple[list[Impact], Impact]:
-    """How many of the attempts, each given as (cohort, points, max_points), would have passed at
+def impact(attempts: Iterable[tuple[str, float]], pass_mark: float) -> tuple[list[Impact], Impact]:
+    """How many of the attempts, each given as (cohort, score percent), would have passed at
     ``pass_mark``: per cohort (in name order), and for every cohort together."""
     counts: dict[str, list[int]] = {}
-    for cohort, points, max_points in attempts:
-        # Stored points are floats of exact fractions: recover the fraction before comparing.
-        exact = Fraction(points).limit_denominator(10**6)
+    for cohort, percent in attempts:
+        # A stored percentage is the float of an exact fraction: recover it before comparing.
+        exact = Fraction(percent).limit_denominator(10**6)
         seen = counts.setdefault(cohort, [0, 0])
         seen[0] += 1
-        seen[1] += int(reaches(exact, max_points, pass_mark))
+        seen[1] += int(reaches(exact, 100, pass_mark))
     per = [Impact(c, n, p) for c, (n, p) in sorted(counts.items())]
     return per, Impact(None, sum(i.attempts for i in per), sum(i.passed for i in per))

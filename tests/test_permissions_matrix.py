@@ -35,6 +35,7 @@ from app import (
     comments,
     dashboard,
     exports,
+    passmark,
     progress,
     reports,
     useradmin,
@@ -186,6 +187,7 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.REMOVE_COMMENT: STAFF_ONLY,
     Action.EXPORT: MANAGERS,
     Action.READ_AUDIT: MANAGERS,
+    Action.RATE_QUESTIONS: STAFF_ONLY,
 }
 
 
@@ -418,6 +420,7 @@ WRITES = frozenset(
         attempts.save_answer,
         attempts.set_flag,
         attempts.submit,
+        passmark.rate,
         progress.start_mistakes,
         comments.add,
         comments.remove,
@@ -814,6 +817,23 @@ def _cases() -> list[Case]:
         comments.remove,
         lambda w, a: comments.remove(w.engine, a, w.extra["boss_comment"]),
         Forbidden, Forbidden, OK, CommentNotFound,
+    )  # fmt: skip
+
+    # standard setting: trainers and managers rate an exam's questions and see the result
+    add(
+        "rate an exam question",
+        passmark.rate,
+        lambda w, a: passmark.rate(
+            w.engine, a, w.catalogue, "certification-exam",
+            {passmark.pool(w.catalogue.quizzes["certification-exam"], w.catalogue)[0]: 0.7},
+        ),
+        Forbidden, OK, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "standard setting of the exam",
+        passmark.standing,
+        lambda w, a: passmark.standing(w.engine, a, w.catalogue, "certification-exam"),
+        Forbidden, OK, OK, Forbidden,
     )  # fmt: skip
 
     # exports and the audit log: active managers and the console only

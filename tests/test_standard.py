@@ -73,10 +73,10 @@ def test_ratings_that_cannot_give_a_mark_say_why(ratings, pool, message):
 
 def test_impact_counts_passes_per_cohort_and_overall_exactly():
     attempts = [
-        ("north", 24.0, 30),  # 80%
-        ("north", 19.5, 30),  # 65% exactly
-        ("south", float(Fraction(58, 3)), 30),  # 19.333... of 30 = 64.444...%
-        ("south", 30.0, 30),
+        ("north", 80.0),
+        ("north", 65.0),  # exactly the mark
+        ("south", float(Fraction(58, 3) / 30 * 100)),  # 19.333... of 30 = 64.444...%
+        ("south", 100.0),
     ]
     per, overall = standard.impact(attempts, 65)
     assert per == [Impact("north", 2, 2), Impact("south", 2, 1)]

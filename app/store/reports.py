@@ -149,3 +149,18 @@ def at_quizzes(
     if before is not None:
         query = query.where(attempts.c.started_at < before)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def scores_at(conn: Connection, quiz_id: str, cohort: str | None = None) -> list[tuple[str, float]]:
+    """(cohort, score percent) of every submitted trainee attempt at a quiz, oldest first;
+    ``cohort`` limits them to one cohort's trainees."""
+    query = _scope(
+        select(users.c.cohort, attempts.c.score_percent).where(
+            attempts.c.quiz_id == quiz_id,
+            attempts.c.status == "submitted",
+            attempts.c.score_percent.is_not(None),
+        ),
+        cohort,
+        None,
+    ).order_by(attempts.c.id)
+    return [(c or "", p) for c, p in conn.execute(query)]

@@ -192,3 +192,16 @@ sign_in_throttle = Table(
     Index("ix_sign_in_throttle_user", "username_key"),
     Index("ix_sign_in_throttle_last", "last_failure"),
 )
+
+# Standard setting (modified Angoff, app.passmark): a rater's judgement of how likely a
+# just-competent technician is to answer one question of one quiz's pool right (0 to 1). A rater
+# rates each question once per quiz; rating it again replaces the earlier rating.
+angoff_ratings = Table(
+    "angoff_ratings",
+    metadata,
+    Column("quiz_id", String(100), primary_key=True),
+    Column("qid", String(100), primary_key=True),
+    Column("rater_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("rating", Float, nullable=False),
+    Column("rated_at", UTCDateTime(), nullable=False),
+)
