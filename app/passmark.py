@@ -15,10 +15,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from app import clock, standard
+from app import clock, feedback, present, standard
 from app.accounts import User, recheck, report_scope, require
 from app.bank import Catalogue, forms
 from app.bank.schema import Quiz
+from app.engine.snapshot import snapshot_of
 from app.errors import ResurfaceError
 from app.permissions import Action
 from app.standard import Impact, NoPassMark, Recommendation
@@ -140,3 +141,32 @@ def standing(engine: Engine, actor: User, catalogue: Catalogue, quiz_id: str) ->
             standard.impact(scores, recommendation.pass_mark) if recommendation else None
         ),
     )
+
+
+RATING_COLUMNS = ["Question", "Topic", "Difficulty", "Stem", "Right answer", "Raters", "Your %"]
+
+
+def rating_rows(view: Standing, catalogue: Catalogue) -> list[dict[str, object]]:
+    """One row per question of the pool, in pool order, for a rater to judge: the question, its
+    right answer in words, how many raters have rated it, and the actor's own estimate as a
+    percentage (None: not yet). Columns as RATING_COLUMNS."""
+    rows: list[dict[str, object]] = []
+    for qid in view.pool:
+        entry = catalogue.entries[qid]
+        snap = snapshot_of(entry)
+        topic = catalogue.topics.get(entry.topic)
+        mine = view.mine.get(qid)
+        rows.append(
+            {
+                "Question": qid,
+                "Topic": topic.title if topic else entry.topic,
+                "Difficulty": entry.question.difficulty,
+                "Stem": snap.stem,
+                "Right answer": present.SEPARATOR.join(
+                    present.answer_lines(snap, feedback.key_of(snap))
+                ),
+                "Raters": sum(1 for given in view.ratings.values() if qid in given),
+                "Your %": None if mine is None else round(mine * 100, 1),
+            }
+        )
+    return rows

@@ -104,6 +104,7 @@ class Action(StrEnum):
     OPEN_EXPORTS = "page.exports"
     OPEN_AUDIT = "page.audit"
     OPEN_ACCOUNT = "page.account"
+    OPEN_PASSMARK = "page.passmark"
     VIEW_USER = "user.view"  # Person: see an account, its attempts and their comments
     MANAGE_USER = "user.manage"  # Person: list it among the accounts one manages; EVERY_COHORT
     CREATE_USER = "user.create"  # NewAccount
@@ -152,6 +153,7 @@ _PAGES: dict[Action, frozenset[str]] = {
     Action.OPEN_EXPORTS: frozenset({"manager"}),
     Action.OPEN_AUDIT: frozenset({"manager"}),
     Action.OPEN_ACCOUNT: frozenset(ROLES),
+    Action.OPEN_PASSMARK: STAFF,
 }
 
 

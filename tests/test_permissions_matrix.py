@@ -162,6 +162,7 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.OPEN_RESULTS: EVERYONE,
     Action.OPEN_HISTORY: EVERYONE,
     Action.OPEN_ACCOUNT: EVERYONE,
+    Action.OPEN_PASSMARK: STAFF_ONLY,
     Action.OPEN_TRAINEES: STAFF_ONLY,
     Action.OPEN_TRAINEE: STAFF_ONLY,
     Action.OPEN_REVIEW: STAFF_ONLY,
@@ -309,7 +310,16 @@ def test_which_roles_open_which_pages():
     expected = {page: everyone for page in ("home", "quiz", "results", "history", "account")}
     expected |= {
         page: staff
-        for page in ("trainees", "trainee", "review", "items", "bank", "certification", "users")
+        for page in (
+            "trainees",
+            "trainee",
+            "review",
+            "items",
+            "bank",
+            "certification",
+            "users",
+            "passmark",
+        )
     }
     expected |= {"exports": {"manager"}, "audit": {"manager"}}
     assert expected == PAGE_ROLES
@@ -957,6 +967,7 @@ def page_signs(ann_done: int, ann_id: int) -> dict[str, tuple[dict, Callable[[An
         "exports": ({}, title("Exports")),
         "audit": ({}, title("Audit log")),
         "account": ({}, title("My account")),
+        "passmark": ({}, title("Pass mark")),
     }
 
 

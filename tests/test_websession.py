@@ -287,7 +287,16 @@ def test_two_servers_making_the_first_key_at_once_agree_on_one(db_url, fresh_db,
 
 
 EVERYONE = ("home", "quiz", "results", "history", "account")
-STAFF_PAGES = ("trainees", "trainee", "review", "items", "bank", "certification", "users")
+STAFF_PAGES = (
+    "trainees",
+    "trainee",
+    "review",
+    "items",
+    "bank",
+    "certification",
+    "users",
+    "passmark",
+)
 
 
 @pytest.mark.parametrize(

@@ -252,3 +252,15 @@ AUDIT_TABLE_BOX = "audit-lines"  # the table's container; a CSS class, so no dot
 AUDIT_DOWNLOAD = "audit.download"
 AUDIT_SEEN = "audit.seen"  # the filters of the last run: a change goes back to page 1
 AUDIT_KNOWN = "audit.known"  # (when read, the actions in the log) for the action filter
+
+
+# Standard setting of a pass mark (app/ui/views/passmark.py)
+PASSMARK_QUIZ = "passmark.quiz"
+PASSMARK_FORM = "passmark.form"
+PASSMARK_SAVE = "passmark.save"
+PASSMARK_ERROR = "passmark.error"  # why the last save was refused, shown once
+
+
+def passmark_rating(quiz_id: str, qid: str) -> str:
+    """The box for one's own estimate of one question of one exam."""
+    return f"passmark.rating.{quiz_id}.{qid}"

@@ -42,6 +42,7 @@ PAGES = (
     PageDef("bank", "Question bank", ":material/library_books:", wide=True),
     PageDef("certification", "Certification", ":material/verified:", wide=True),
     PageDef("users", "Users", ":material/manage_accounts:", wide=True),
+    PageDef("passmark", "Pass mark", ":material/rule:", wide=True),
     PageDef("exports", "Exports", ":material/download:"),
     PageDef("audit", "Audit log", ":material/policy:", wide=True),
     PageDef("account", "My account", ":material/account_circle:"),
