@@ -104,6 +104,7 @@ class Action(StrEnum):
     OPEN_EXPORTS = "page.exports"
     OPEN_AUDIT = "page.audit"
     OPEN_ACCOUNT = "page.account"
+    OPEN_REPORTED = "page.reported"
     VIEW_USER = "user.view"  # Person: see an account, its attempts and their comments
     MANAGE_USER = "user.manage"  # Person: list it among the accounts one manages; EVERY_COHORT
     CREATE_USER = "user.create"  # NewAccount
@@ -120,6 +121,9 @@ class Action(StrEnum):
     REMOVE_COMMENT = "comment.remove"  # Authored
     EXPORT = "export"
     READ_AUDIT = "audit.read"
+    REPORT_QUESTION = "question.report"  # Person: the owner of the attempt it was seen in
+    READ_QUESTION_REPORTS = "question.reports"  # the queue; reporters' names need VIEW_USER
+    RESOLVE_QUESTION_REPORT = "question.resolve"
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -131,6 +135,9 @@ REFUSALS: dict[Action, str] = {
     Action.REMOVE_COMMENT: "only its author or a manager can remove a comment",
     Action.EXPORT: "exports are for managers",
     Action.READ_AUDIT: "the audit log is for managers",
+    Action.REPORT_QUESTION: "you can report the questions of your own attempts only",
+    Action.READ_QUESTION_REPORTS: "reported questions are for trainers and managers",
+    Action.RESOLVE_QUESTION_REPORT: "only trainers and managers resolve reported questions",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -150,6 +157,7 @@ _PAGES: dict[Action, frozenset[str]] = {
     Action.OPEN_EXPORTS: frozenset({"manager"}),
     Action.OPEN_AUDIT: frozenset({"manager"}),
     Action.OPEN_ACCOUNT: frozenset(ROLES),
+    Action.OPEN_REPORTED: STAFF,
 }
 
 
@@ -223,6 +231,11 @@ def _remove_comment(actor: Person, comment: Any) -> bool:
     return bool(comment.author_id == actor.id or actor.role == "manager")
 
 
+def _report_question(actor: Person, owner: Any) -> bool:
+    """Anyone, on a question of their own attempt: what they saw is theirs to report."""
+    return owner is None or owner.id == actor.id
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -245,6 +258,9 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.REMOVE_COMMENT: _remove_comment,
     Action.EXPORT: _roles("manager"),
     Action.READ_AUDIT: _roles("manager"),
+    Action.REPORT_QUESTION: _report_question,
+    Action.READ_QUESTION_REPORTS: _roles(*STAFF),
+    Action.RESOLVE_QUESTION_REPORT: _roles(*STAFF),
 }
 
 
