@@ -135,8 +135,10 @@ def _resolve_form(qid: str, open_ids: list[int]) -> None:
             max_chars=questionreports.MAX_NOTE,
             height=80,
             placeholder="What you found and what you changed, if anything",
-            help="The reporters read it beside the question. For a secure exam question, do not "
-            "give the answer away: they may sit the exam again.",
+        )
+        st.caption(
+            "The reporters read this beside the question and on their home page. For a secure "
+            "exam question, do not give the answer away: they may sit the exam again."
         )
         problem = st.session_state.get(keys.resolve_error(qid))
         if problem:
