@@ -105,6 +105,7 @@ class Action(StrEnum):
     OPEN_AUDIT = "page.audit"
     OPEN_ACCOUNT = "page.account"
     OPEN_PASSMARK = "page.passmark"
+    OPEN_REPORTED = "page.reported"
     VIEW_USER = "user.view"  # Person: see an account, its attempts and their comments
     MANAGE_USER = "user.manage"  # Person: list it among the accounts one manages; EVERY_COHORT
     CREATE_USER = "user.create"  # NewAccount
@@ -122,6 +123,9 @@ class Action(StrEnum):
     EXPORT = "export"
     READ_AUDIT = "audit.read"
     RATE_QUESTIONS = "passmark.rate"  # standard setting: rate an exam's questions, see the result
+    REPORT_QUESTION = "question.report"  # Person: the owner of the attempt it was seen in
+    READ_QUESTION_REPORTS = "question.reports"  # the queue; reporters' names need VIEW_USER
+    RESOLVE_QUESTION_REPORT = "question.resolve"
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -134,6 +138,9 @@ REFUSALS: dict[Action, str] = {
     Action.EXPORT: "exports are for managers",
     Action.READ_AUDIT: "the audit log is for managers",
     Action.RATE_QUESTIONS: "standard setting is for trainers and managers",
+    Action.REPORT_QUESTION: "you can report the questions of your own attempts only",
+    Action.READ_QUESTION_REPORTS: "reported questions are for trainers and managers",
+    Action.RESOLVE_QUESTION_REPORT: "only trainers and managers resolve reported questions",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -154,6 +161,7 @@ _PAGES: dict[Action, frozenset[str]] = {
     Action.OPEN_AUDIT: frozenset({"manager"}),
     Action.OPEN_ACCOUNT: frozenset(ROLES),
     Action.OPEN_PASSMARK: STAFF,
+    Action.OPEN_REPORTED: STAFF,
 }
 
 
@@ -227,6 +235,11 @@ def _remove_comment(actor: Person, comment: Any) -> bool:
     return bool(comment.author_id == actor.id or actor.role == "manager")
 
 
+def _report_question(actor: Person, owner: Any) -> bool:
+    """Anyone, on a question of their own attempt: what they saw is theirs to report."""
+    return owner is None or owner.id == actor.id
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -250,6 +263,9 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.EXPORT: _roles("manager"),
     Action.READ_AUDIT: _roles("manager"),
     Action.RATE_QUESTIONS: _roles(*STAFF),
+    Action.REPORT_QUESTION: _report_question,
+    Action.READ_QUESTION_REPORTS: _roles(*STAFF),
+    Action.RESOLVE_QUESTION_REPORT: _roles(*STAFF),
 }
 
 

@@ -37,6 +37,7 @@ from app import (
     exports,
     passmark,
     progress,
+    questionreports,
     reports,
     useradmin,
     userimport,
@@ -111,6 +112,11 @@ def world(fresh_db, people, catalogue) -> World:
         name: comments.add(fresh_db, people["tina"], ann_done, f"For {name} to remove.").id
         for name in ACTING.values()
     }
+    # One of ann's reports for each actor to try to resolve, on questions 1 to 4 of ann_done.
+    report = {
+        name: questionreports.report(fresh_db, people["ann"], ann_done, i, "wrong", name).id
+        for i, name in enumerate(ACTING.values())
+    }
     useradmin.set_active(fresh_db, boss, "gone", False)
     users = {**people, "gone": accounts.get_user(fresh_db, boss, "gone")}
     assert not users["gone"].active
@@ -123,7 +129,7 @@ def world(fresh_db, people, catalogue) -> World:
         cat_done,
         gone_open,
         comment,
-        {"boss_comment": boss_comment, "tina_comment": tina_comment},
+        {"boss_comment": boss_comment, "tina_comment": tina_comment, "report": report},
     )
 
 
@@ -189,6 +195,10 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.EXPORT: MANAGERS,
     Action.READ_AUDIT: MANAGERS,
     Action.RATE_QUESTIONS: STAFF_ONLY,
+    Action.OPEN_REPORTED: STAFF_ONLY,
+    Action.REPORT_QUESTION: EVERYONE,  # from one's own attempts
+    Action.READ_QUESTION_REPORTS: STAFF_ONLY,
+    Action.RESOLVE_QUESTION_REPORT: STAFF_ONLY,
 }
 
 
@@ -245,6 +255,9 @@ ON_PEOPLE: dict[Action, dict[str, str]] = {
     },
     Action.COMMENT: {  # on an attempt of this person's; never one's own
         "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYYY", "deactivated": "NNNNN",
+    },
+    Action.REPORT_QUESTION: {  # a question of an attempt of this person's: one's own only
+        "trainee": "YNNNN", "trainer": "YNNNN", "manager": "YNNNN", "deactivated": "NNNNN",
     },
 }  # fmt: skip
 
@@ -321,6 +334,7 @@ def test_which_roles_open_which_pages():
             "passmark",
         )
     }
+    expected |= {"reported": staff}
     expected |= {"exports": {"manager"}, "audit": {"manager"}}
     assert expected == PAGE_ROLES
     assert not may_open(ACTORS["deactivated"], "home")
@@ -434,6 +448,8 @@ WRITES = frozenset(
         progress.start_mistakes,
         comments.add,
         comments.remove,
+        questionreports.report,
+        questionreports.resolve,
         exports.write,
         exports.export,
         auditlog.write,
@@ -845,6 +861,48 @@ def _cases() -> list[Case]:
         lambda w, a: passmark.standing(w.engine, a, w.catalogue, "certification-exam"),
         Forbidden, OK, OK, Forbidden,
     )  # fmt: skip
+    # reported questions: one's own attempts to report from; staff read and resolve every report,
+    # with the reporter's name only where they may see the reporter
+    add(
+        "report a question of ann's attempt",
+        questionreports.report,
+        lambda w, a: questionreports.report(w.engine, a, w.ann_done, 4, "unclear", "Unclear"),
+        OK, Forbidden, Forbidden, Forbidden,
+    )  # fmt: skip
+    add(
+        "report a question of cat's attempt",
+        questionreports.report,
+        lambda w, a: questionreports.report(w.engine, a, w.cat_done, 0, "unclear", "Unclear"),
+        AttemptNotFound, AttemptNotFound, Forbidden, Forbidden,
+    )  # fmt: skip
+    add(
+        "one's own reports",
+        questionreports.mine,
+        lambda w, a: questionreports.mine(w.engine, a),
+        OK, OK, OK, OK,
+        check=lambda w, a, found: all(r.reporter_id == a.id for r in found),
+    )  # fmt: skip
+    add(
+        "the queue of reported questions",
+        questionreports.queue,
+        lambda w, a: questionreports.queue(w.engine, a, catalogue=w.catalogue),
+        Forbidden, OK, OK, Forbidden,
+        check=lambda w, a, found: all(r.reporter == "ann" for q in found for r in q.reports),
+    )  # fmt: skip
+    add(
+        "report counts",
+        questionreports.report_counts,
+        lambda w, a: questionreports.report_counts(w.engine, a),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "resolve a report",
+        questionreports.resolve,
+        lambda w, a: questionreports.resolve(
+            w.engine, a, [w.extra["report"][a.username]], "Checked."
+        ),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
 
     # exports and the audit log: active managers and the console only
     for kind in exports.KINDS:
@@ -962,6 +1020,7 @@ def page_signs(ann_done: int, ann_id: int) -> dict[str, tuple[dict, Callable[[An
         "review": ({"attempt": ann_done}, title("Practice: Aftercare")),
         "items": ({}, title("Item analysis")),
         "bank": ({}, title("Question bank")),
+        "reported": ({}, title("Reported questions")),
         "certification": ({}, title("Certification")),
         "users": ({}, title("Users")),
         "exports": ({}, title("Exports")),

@@ -30,6 +30,7 @@ from app import (
     comments,
     exports,
     feedback,
+    questionreports,
     useradmin,
     userimport,
     websession,
@@ -120,6 +121,11 @@ def ann_done(engine: Engine, people: dict[str, User], cat: Catalogue, actor: Use
     return finish(engine, people["ann"], cat, "practice-planning", right=2)
 
 
+def ann_reported(engine: Engine, people: dict[str, User], cat: Catalogue, actor: User) -> int:
+    done = ann_done(engine, people, cat, actor)
+    return questionreports.report(engine, people["ann"], done, 0, "wrong", "The key?").id
+
+
 def nothing(engine: Engine, people: dict[str, User], cat: Catalogue, actor: User) -> None:
     return None
 
@@ -171,6 +177,16 @@ WRITES: dict[str, Write] = {
         "tina",
         ann_done,
         lambda e, a, done, cat: comments.add(e, a, done, "Read the aftercare passage again."),
+    ),
+    "report a question": Write(
+        "ann",
+        ann_done,
+        lambda e, a, done, cat: questionreports.report(e, a, done, 0, "unclear", "Which week?"),
+    ),
+    "resolve a reported question": Write(
+        "tina",
+        ann_reported,
+        lambda e, a, report, cat: questionreports.resolve(e, a, [report], "Ok"),
     ),
     "import trainees": Write("tina", nothing, import_one),
     "export": Write("meg", nothing, export_rows),

@@ -296,6 +296,7 @@ STAFF_PAGES = (
     "certification",
     "users",
     "passmark",
+    "reported",
 )
 
 

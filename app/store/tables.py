@@ -205,3 +205,34 @@ angoff_ratings = Table(
     Column("rating", Float, nullable=False),
     Column("rated_at", UTCDateTime(), nullable=False),
 )
+
+# A trainee's report that a question, as they saw it (its snapshot), is wrong or unclear; a
+# trainer or manager resolves it with a note the trainee reads (app.questionreports).
+question_reports = Table(
+    "question_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("qid", String(64), nullable=False),
+    Column("snapshot_hash", String(64), ForeignKey("snapshots.hash"), nullable=False),
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # the question's place in that attempt
+    Column("reporter_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # wrong | unclear
+    Column("comment", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("resolved_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Column("resolution", Text, nullable=True),
+    Index("ix_question_reports_qid", "qid", "created_at"),
+    Index("ix_question_reports_reporter", "reporter_id", "created_at"),
+    # One open report per reporter and question version, enforced by the database, not a race.
+    Index(
+        "uq_question_reports_one_open",
+        "reporter_id",
+        "snapshot_hash",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+)

@@ -264,3 +264,43 @@ PASSMARK_ERROR = "passmark.error"  # why the last save was refused, shown once
 def passmark_rating(quiz_id: str, qid: str) -> str:
     """The box for one's own estimate of one question of one exam."""
     return f"passmark.rating.{quiz_id}.{qid}"
+
+
+# Reported questions: the report form on the quiz and results pages (by attempt and position, as
+# the question was shown; the form is the same for every question, whatever its key), and the
+# queue of reports (app/ui/views/reported.py)
+def report_form(attempt_id: int, position: int) -> str:
+    return f"report.{attempt_id}.{position}"
+
+
+def report_kind(attempt_id: int, position: int) -> str:
+    return f"{report_form(attempt_id, position)}.kind"
+
+
+def report_comment(attempt_id: int, position: int) -> str:
+    return f"{report_form(attempt_id, position)}.comment"
+
+
+REPORTED_RESOLVED = "reported.resolved"  # "Show resolved reports too"
+
+
+def resolve_form(qid: str) -> str:
+    return f"reported.resolve.{qid}"
+
+
+def resolve_note(qid: str) -> str:
+    return f"{resolve_form(qid)}.note"
+
+
+def report_error(attempt_id: int, position: int) -> str:
+    """Why the last report from this form was not sent, shown in the form (what was typed stays)."""
+    return f"{report_form(attempt_id, position)}.error"
+
+
+def resolve_error(qid: str) -> str:
+    return f"{resolve_form(qid)}.error"
+
+
+def reported_question(qid: str) -> str:
+    """The bordered box of one question in the queue; a CSS class, so no dot."""
+    return f"reported-{qid}"

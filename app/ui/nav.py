@@ -40,6 +40,7 @@ PAGES = (
     PageDef("review", "Attempt review", ":material/rate_review:", hidden=True),
     PageDef("items", "Item analysis", ":material/analytics:", wide=True),
     PageDef("bank", "Question bank", ":material/library_books:", wide=True),
+    PageDef("reported", "Reported questions", ":material/report:", wide=True),
     PageDef("certification", "Certification", ":material/verified:", wide=True),
     PageDef("users", "Users", ":material/manage_accounts:", wide=True),
     PageDef("passmark", "Pass mark", ":material/rule:", wide=True),

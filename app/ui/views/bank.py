@@ -18,7 +18,7 @@ from app.bank.text import plural
 from app.banktables import DIFFICULTY_LABELS, QuestionFilters
 from app.engine import assemble_from
 from app.present import TYPE_LABELS
-from app.ui import auth, fmt, keys, nav, questions
+from app.ui import auth, fmt, keys, nav, questions, reporting
 from app.ui.resources import Loaded, engine, loaded, revalidate
 
 STATS_SECONDS = 120  # how long this session reuses a quiz's item analysis before reading again
@@ -338,6 +338,7 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
     if notes:
         st.markdown("**Option feedback** (written in the bank; trainees do not see it)")
         st.markdown("\n".join(f"- **{text}** {note}" for text, note in notes))
+    reporting.queue_link(user, q.id)
     _writing(cat, q.id)
     _stats(user, cat, q.id)
 

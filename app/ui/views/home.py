@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import attempts, certstatus, clock, progress
+from app import attempts, certstatus, clock, progress, questionreports
 from app.accounts import User
 from app.attempts import AttemptError
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, fmt, keys, nav, reporting
 from app.ui.resources import catalogue, engine
 
 
@@ -47,6 +47,13 @@ def render() -> None:
                 icon=":material/play_arrow:",
                 query_params={"attempt": row["id"]},
             )
+
+    reports = questionreports.recent(questionreports.mine(engine(), user), now)
+    if reports:
+        st.markdown("### Your reported questions")
+        for report in reports:
+            quiz = cat.quizzes.get(report.quiz_id)
+            reporting.status(report, quiz.title if quiz else None)
 
     if seen.certifications:
         st.markdown("### Certifications")

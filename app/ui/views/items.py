@@ -17,7 +17,7 @@ from app.accounts import Forbidden, User
 from app.bank import Catalogue
 from app.permissions import EVERY_COHORT, Action, allowed
 from app.reports import ItemAnalysis
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, fmt, keys, nav, reporting
 from app.ui.resources import catalogue, engine
 
 ALL_COHORTS = ""
@@ -202,6 +202,7 @@ def _question(result: ItemAnalysis, qid: str) -> None:
         st.caption(itemtables.question_facts(result, qid))
         for flag in row["flags"]:
             st.markdown(f":orange[:material/flag:] {flag}")
+        reporting.queue_link(st.session_state[keys.USER], qid)
         options = itemtables.option_table(result, qid)
         if options.empty:
             st.caption(itemtables.no_options_reason(result, qid))

@@ -13,11 +13,11 @@ from datetime import datetime
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from app import attempts, clock, feedback, present
+from app import attempts, clock, feedback, present, questionreports
 from app.accounts import AccountInactive, SessionEnded, User
 from app.attempts import AttemptError, AttemptView, QuestionState
 from app.engine import InvalidAnswer, normalize_answer
-from app.ui import auth, fmt, keys, nav, questions
+from app.ui import auth, fmt, keys, nav, questions, reporting
 from app.ui.fmt import clock as countdown_text
 from app.ui.resources import catalogue, engine
 
@@ -134,6 +134,8 @@ def render() -> None:
     verdict = feedback.immediate(view, position)
     if view.quiz.feedback == "immediate":
         _practice_question(view, state, verdict)
+        if verdict is not None:
+            reporting.question(view, position, questionreports.mine(engine(), user), fold=True)
     else:
         questions.widgets(view, state, on_change=_save)
         _save_status(view, state)

@@ -6,8 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import attempts, comments, feedback, present
-from app.ui import fmt, nav, questions, scorecard
+from app import attempts, comments, feedback, present, questionreports
+from app.accounts import User
+from app.permissions import Action, allowed
+from app.ui import fmt, nav, questions, reporting, scorecard
 from app.ui.resources import catalogue, engine
 
 
@@ -45,8 +47,11 @@ def render() -> None:
         f"{who} {fmt.percent(view.score_percent)} against a pass mark of {mark}."
     )
     _comments(view, user)
+    mine = questionreports.mine(engine(), user, view.id) if view.user_id == user.id else []
+    for report in mine:
+        reporting.status(report)
     _topic_chart(view)
-    _review(view)
+    _review(view, user)
     st.page_link(nav.page("home"), label="Back to home", icon=":material/home:")
 
 
@@ -130,7 +135,7 @@ WITHHELD_SOME = (
 )
 
 
-def _review(view: attempts.AttemptView) -> None:
+def _review(view: attempts.AttemptView, user: User) -> None:
     shown = feedback.review(view)
     if view.quiz.review == "score_only":
         st.caption("This quiz shows scores only; its questions are not reviewed.")
@@ -147,6 +152,8 @@ def _review(view: attempts.AttemptView) -> None:
                 n=f"All {withheld}" if withheld == len(shown) else f"{withheld} of these"
             )
         )
+    may_report = allowed(user, Action.REPORT_QUESTION, user) and view.user_id == user.id
+    every = questionreports.mine(engine(), user) if may_report else []
     for verdict in shown:
         snap = verdict.snapshot
         icon = (
@@ -162,8 +169,10 @@ def _review(view: attempts.AttemptView) -> None:
             questions.vignette(snap)
             if verdict.withheld:
                 st.caption(WITHHELD)
-                continue
-            questions.answer_block("Your answer", snap, verdict.answer)
-            questions.answer_block("Right answer", snap, verdict.key)
-            st.markdown(snap.explanation)
-            questions.citations(snap, catalogue())
+            else:
+                questions.answer_block("Your answer", snap, verdict.answer)
+                questions.answer_block("Right answer", snap, verdict.key)
+                st.markdown(snap.explanation)
+                questions.citations(snap, catalogue())
+            if may_report:  # a secure question too: the form says nothing of its answer
+                reporting.question(view, verdict.position, every, fold=False)
