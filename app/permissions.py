@@ -120,6 +120,8 @@ class Action(StrEnum):
     REMOVE_COMMENT = "comment.remove"  # Authored
     EXPORT = "export"
     READ_AUDIT = "audit.read"
+    REGRADE = "attempt.regrade"  # Cohort: carry a question's corrected key to its attempts
+    VOID = "question.void"  # give a question's point to everyone, or drop it, in one quiz
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -131,6 +133,8 @@ REFUSALS: dict[Action, str] = {
     Action.REMOVE_COMMENT: "only its author or a manager can remove a comment",
     Action.EXPORT: "exports are for managers",
     Action.READ_AUDIT: "the audit log is for managers",
+    Action.REGRADE: "regrading is for trainers and managers",
+    Action.VOID: "voiding a question is for managers: it changes every cohort's scores",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -245,6 +249,10 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.REMOVE_COMMENT: _remove_comment,
     Action.EXPORT: _roles("manager"),
     Action.READ_AUDIT: _roles("manager"),
+    # Trainers regrade their own cohort's attempts, managers any cohort's or all at once. A void
+    # holds for the whole quiz, every cohort and every attempt to come: managers only.
+    Action.REGRADE: _report,
+    Action.VOID: _roles("manager"),
 }
 
 
