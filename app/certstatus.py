@@ -82,7 +82,7 @@ def passing_at(row: dict[str, Any], now: datetime) -> bool:
 
 
 def certifies_from(row: dict[str, Any]) -> datetime:
-    """When a passed attempt began to certify: its submission, or the regrade that made it a pass."""
+    """When a passed attempt began to certify: its submission, or the regrade that made it pass."""
     changed = row.get("pass_changed_at")
     return changed if changed is not None and row["passed"] else row["submitted_at"]
 

@@ -30,12 +30,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
-from app import attempts, clock
+from app import attempts, clock, present
 from app.accounts import User, recheck, require
 from app.attempts import AttemptNotFound
 from app.bank import Catalogue
 from app.bank.schema import Quiz
-from app.certstatus import Status, certifications_from
+from app.certstatus import NAMES, Status, certifications_from
 from app.engine import Snapshot, score_attempt, score_question, snapshot_of
 from app.engine.scoring import VOIDS, AttemptScore, Void
 from app.engine.versions import Remap, Unmappable, remap
@@ -165,7 +165,11 @@ class Note:
 
 
 def outdated(
-    engine: Engine, actor: User | None, catalogue: Catalogue, quiz_id: str, cohort: str | None = None
+    engine: Engine,
+    actor: User | None,
+    catalogue: Catalogue,
+    quiz_id: str,
+    cohort: str | None = None,
 ) -> list[Outdated]:
     """The questions of a quiz that submitted attempts in scope answered in an earlier version.
 
@@ -409,6 +413,67 @@ def notes(engine: Engine, actor: User, attempt_id: int) -> list[Note]:
     return sorted(out, key=lambda n: n.at)
 
 
+# --- the words people read ----------------------------------------------------------------------
+
+RESULT = {True: "Passed", False: "Not passed"}
+VOID_WORDS: dict[str, str] = {"give": "everyone given the point", "drop": "left out of the total"}
+
+
+def _change(before: str, after: str) -> str:
+    return before if before == after else f"{before} → {after}"
+
+
+def table_rows(done: Plan) -> list[dict[str, str]]:
+    """The dry run as a page shows it: one row per attempt changed, figures as app.present reads
+    them, pass/fail and certification flips spelt out."""
+    out = []
+    for line in done.changes:
+        question = [
+            "no answer" if v is None else present.points(v)
+            for v in (line.question_before, line.question_after)
+        ]
+        certification = (
+            "-"
+            if line.certification_before is None or line.certification_after is None
+            else _change(NAMES[line.certification_before], NAMES[line.certification_after])
+        )
+        out.append(
+            {
+                "Trainee": line.display_name,
+                "Cohort": line.cohort or "-",
+                "Attempt": str(line.attempt_id),
+                "Question": _change(*question),
+                "Score": _change(
+                    present.percent(line.percent_before), present.percent(line.percent_after)
+                ),
+                "Points": _change(
+                    present.points_of(line.points_before, line.max_before),
+                    present.points_of(line.points_after, line.max_after),
+                ),
+                "Result": _change(RESULT[line.passed_before], RESULT[line.passed_after]),
+                "Certification": certification,
+            }
+        )
+    return out
+
+
+def describe(note: Note) -> str:
+    """What a regrade or void did, in a sentence for the attempt's results page (no reason: the
+    page shows the typed reason as text on its own)."""
+    number = note.position + 1
+    if note.kind == "void":
+        what = f"Question {number} was voided ({VOID_WORDS[note.void or 'give']})"
+    else:
+        what = f"Question {number} was regraded against its corrected key"
+    if note.percent_before is None or note.percent_after is None:
+        return f"{what}."
+    score = _change(present.percent(note.percent_before), present.percent(note.percent_after))
+    result = ""
+    if note.passed_before is not None and note.passed_before != note.passed_after:
+        result = f"; result {RESULT[note.passed_before]} → {RESULT[bool(note.passed_after)]}"
+    return f"{what}: score {score}{result}."
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -419,7 +484,9 @@ def _scope(actor: User | None, cohort: str | None) -> str | None:
     if cohort is None:
         every = allowed(who, Action.REGRADE, EVERY_COHORT)
         return actor.cohort if actor is not None and not every else None
-    require(who, Action.REGRADE, Cohort(cohort), f"trainers regrade their own cohort, not '{cohort}'")
+    require(
+        who, Action.REGRADE, Cohort(cohort), f"trainers regrade their own cohort, not '{cohort}'"
+    )
     return cohort
 
 
@@ -487,7 +554,7 @@ def _regrade_plan(
             else q
             for q in questions
         ]
-        snaps, answers, score = _score(row, moved, voids)
+        _snaps, answers, score = _score(row, moved, voids)
         scoring = Quiz.model_validate(row["quiz"]).scoring
         answered = at["answered_at"] is not None
         after = float(score_question(current, answers[current.qid], scoring)) if answered else None
@@ -509,7 +576,7 @@ def _void_plan(
     voids = regrade_store.voids(conn, quiz_id)
     if voids.get(qid, how) != how:
         raise AlreadyVoided(
-            f"'{qid}' is already voided in this quiz ({_VOID_WORDS[voids[qid]]}); "
+            f"'{qid}' is already voided in this quiz ({VOID_WORDS[voids[qid]]}); "
             "a void is not changed once applied"
         )
     voids = {**voids, qid: how}
@@ -531,9 +598,6 @@ def _void_plan(
         work[row["id"]] = {"score": score, "from_hash": None}
     done = Plan("void", quiz_id, qid, how, None, tuple(lines))
     return _with_certifications(conn, catalogue, done, now), work
-
-
-_VOID_WORDS = {"give": "everyone given the point", "drop": "left out of the total"}
 
 
 def _line(

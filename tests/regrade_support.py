@@ -64,9 +64,11 @@ def bank(keys: dict[int, int] | None = None, options: dict[int, list[str]] | Non
 
 
 def write_content(root: Path, keys: dict[int, int] | None = None, **kw) -> Path:
-    """Topics, sources and the bank under ``root`` (a quizzes folder); returns it."""
-    from conftest import SOURCES, TOPICS, write
+    """Topics, sources and the bank under ``root`` (a quizzes folder), and the source document
+    beside it (``seeds``); returns ``root``."""
+    from conftest import SEED, SOURCES, TOPICS, write
 
+    write(root.parent / "seeds" / "doc1.txt", SEED)
     write(root / "topics.yaml", TOPICS)
     write(root / "sources.yaml", SOURCES)
     write(root / "quizzes.yaml", QUIZZES)
@@ -77,6 +79,6 @@ def write_content(root: Path, keys: dict[int, int] | None = None, **kw) -> Path:
 
 def loaded(root: Path) -> Catalogue:
     """The content under ``root``, which must load without a problem."""
-    cat = load([root])
+    cat = load([root], sources_dir=root.parent / "seeds")
     assert not cat.problems, [str(p) for p in cat.problems]
     return cat

@@ -36,6 +36,7 @@ from app import (
     dashboard,
     exports,
     progress,
+    regrade,
     reports,
     useradmin,
     userimport,
@@ -186,6 +187,8 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.REMOVE_COMMENT: STAFF_ONLY,
     Action.EXPORT: MANAGERS,
     Action.READ_AUDIT: MANAGERS,
+    Action.REGRADE: STAFF_ONLY,
+    Action.VOID: MANAGERS,
 }
 
 
@@ -262,6 +265,9 @@ ON_OTHER_THINGS: dict[Action, tuple[tuple[Any, ...], dict[str, str]]] = {
         "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
     }),
     Action.MANAGE_USER: (COHORTS, {
+        "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
+    }),
+    Action.REGRADE: (COHORTS, {  # trainers their own cohort's attempts; managers any, or all
         "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
     }),
     Action.REMOVE_COMMENT: (COMMENTS_BY, {  # one's own, or any as a manager
@@ -421,6 +427,8 @@ WRITES = frozenset(
         progress.start_mistakes,
         comments.add,
         comments.remove,
+        regrade.apply,
+        regrade.void,
         exports.write,
         exports.export,
         auditlog.write,
@@ -814,6 +822,63 @@ def _cases() -> list[Case]:
         comments.remove,
         lambda w, a: comments.remove(w.engine, a, w.extra["boss_comment"]),
         Forbidden, Forbidden, OK, CommentNotFound,
+    )  # fmt: skip
+
+    # regrade and void: trainers regrade their own cohort, only managers void
+    on, qid = "practice-aftercare", "aftercare-sun-001"
+    add(
+        "regrade.outdated",
+        regrade.outdated,
+        lambda w, a: regrade.outdated(w.engine, a, w.catalogue, on),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.outdated south",
+        regrade.outdated,
+        lambda w, a: regrade.outdated(w.engine, a, w.catalogue, on, cohort="south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.plan",
+        regrade.plan,
+        lambda w, a: regrade.plan(w.engine, a, w.catalogue, on, qid),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.apply",
+        regrade.apply,
+        lambda w, a: regrade.apply(w.engine, a, w.catalogue, on, qid, "Key corrected"),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.apply south",
+        regrade.apply,
+        lambda w, a: regrade.apply(w.engine, a, w.catalogue, on, qid, "Key", cohort="south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.void_plan",
+        regrade.void_plan,
+        lambda w, a: regrade.void_plan(w.engine, a, w.catalogue, on, qid, "give"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.void",
+        regrade.void,
+        lambda w, a: regrade.void(w.engine, a, w.catalogue, on, qid, "drop", "Ambiguous"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.notes of ann's attempt",
+        regrade.notes,
+        lambda w, a: regrade.notes(w.engine, a, w.ann_done),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "regrade.notes of cat's attempt",
+        regrade.notes,
+        lambda w, a: regrade.notes(w.engine, a, w.cat_done),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
     )  # fmt: skip
 
     # exports and the audit log: active managers and the console only

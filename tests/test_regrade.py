@@ -18,14 +18,15 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from regrade_support import loaded, write_content
 from sqlalchemy import func, select
 
 from app import attempts, exports, progress, regrade, useradmin
 from app.accounts import AccountInactive, Forbidden
 from app.regrade import AlreadyVoided, InvalidReason
 from app.store import audit as audit_store
-from app.store.tables import attempt_questions, attempts as attempts_table, regrades, responses
-from regrade_support import loaded, write_content
+from app.store.tables import attempt_questions, regrades, responses
+from app.store.tables import attempts as attempts_table
 
 T0 = datetime(2030, 3, 2, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=10)
@@ -102,9 +103,7 @@ def test_the_questions_answered_in_an_earlier_version_are_listed(fresh_db, peopl
     assert mine.attempts == 2  # her cohort's: ann and bob
 
 
-def test_the_dry_run_shows_old_and_new_scores_flips_and_certifications(
-    fresh_db, people, done, v2
-):
+def test_the_dry_run_shows_old_and_new_scores_flips_and_certifications(fresh_db, people, done, v2):
     plan = regrade.plan(fresh_db, people["boss"], v2, "exam", "care-q-00", now=LATER)
     assert summary(plan) == {
         "ann": (0.0, 1.0, 3.0, 4.0, 60.0, 80.0, False, True, "never", "current"),
@@ -123,9 +122,11 @@ def test_a_trainer_regrades_her_cohort_and_the_original_is_kept(fresh_db, people
     )
     assert sorted(summary(applied)) == ["ann", "bob"]
     with fresh_db.connect() as conn:
-        row = conn.execute(
-            select(attempts_table).where(attempts_table.c.id == done["ann"])
-        ).mappings().one()
+        row = (
+            conn.execute(select(attempts_table).where(attempts_table.c.id == done["ann"]))
+            .mappings()
+            .one()
+        )
         answer = conn.execute(
             select(responses.c.points, responses.c.original_points, responses.c.answer).where(
                 responses.c.attempt_id == done["ann"], responses.c.position == 0
@@ -165,7 +166,8 @@ def test_applying_twice_changes_nothing_the_second_time(fresh_db, people, done, 
     regrade.apply(fresh_db, people["boss"], v2, "exam", "care-q-00", "Key fixed", now=LATER)
     before = snapshot(fresh_db)
     again = regrade.apply(fresh_db, people["boss"], v2, "exam", "care-q-00", "Key fixed", now=LATER)
-    assert again.changes == () and again.regrade_id is None
+    assert again.changes == ()
+    assert again.regrade_id is None
     assert snapshot(fresh_db) == before
     assert regrade.outdated(fresh_db, people["boss"], v2, "exam") == []
 
@@ -198,7 +200,8 @@ def test_void_giving_everyone_the_point(fresh_db, people, done, v1):
     done_ = regrade.void(fresh_db, people["boss"], v1, "exam", "care-q-04", "give", "Ambiguous")
     assert summary(done_).keys() == {"ann", "bob"}
     again = regrade.void(fresh_db, people["boss"], v1, "exam", "care-q-04", "give", "Ambiguous")
-    assert again.changes == () and again.regrade_id is None
+    assert again.changes == ()
+    assert again.regrade_id is None
     with pytest.raises(AlreadyVoided, match="everyone given the point"):
         regrade.void_plan(fresh_db, people["boss"], v1, "exam", "care-q-04", "drop")
     # A later attempt is scored with the void too: q04 left blank still earns its point.

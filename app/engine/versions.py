@@ -75,7 +75,9 @@ def remap(old: Snapshot, new: Snapshot) -> Remap:
         changed = old.answer != new.answer
     elif old.type in ("single", "multiple"):
         options = _pair_up([o.text for o in old.options], [o.text for o in new.options], "options")
-        changed = any(o.correct != new.options[options[i]].correct for i, o in enumerate(old.options))
+        changed = any(
+            o.correct != new.options[options[i]].correct for i, o in enumerate(old.options)
+        )
     else:
         lefts = _pair_up([p[0] for p in old.pairs], [p[0] for p in new.pairs], "left items")
         rights = _pair_up([p[1] for p in old.pairs], [p[1] for p in new.pairs], "right items")
