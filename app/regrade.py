@@ -423,6 +423,14 @@ def _change(before: str, after: str) -> str:
     return before if before == after else f"{before} → {after}"
 
 
+def _points(line: Line) -> str:
+    """ "23 → 24 of 30", or "3 of 5 → 3 of 4" when the points available changed."""
+    before, after = present.points(line.points_before), present.points(line.points_after)
+    if line.max_before == line.max_after:
+        return f"{_change(before, after)} of {line.max_after}"
+    return f"{before} of {line.max_before} → {after} of {line.max_after}"
+
+
 def table_rows(done: Plan) -> list[dict[str, str]]:
     """The dry run as a page shows it: one row per attempt changed, figures as app.present reads
     them, pass/fail and certification flips spelt out."""
@@ -446,10 +454,7 @@ def table_rows(done: Plan) -> list[dict[str, str]]:
                 "Score": _change(
                     present.percent(line.percent_before), present.percent(line.percent_after)
                 ),
-                "Points": _change(
-                    present.points_of(line.points_before, line.max_before),
-                    present.points_of(line.points_after, line.max_after),
-                ),
+                "Points": _points(line),
                 "Result": _change(RESULT[line.passed_before], RESULT[line.passed_after]),
                 "Certification": certification,
             }

@@ -92,7 +92,6 @@ ITEMS_REFRESH = "items.refresh"
 ITEMS_RESULT = "items.result"  # the last analysis, with what it was computed for and when
 
 # Regrade and void on the Item analysis page (app/ui/regrading.py)
-REGRADE_OPEN = "regrade.open"  # the question whose regrade dry run is open, or None
 REGRADE_FORM = "regrade.form"
 REGRADE_TABLE = "regrade.table"  # the dry run's table
 REGRADE_REASON = "regrade.reason"

@@ -18,6 +18,9 @@ from app.permissions import Action, allowed
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import catalogue, engine
 
+# The question whose regrade dry run is open lives in the URL (``?quiz=...&regrade=<qid>``), so a
+# link can point at it.
+REGRADE_PARAM = "regrade"
 VOID_CHOICES = {
     "give": "Give everyone the point",
     "drop": "Drop it from the total",
@@ -36,7 +39,7 @@ def outdated(user: User, cat: Catalogue, quiz_id: str, cohort: str | None) -> No
         "These questions changed in the banks since some attempts answered them. A regrade scores "
         "those attempts again with the current key; wording changes alone change no score."
     )
-    opened = st.session_state.get(keys.REGRADE_OPEN)
+    opened = st.query_params.get(REGRADE_PARAM)
     for item in found:
         with st.container(border=True):
             text, button = st.columns([4, 1], vertical_alignment="center")
@@ -67,13 +70,13 @@ def _counts(item: regrade.Outdated) -> str:
 
 @auth.callback
 def _open_regrade(_user: User, qid: str) -> None:
-    st.session_state[keys.REGRADE_OPEN] = qid
+    st.query_params[REGRADE_PARAM] = qid
     st.session_state[keys.REGRADE_REASON] = st.session_state.get(keys.REGRADE_TYPED, "")
 
 
 @auth.callback
 def _close_regrade(_user: User) -> None:
-    st.session_state[keys.REGRADE_OPEN] = None
+    st.query_params.pop(REGRADE_PARAM, None)
 
 
 def _regrade_panel(user: User, cat: Catalogue, quiz_id: str, qid: str, cohort: str | None) -> None:
@@ -94,8 +97,9 @@ def _regrade_panel(user: User, cat: Catalogue, quiz_id: str, qid: str, cohort: s
             max_chars=regrade.MAX_REASON,
         )
         left, right = st.columns(2)
+        count = len(plan.changes)
         left.form_submit_button(
-            f"Apply to {len(plan.changes)} attempts",
+            f"Apply to {count} attempt{'' if count == 1 else 's'}",
             type="primary",
             key=keys.REGRADE_APPLY,
             on_click=_apply_regrade,
@@ -114,10 +118,10 @@ def _apply_regrade(user: User, quiz_id: str, qid: str, cohort: str | None) -> No
         nav.notice(f"Not regraded: {exc}. Your reason is kept below.", "error")
         return
     st.session_state.pop(keys.REGRADE_TYPED, None)
-    st.session_state[keys.REGRADE_OPEN] = None
+    st.query_params.pop(REGRADE_PARAM, None)
     st.session_state.pop(keys.ITEMS_RESULT, None)  # the analysis reads the new points
     nav.notice(
-        f"Regraded {qid}: {len(done.changes)} attempts scored again, "
+        f"Regraded {qid}: {len(done.changes)} attempt(s) scored again, "
         f"{len(done.flips)} of them changed between pass and fail.",
         "success",
     )
@@ -192,7 +196,7 @@ def _apply_void(user: User, quiz_id: str, qid: str, how: Void) -> None:
     st.session_state[keys.VOID_OPEN] = None
     st.session_state.pop(keys.ITEMS_RESULT, None)
     nav.notice(
-        f"Voided {qid} ({regrade.VOID_WORDS[how]}): {len(done.changes)} attempts scored again.",
+        f"Voided {qid} ({regrade.VOID_WORDS[how]}): {len(done.changes)} attempt(s) scored again.",
         "success",
     )
 
@@ -201,8 +205,9 @@ def _dry_run(plan: regrade.Plan, kind: str) -> None:
     rows = regrade.table_rows(plan)
     if rows:
         flips = len(plan.flips)
+        noun = "attempt" if len(rows) == 1 else "attempts"
         st.caption(
-            f"{len(rows)} attempts would change; {flips} between pass and fail. "
+            f"{len(rows)} {noun} would change; {flips} between pass and fail. "
             "Nothing is saved until you apply."
         )
         table = keys.REGRADE_TABLE if kind == "regrade" else keys.VOID_TABLE
