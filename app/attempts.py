@@ -35,6 +35,7 @@ from app.errors import ResurfaceError
 from app.permissions import Action, Console, allowed
 from app.store import attempts as attempt_store
 from app.store import audit as audit_store
+from app.store import regrades as regrade_store
 from app.store import users as user_store
 from app.store.db import writing
 
@@ -427,18 +428,15 @@ def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str)
     quiz = Quiz.model_validate(row["quiz"])
     questions = attempt_store.questions(conn, row["id"])
     cutoff = row["deadline"] if closed_by == "deadline" else None
-    answers, snaps, points = {}, [], {}
-    for question in questions:
-        snap = Snapshot.from_dict(question["content"])
-        snaps.append(snap)
-        in_time = question["answered_at"] is not None and (
-            cutoff is None or question["answered_at"] <= cutoff
-        )
-        answer = question["answer"] if in_time else None
-        answers[snap.qid] = answer
-        if question["answered_at"] is not None:
-            points[question["position"]] = float(score_question(snap, answer, quiz.scoring))
-    score = score_attempt(snaps, answers, quiz.scoring, quiz.pass_mark)
+    snaps, answers = scored_answers(questions, cutoff)
+    points = {
+        q_["position"]: float(score_question(snap, answers[snap.qid], quiz.scoring))
+        for q_, snap in zip(questions, snaps, strict=True)
+        if q_["answered_at"] is not None
+    }
+    # A question voided in this quiz (app.regrade) is scored so in every attempt, this one too.
+    voids = regrade_store.voids(conn, row["quiz_id"])
+    score = score_attempt(snaps, answers, quiz.scoring, quiz.pass_mark, voids)
     closed = attempt_store.close(
         conn,
         row["id"],
@@ -462,6 +460,23 @@ def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str)
             attempt=row["id"],
             closed_by=closed_by,
         )
+
+
+def scored_answers(
+    questions: list[dict[str, Any]], cutoff: datetime | None
+) -> tuple[list[Snapshot], dict[str, Any]]:
+    """An attempt's questions (``attempt_store.questions``) as the engine scores them: their
+    snapshots, and the answers saved by ``cutoff`` (the deadline of an attempt it closed; None:
+    every answer saved)."""
+    snaps, answers = [], {}
+    for question in questions:
+        snap = Snapshot.from_dict(question["content"])
+        snaps.append(snap)
+        in_time = question["answered_at"] is not None and (
+            cutoff is None or question["answered_at"] <= cutoff
+        )
+        answers[snap.qid] = question["answer"] if in_time else None
+    return snaps, answers
 
 
 def _view(row: dict[str, Any], questions: list[dict[str, Any]]) -> AttemptView:

@@ -1,7 +1,10 @@
 """Certification status: its rule, its window and its words, in one place. Pure: no I/O.
 
 A quiz with ``certifies:`` grants its certification on a passed attempt. The latest pass counts,
-for the months the quiz said when it was taken. As of a moment a certification is *current*,
+for the months the quiz said when it was taken, counted from when it was submitted. A regrade
+that turns an attempt's result round (app.regrade) counts from the moment it was applied: a pass
+gained by a regrade certifies from then (until the months run out from the submission, as any
+pass), a pass lost by a regrade stops certifying then. As of a moment a certification is *current*,
 *expiring* (current, but it ends within EXPIRING_WITHIN, the last day included), *expired* or
 *never* (no pass yet). Every page, export and report asks this module, so a dashboard and a CSV
 never disagree about who is certified.
@@ -64,6 +67,26 @@ def valid_until(passed_at: datetime, valid_months: int) -> datetime:
     return passed_at + relativedelta(months=valid_months)
 
 
+def passing_at(row: dict[str, Any], now: datetime) -> bool:
+    """Whether an attempt (a row with ``status``, ``passed`` and, if it was ever turned round by
+    a regrade, ``pass_changed_at``) counted as passed at ``now``.
+
+    Before ``pass_changed_at`` the attempt had the other result; from that moment on, ``passed``.
+    """
+    if row["status"] != "submitted" or row["passed"] is None:
+        return False
+    changed = row.get("pass_changed_at")
+    if changed is not None and now < changed:
+        return not row["passed"]
+    return bool(row["passed"])
+
+
+def certifies_from(row: dict[str, Any]) -> datetime:
+    """When a passed attempt began to certify: its submission, or the regrade that made it pass."""
+    changed = row.get("pass_changed_at")
+    return changed if changed is not None and row["passed"] else row["submitted_at"]
+
+
 def status_at(valid_until: datetime | None, now: datetime) -> Status:
     """Current, expiring, expired or never, as of ``now``, for a certification that holds until
     ``valid_until`` (None: never earned)."""
@@ -83,22 +106,20 @@ def certifications_from(
     rows: list[dict[str, Any]], catalogue: Catalogue, now: datetime
 ) -> list[Certification]:
     """Each certification the catalogue's quizzes grant, as of ``now``, from one user's attempt
-    rows (``quiz_id``, ``status``, ``passed``, ``submitted_at`` and ``quiz``, the quiz as taken);
-    rows of other quizzes are ignored."""
+    rows (``quiz_id``, ``status``, ``passed``, ``submitted_at``, ``quiz``, the quiz as taken, and
+    ``pass_changed_at`` if a regrade turned the result round); rows of other quizzes are ignored.
+
+    ``earned_at`` is when the latest pass began to certify (``certifies_from``)."""
     result = []
     for quiz in catalogue.quizzes.values():
         if quiz.certifies is None:
             continue
-        passes = [
-            r
-            for r in rows
-            if r["quiz_id"] == quiz.id and r["status"] == "submitted" and r["passed"]
-        ]
+        passes = [r for r in rows if r["quiz_id"] == quiz.id and passing_at(r, now)]
         latest = max(passes, key=lambda r: r["submitted_at"], default=None)
         earned: datetime | None = None
         until: datetime | None = None
         if latest is not None:
-            earned = latest["submitted_at"]
+            earned = certifies_from(latest)
             months = (latest["quiz"].get("certifies") or {}).get(
                 "valid_months", quiz.certifies.valid_months
             )

@@ -126,6 +126,8 @@ class Action(StrEnum):
     REPORT_QUESTION = "question.report"  # Person: the owner of the attempt it was seen in
     READ_QUESTION_REPORTS = "question.reports"  # the queue; reporters' names need VIEW_USER
     RESOLVE_QUESTION_REPORT = "question.resolve"
+    REGRADE = "attempt.regrade"  # Cohort: carry a question's corrected key to its attempts
+    VOID = "question.void"  # give a question's point to everyone, or drop it, in one quiz
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -141,6 +143,8 @@ REFUSALS: dict[Action, str] = {
     Action.REPORT_QUESTION: "you can report the questions of your own attempts only",
     Action.READ_QUESTION_REPORTS: "reported questions are for trainers and managers",
     Action.RESOLVE_QUESTION_REPORT: "only trainers and managers resolve reported questions",
+    Action.REGRADE: "regrading is for trainers and managers",
+    Action.VOID: "voiding a question is for managers: it changes every cohort's scores",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -266,6 +270,10 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.REPORT_QUESTION: _report_question,
     Action.READ_QUESTION_REPORTS: _roles(*STAFF),
     Action.RESOLVE_QUESTION_REPORT: _roles(*STAFF),
+    # Trainers regrade their own cohort's attempts, managers any cohort's or all at once. A void
+    # holds for the whole quiz, every cohort and every attempt to come: managers only.
+    Action.REGRADE: _report,
+    Action.VOID: _roles("manager"),
 }
 
 

@@ -60,3 +60,39 @@ def test_a_deadline_is_still_in_time_at_that_very_moment():
     assert not attempts.deadline_passed(UNTIL, UNTIL)
     assert attempts.deadline_passed(UNTIL, UNTIL + timedelta(microseconds=1))
     assert not attempts.deadline_passed(None, UNTIL)  # untimed
+
+
+# --- a regrade that turns a result round counts from its moment -------------------------------
+
+SUBMITTED = datetime(2030, 3, 2, 9, 5, tzinfo=UTC)
+REGRADED = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
+TICK = timedelta(microseconds=1)
+
+
+def regraded(passed: bool) -> dict:
+    return {
+        "status": "submitted",
+        "passed": passed,
+        "submitted_at": SUBMITTED,
+        "pass_changed_at": REGRADED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("passed", "now", "expected"),
+    [
+        (True, REGRADED - TICK, False),  # a pass gained: not yet, the instant before
+        (True, REGRADED, True),  # from the regrade itself
+        (False, REGRADED - TICK, True),  # a pass lost: still held the instant before
+        (False, REGRADED, False),
+    ],
+)
+def test_a_regraded_result_counts_from_the_regrade(passed, now, expected):
+    assert certstatus.passing_at(regraded(passed), now) is expected
+
+
+def test_a_pass_gained_by_a_regrade_certifies_from_it_until_a_term_after_the_exam():
+    assert certstatus.certifies_from(regraded(True)) == REGRADED
+    never_regraded = {"status": "submitted", "passed": True, "submitted_at": SUBMITTED}
+    assert certstatus.certifies_from(never_regraded) == SUBMITTED
+    assert certstatus.passing_at(never_regraded, SUBMITTED)

@@ -38,6 +38,7 @@ from app import (
     passmark,
     progress,
     questionreports,
+    regrade,
     reports,
     useradmin,
     userimport,
@@ -199,6 +200,8 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.REPORT_QUESTION: EVERYONE,  # from one's own attempts
     Action.READ_QUESTION_REPORTS: STAFF_ONLY,
     Action.RESOLVE_QUESTION_REPORT: STAFF_ONLY,
+    Action.REGRADE: STAFF_ONLY,
+    Action.VOID: MANAGERS,
 }
 
 
@@ -278,6 +281,9 @@ ON_OTHER_THINGS: dict[Action, tuple[tuple[Any, ...], dict[str, str]]] = {
         "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
     }),
     Action.MANAGE_USER: (COHORTS, {
+        "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
+    }),
+    Action.REGRADE: (COHORTS, {  # trainers their own cohort's attempts; managers any, or all
         "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
     }),
     Action.REMOVE_COMMENT: (COMMENTS_BY, {  # one's own, or any as a manager
@@ -450,6 +456,8 @@ WRITES = frozenset(
         comments.remove,
         questionreports.report,
         questionreports.resolve,
+        regrade.apply,
+        regrade.void,
         exports.write,
         exports.export,
         auditlog.write,
@@ -902,6 +910,62 @@ def _cases() -> list[Case]:
             w.engine, a, [w.extra["report"][a.username]], "Checked."
         ),
         Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    # regrade and void: trainers regrade their own cohort, only managers void
+    on, qid = "practice-aftercare", "aftercare-sun-001"
+    add(
+        "regrade.outdated",
+        regrade.outdated,
+        lambda w, a: regrade.outdated(w.engine, a, w.catalogue, on),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.outdated south",
+        regrade.outdated,
+        lambda w, a: regrade.outdated(w.engine, a, w.catalogue, on, cohort="south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.plan",
+        regrade.plan,
+        lambda w, a: regrade.plan(w.engine, a, w.catalogue, on, qid),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.apply",
+        regrade.apply,
+        lambda w, a: regrade.apply(w.engine, a, w.catalogue, on, qid, "Key corrected"),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.apply south",
+        regrade.apply,
+        lambda w, a: regrade.apply(w.engine, a, w.catalogue, on, qid, "Key", cohort="south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.void_plan",
+        regrade.void_plan,
+        lambda w, a: regrade.void_plan(w.engine, a, w.catalogue, on, qid, "give"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.void",
+        regrade.void,
+        lambda w, a: regrade.void(w.engine, a, w.catalogue, on, qid, "drop", "Ambiguous"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "regrade.notes of ann's attempt",
+        regrade.notes,
+        lambda w, a: regrade.notes(w.engine, a, w.ann_done),
+        OK, OK, OK, AttemptNotFound,
+    )  # fmt: skip
+    add(
+        "regrade.notes of cat's attempt",
+        regrade.notes,
+        lambda w, a: regrade.notes(w.engine, a, w.cat_done),
+        AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
     )  # fmt: skip
 
     # exports and the audit log: active managers and the console only

@@ -184,3 +184,31 @@ def test_migrations_build_exactly_the_tables_the_code_uses(fresh_db):
     with fresh_db.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_0009_keeps_every_score_and_adds_no_original_to_it(db_url):
+    """Attempts scored before regrades existed keep their scores; nothing says they were regraded."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0007")
+        boss = accounts.init_first_manager(engine, "boss", PW)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO attempts (user_id, quiz_id, quiz, seed, status, started_at, points,"
+                    " max_points, score_percent, passed) VALUES (:u, 'q', '{}', 1, 'submitted',"
+                    " :at, 3, 5, 60, false)"
+                ),
+                {"u": boss.id, "at": clock.now()},
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT points, passed, regraded_at, original_points, pass_changed_at"
+                    " FROM attempts"
+                )
+            ).one()
+        assert tuple(row) == (3.0, False, None, None, None)
+    finally:
+        engine.dispose()

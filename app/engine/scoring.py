@@ -17,6 +17,10 @@ from app.errors import ResurfaceError
 
 Scoring = Literal["all_or_nothing", "partial"]
 SCORINGS: tuple[str, ...] = ("all_or_nothing", "partial")
+# A question voided for a quiz: everyone given its point ("give"), or left out of the total
+# ("drop"). Whatever was answered, and whenever the attempt was taken.
+Void = Literal["give", "drop"]
+VOIDS: tuple[Void, ...] = ("give", "drop")
 
 
 class InvalidAnswer(ResurfaceError, ValueError):
@@ -90,13 +94,19 @@ def score_attempt(
     answers: Mapping[str, object | None],
     scoring: Scoring,
     pass_mark: float,
+    voids: Mapping[str, Void] | None = None,
 ) -> AttemptScore:
     """Score every question (missing answers count as unanswered) and decide pass or fail.
 
-    The pass decision is exact (24/30 is 80%, which passes a mark of 80). Raises InvalidAnswer
-    for a malformed answer, ValueError for a repeated question, an answer to a question not in
-    ``snaps`` or a bad scoring.
+    A question in ``voids`` scores its point whatever the answer ("give") or counts neither in
+    the points nor in the points available ("drop"). The pass decision is exact (24/30 is 80%,
+    which passes a mark of 80). Raises InvalidAnswer for a malformed answer, ValueError for a
+    repeated question, an answer to a question not in ``snaps``, a bad scoring or a bad void.
     """
+    voids = voids or {}
+    bad = sorted(qid for qid, how in voids.items() if how not in VOIDS)
+    if bad:
+        raise ValueError(f"unknown void for {', '.join(bad)} (expected give or drop)")
     qids = [s.qid for s in snaps]
     if len(set(qids)) != len(qids):
         repeated = sorted({q for q in qids if qids.count(q) > 1})
@@ -108,9 +118,13 @@ def score_attempt(
     counts: dict[str, int] = {}
     for snap in snaps:
         got = score_question(snap, answers.get(snap.qid), scoring)
+        if voids.get(snap.qid) == "drop":
+            continue
+        if voids.get(snap.qid) == "give":
+            got = Fraction(1)
         points[snap.topic] = points.get(snap.topic, Fraction(0)) + got
         counts[snap.topic] = counts.get(snap.topic, 0) + 1
-    total, max_points = sum(points.values(), Fraction(0)), len(snaps)
+    total, max_points = sum(points.values(), Fraction(0)), sum(counts.values())
     share = total / max_points * 100 if max_points else Fraction(0)
     return AttemptScore(
         points=total,

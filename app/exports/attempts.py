@@ -28,6 +28,10 @@ MEANING = {
     "score_percent": "points as a percentage of max_points, rounded down to 2 decimals",
     "pass_mark": "the quiz's pass mark (%) when the attempt began",
     "passed": "True if the score reached the pass mark; empty while open",
+    "regraded_at": "when a regrade or void last changed the score, ISO 8601 in UTC; empty if "
+    "never (points, score_percent and passed are then the new ones)",
+    "original_points": "the points as scored at submission, before any regrade or void; empty "
+    "if never regraded",
     "topic_<id>_percent": "one column per topic met in the export: the score on that topic's "
     "questions, rounded as score_percent (empty if the attempt had none)",
 }
@@ -58,6 +62,8 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "score_percent": present.export_percent(r["score_percent"]),
             "pass_mark": r["pass_mark"],
             "passed": r["passed"],
+            "regraded_at": iso(r["regraded_at"]),
+            "original_points": r["original_points"],
         }
         by_topic = r["by_topic"] or {}
         for topic in topics:

@@ -20,9 +20,10 @@ MEANING = {
     "status": f"current, expiring (current, but ends {certstatus.WITHIN}), expired or never, as "
     "of the end of the To date (default: now)",
     "passed_at": "when the latest pass before that moment was submitted (or closed at its "
-    "deadline), ISO 8601 in UTC; empty if never",
-    "expires_at": "when that pass stops certifying: passed_at plus the valid_months its quiz said "
-    "when it was taken; empty if never",
+    "deadline), or, for a pass a regrade gave, when the regrade was applied; ISO 8601 in UTC; "
+    "empty if never",
+    "expires_at": "when that pass stops certifying: its submission plus the valid_months its quiz "
+    "said when it was taken; empty if never",
     "best_score_percent": "the best score of any attempt at the quiz submitted before that "
     "moment, rounded down to 2 decimals; empty if none",
     "attempts": "attempts at the quiz begun before that moment, open and unfinished ones included",

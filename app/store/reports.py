@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from app.store.tables import attempts, users
 
@@ -47,7 +47,8 @@ def summaries(
 def passes(
     conn: Connection, quiz_ids: list[str], cohort: str | None = None, user_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Passed attempts at these quizzes, with the quiz as it was taken (for its validity)."""
+    """Attempts at these quizzes passed now or before a regrade, with the quiz as it was taken
+    (for its validity)."""
     if not quiz_ids:
         return []
     query = select(
@@ -57,11 +58,13 @@ def passes(
         attempts.c.status,
         attempts.c.submitted_at,
         attempts.c.passed,
+        attempts.c.pass_changed_at,
         attempts.c.quiz,
     ).where(
         attempts.c.quiz_id.in_(quiz_ids),
         attempts.c.status == "submitted",
-        attempts.c.passed.is_(True),
+        # A pass lost by a regrade still certified until then (app.certstatus.passing_at).
+        or_(attempts.c.passed.is_(True), attempts.c.original_passed.is_(True)),
     )
     return [dict(r) for r in conn.execute(_scope(query, cohort, user_id)).mappings()]
 
@@ -93,6 +96,8 @@ def for_export(
         attempts.c.max_points,
         attempts.c.score_percent,
         attempts.c.passed,
+        attempts.c.regraded_at,
+        attempts.c.original_points,
         attempts.c.by_topic,
     )
     query = _scope(query, cohort, None).order_by(attempts.c.id)
@@ -143,6 +148,7 @@ def at_quizzes(
         attempts.c.submitted_at,
         attempts.c.score_percent,
         attempts.c.passed,
+        attempts.c.pass_changed_at,
         attempts.c.quiz,
     ).where(attempts.c.quiz_id.in_(quiz_ids))
     query = _scope(query, cohort, None).order_by(attempts.c.id)

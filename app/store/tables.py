@@ -109,6 +109,15 @@ attempts = Table(
     Column("score_percent", Float, nullable=True),
     Column("passed", Boolean, nullable=True),
     Column("by_topic", JSON, nullable=True),
+    # Set by the first regrade or void that changes the attempt (app.regrade): its score as it
+    # was submitted. ``regraded_at`` is the latest such change; ``pass_changed_at`` the latest
+    # that turned a pass into a fail or back (app.certstatus counts the new result from then).
+    Column("regraded_at", UTCDateTime(), nullable=True),
+    Column("original_points", Float, nullable=True),
+    Column("original_max_points", Integer, nullable=True),
+    Column("original_score_percent", Float, nullable=True),
+    Column("original_passed", Boolean, nullable=True),
+    Column("pass_changed_at", UTCDateTime(), nullable=True),
     Index("ix_attempts_user_quiz", "user_id", "quiz_id"),
     # At most one open attempt per user and quiz, enforced by the database, not by a race.
     Index(
@@ -143,6 +152,7 @@ responses = Table(
     Column("answer", JSON, nullable=True),
     Column("answered_at", UTCDateTime(), nullable=False),
     Column("points", Float, nullable=True),  # set when the attempt is scored
+    Column("original_points", Float, nullable=True),  # as scored at submission, once regraded
 )
 
 comments = Table(
@@ -155,6 +165,55 @@ comments = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_comments_attempt", "attempt_id"),
+)
+
+# A regrade (a question's corrected key applied to attempts that answered an earlier version) or
+# a void (a question given to everyone, or dropped from the total, in one quiz): who, when, why.
+regrades = Table(
+    "regrades",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # regrade | void
+    Column("quiz_id", String(64), nullable=False),
+    Column("qid", String(64), nullable=False),
+    Column("to_hash", String(64), ForeignKey("snapshots.hash"), nullable=True),  # regrade
+    Column("void", String(8), nullable=True),  # give | drop (a void)
+    Column("cohort", String(100), nullable=True),  # the cohort it covered; None: every one
+    Column("reason", Text, nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),  # None: the console
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_regrades_quiz", "quiz_id", "qid"),
+)
+
+# Each attempt a regrade or void changed, with its question's and its own score before and after.
+regrade_attempts = Table(
+    "regrade_attempts",
+    metadata,
+    Column("regrade_id", Integer, ForeignKey("regrades.id"), primary_key=True),
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("from_hash", String(64), nullable=True),  # the version the attempt answered (regrade)
+    Column("question_before", Float, nullable=True),
+    Column("question_after", Float, nullable=True),
+    Column("points_before", Float, nullable=False),
+    Column("points_after", Float, nullable=False),
+    Column("max_before", Integer, nullable=False),
+    Column("max_after", Integer, nullable=False),
+    Column("percent_before", Float, nullable=False),
+    Column("percent_after", Float, nullable=False),
+    Column("passed_before", Boolean, nullable=False),
+    Column("passed_after", Boolean, nullable=False),
+    Index("ix_regrade_attempts_attempt", "attempt_id"),
+)
+
+# Questions voided in a quiz: every attempt at it, past and future, is scored so (app.regrade).
+question_voids = Table(
+    "question_voids",
+    metadata,
+    Column("quiz_id", String(64), primary_key=True),
+    Column("qid", String(64), primary_key=True),
+    Column("void", String(8), nullable=False),  # give | drop
+    Column("regrade_id", Integer, ForeignKey("regrades.id"), nullable=False),
 )
 
 settings = Table(

@@ -91,6 +91,32 @@ ITEMS_QUESTION = "items.question"
 ITEMS_REFRESH = "items.refresh"
 ITEMS_RESULT = "items.result"  # the last analysis, with what it was computed for and when
 
+# Regrade and void on the Item analysis page (app/ui/regrading.py)
+REGRADE_FORM = "regrade.form"
+REGRADE_TABLE = "regrade.table"  # the dry run's table
+REGRADE_REASON = "regrade.reason"
+REGRADE_APPLY = "regrade.apply"
+REGRADE_CANCEL = "regrade.cancel"
+REGRADE_TYPED = "regrade.typed"  # the reason typed, kept when an apply fails
+VOID_OPEN = "void.open"  # the question whose void dry run is open, or None
+VOID_FORM = "void.form"
+VOID_TABLE = "void.table"
+VOID_HOW = "void.how"
+VOID_REASON = "void.reason"
+VOID_APPLY = "void.apply"
+VOID_CANCEL = "void.cancel"
+VOID_TYPED = "void.typed"
+
+
+def regrade_open(qid: str) -> str:
+    """A question's "Regrade…" button in the list of questions answered in earlier versions."""
+    return f"regrade.open.{qid}"
+
+
+def void_open(qid: str) -> str:
+    """The "Void…" button of the question looked at."""
+    return f"void.open.{qid}"
+
 
 # The question bank page (app/ui/views/bank.py)
 BANK_SEARCH = "bank.search"

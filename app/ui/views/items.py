@@ -17,7 +17,7 @@ from app.accounts import Forbidden, User
 from app.bank import Catalogue
 from app.permissions import EVERY_COHORT, Action, allowed
 from app.reports import ItemAnalysis
-from app.ui import auth, fmt, keys, nav, reporting
+from app.ui import auth, fmt, keys, nav, regrading, reporting
 from app.ui.resources import catalogue, engine
 
 ALL_COHORTS = ""
@@ -131,11 +131,13 @@ def render() -> None:
         icon=":material/refresh:",
         help="Recompute with the attempts submitted since.",
     )
+    nav.show_notice()
+    regrading.outdated(user, cat, quiz_id, scope)
     if result.empty:
         st.info(itemtables.empty_message(cat.quizzes[quiz_id].title, scope))
         return
     _summary(result)
-    _questions(result, cat)
+    _questions(result, cat, user, quiz_id)
     _explain()
 
 
@@ -152,7 +154,7 @@ def _summary(result: ItemAnalysis) -> None:
         st.warning(notice, icon=":material/hourglass_empty:")
 
 
-def _questions(result: ItemAnalysis, cat: Catalogue) -> None:
+def _questions(result: ItemAnalysis, cat: Catalogue, user: User, quiz_id: str) -> None:
     st.subheader("Questions")
     flagged_only = st.toggle("Flagged questions only", key=keys.ITEMS_FLAGGED)
     topics = {t: topic.title for t, topic in cat.topics.items()}
@@ -191,13 +193,17 @@ def _questions(result: ItemAnalysis, cat: Catalogue) -> None:
         format_func=lambda q: itemtables.question_label(result, q),
         key=keys.ITEMS_QUESTION,
     )
-    _question(result, qid)
+    _question(result, qid, user)
+    regrading.void_panel(user, cat, quiz_id, qid)
 
 
-def _question(result: ItemAnalysis, qid: str) -> None:
+def _question(result: ItemAnalysis, qid: str, user: User) -> None:
     row = result.items.loc[qid]
     with st.container(border=True):
-        st.markdown(f"**{qid}** · {present.TYPE_LABELS.get(row['type'], row['type'] or '?')}")
+        title, action = st.columns([4, 1], vertical_alignment="center")
+        title.markdown(f"**{qid}** · {present.TYPE_LABELS.get(row['type'], row['type'] or '?')}")
+        with action:
+            regrading.void_button(user, qid)
         st.markdown(row["stem"] or ":gray[(no longer in the banks)]")
         st.caption(itemtables.question_facts(result, qid))
         for flag in row["flags"]:

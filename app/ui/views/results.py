@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import attempts, comments, feedback, present, questionreports
+from app import attempts, comments, feedback, present, questionreports, regrade
 from app.accounts import User
 from app.permissions import Action, allowed
 from app.ui import fmt, nav, questions, reporting, scorecard
@@ -46,6 +46,7 @@ def render() -> None:
     (st.success if passed else st.error)(
         f"{who} {fmt.percent(view.score_percent)} against a pass mark of {mark}."
     )
+    _regraded(view, user)
     _comments(view, user)
     mine = questionreports.mine(engine(), user, view.id) if view.user_id == user.id else []
     for report in mine:
@@ -53,6 +54,21 @@ def render() -> None:
     _topic_chart(view)
     _review(view, user)
     st.page_link(nav.page("home"), label="Back to home", icon=":material/home:")
+
+
+def _regraded(view: attempts.AttemptView, user) -> None:
+    """What regrades and voids changed, and why: the trainer's reason shown as typed."""
+    changes = regrade.notes(engine(), user, view.id)
+    if not changes:
+        return
+    st.markdown("##### Changed after submission")
+    for note in changes:
+        with st.container(border=True):
+            st.markdown(regrade.describe(note))
+            st.markdown(f"**Why:** {fmt.plain(note.reason)}")
+            st.caption(
+                f":material/history: {fmt.plain(note.by or 'the console')} · {fmt.when(note.at)}"
+            )
 
 
 def _comments(view: attempts.AttemptView, user) -> None:
