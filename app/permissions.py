@@ -120,6 +120,8 @@ class Action(StrEnum):
     REMOVE_COMMENT = "comment.remove"  # Authored
     EXPORT = "export"
     READ_AUDIT = "audit.read"
+    EDIT_CONTENT = "content.edit"  # edit, create and retire questions (the YAML banks)
+    GRANT_EDITING = "content.grant"  # Person: let a trainer edit content, or stop them
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -131,6 +133,8 @@ REFUSALS: dict[Action, str] = {
     Action.REMOVE_COMMENT: "only its author or a manager can remove a comment",
     Action.EXPORT: "exports are for managers",
     Action.READ_AUDIT: "the audit log is for managers",
+    Action.EDIT_CONTENT: "editing questions is for managers and the trainers they allow",
+    Action.GRANT_EDITING: "only managers let trainers edit questions",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -223,6 +227,18 @@ def _remove_comment(actor: Person, comment: Any) -> bool:
     return bool(comment.author_id == actor.id or actor.role == "manager")
 
 
+def _edit_content(actor: Person, _resource: Any) -> bool:
+    """Managers; a trainer a manager has let (the account's ``edits_content``)."""
+    if actor.role == "manager":
+        return True
+    return actor.role == "trainer" and bool(getattr(actor, "edits_content", False))
+
+
+def _grant_editing(actor: Person, target: Any) -> bool:
+    """Managers, to trainers (managers edit anyway; trainees never do)."""
+    return actor.role == "manager" and (target is None or target.role == "trainer")
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -245,6 +261,8 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.REMOVE_COMMENT: _remove_comment,
     Action.EXPORT: _roles("manager"),
     Action.READ_AUDIT: _roles("manager"),
+    Action.EDIT_CONTENT: _edit_content,
+    Action.GRANT_EDITING: _grant_editing,
 }
 
 

@@ -65,6 +65,7 @@ class Rights:
     cohort: bool = False
     reset_password: bool = False
     activate: bool = False
+    grant_editing: bool = False  # let this trainer edit questions, or stop them
 
     @property
     def any(self) -> bool:
@@ -80,6 +81,7 @@ def rights(actor: User | None, target: User) -> Rights:
         cohort=allowed(who, Action.CHANGE_COHORT, target),
         reset_password=allowed(who, Action.RESET_PASSWORD, target),
         activate=allowed(who, Action.SET_ACTIVE, target),
+        grant_editing=allowed(who, Action.GRANT_EDITING, target),
     )
 
 
@@ -362,6 +364,30 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
             target.username,
         )
     return replace(target, active=active)
+
+
+def set_content_editor(engine: Engine, actor: User | None, username: str, edits: bool) -> User:
+    """Let a trainer edit, create and retire questions (``edits``), or stop them.
+
+    Raises NotFound, Forbidden (not a manager, or not a trainer's account).
+    """
+    with writing(engine) as conn:
+        actor = recheck(conn, actor)
+        target = managed(conn, actor, username, Action.VIEW_USER)
+        if target.role != "trainer":
+            raise Forbidden("only trainers are given the right to edit questions; managers have it")
+        accounts.require(acting(actor), Action.GRANT_EDITING, target)
+        if target.edits_content != edits:
+            user_store.change(conn, target.id, edits_content=edits)
+            audit_store.record(
+                conn,
+                clock.now(),
+                _actor_id(actor),
+                "user.content_editor",
+                target.username,
+                edits_content=[target.edits_content, edits],
+            )
+    return replace(target, edits_content=edits)
 
 
 # --- your own account ---------------------------------------------------------------------------

@@ -65,6 +65,8 @@ users = Table(
     # Set when someone else chose the password (a reset, an import): the user must replace it
     # before any page opens.
     Column("must_change_password", Boolean, nullable=False, server_default=false()),
+    # A trainer a manager has let edit questions (app.permissions, EDIT_CONTENT); managers may.
+    Column("edits_content", Boolean, nullable=False, server_default=false()),
 )
 
 audit_log = Table(
