@@ -11,7 +11,7 @@ slow part, loading and checking every file, runs before the transaction opens.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,10 @@ from app.bank.editing import EditError, Opened, Proposal, Refused, Stale
 from app.bank.model import Catalogue
 from app.bank.text import SourceIndex
 from app.engine.snapshot import snapshot_of
-from app.permissions import Action, acting
+from app.permissions import Action, acting, allowed
 from app.store import attempts as attempt_store
 from app.store import audit as audit_store
+from app.store import content as content_store
 from app.store.db import writing
 
 ACTIONS = tuple(f"content.{kind}" for kind in editing.KINDS)
@@ -61,9 +62,24 @@ class Version:
     attempts: int  # attempts that asked this version
 
 
+def editor(conn: Connection, actor: User | None) -> User | None:
+    """The acting user as the database has them now, with whether a manager let them edit
+    content (kept apart from the account: ``app.store.content``)."""
+    user = recheck(conn, actor)
+    return (
+        None if user is None else replace(user, edits_content=content_store.granted(conn, user.id))
+    )
+
+
+def may_edit(engine: Engine, actor: User | None) -> bool:
+    """Whether ``actor`` may edit content now (the page shows its editor only then)."""
+    with engine.connect() as conn:
+        return allowed(acting(editor(conn, actor)), Action.EDIT_CONTENT)
+
+
 def _may_edit(engine: Engine, actor: User | None) -> None:
     with engine.connect() as conn:
-        now = recheck(conn, actor)
+        now = editor(conn, actor)
     require(acting(now), Action.EDIT_CONTENT)
 
 
@@ -135,7 +151,7 @@ def save(
             written = False
             try:
                 with writing(engine) as conn:
-                    user = recheck(conn, actor, now)
+                    user = editor(conn, actor)
                     require(acting(user), Action.EDIT_CONTENT)
                     audit_store.record(
                         conn,

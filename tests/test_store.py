@@ -36,7 +36,7 @@ def test_an_older_database_upgrades_with_its_data(db_url):
                 )
             )
         upgrade(engine)
-        assert current(engine) == head() == "0007"
+        assert current(engine) == head() == "0010"
         user = accounts.authenticate(engine, "old.timer", PW)
         assert (user.username, user.role) == ("Old.Timer", "manager")
         trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")
@@ -147,7 +147,7 @@ def test_0007_opens_accounts_locked_under_the_old_rule(db_url):
         with engine.begin() as conn:  # locked for 15 minutes, as the old sign-in did
             conn.execute(users.update().values(locked_until=clock.now() + timedelta(minutes=15)))
         upgrade(engine)
-        assert current(engine) == "0007"
+        assert current(engine) == "0010"
         assert accounts.authenticate(engine, "boss", PW).id == boss.id
         with engine.connect() as conn:
             assert conn.execute(text("SELECT locked_until FROM users")).scalar_one() is None

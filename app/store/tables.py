@@ -65,8 +65,6 @@ users = Table(
     # Set when someone else chose the password (a reset, an import): the user must replace it
     # before any page opens.
     Column("must_change_password", Boolean, nullable=False, server_default=false()),
-    # A trainer a manager has let edit questions (app.permissions, EDIT_CONTENT); managers may.
-    Column("edits_content", Boolean, nullable=False, server_default=false()),
 )
 
 audit_log = Table(
@@ -193,4 +191,14 @@ sign_in_throttle = Table(
     Column("blocked_until", UTCDateTime(), nullable=True),
     Index("ix_sign_in_throttle_user", "username_key"),
     Index("ix_sign_in_throttle_last", "last_failure"),
+)
+
+# Trainers a manager has let edit questions (app.permissions, EDIT_CONTENT); managers may always.
+# A table of its own, not a column of users: code reading users works at every revision.
+content_editors = Table(
+    "content_editors",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("granted_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("granted_at", UTCDateTime(), nullable=False),
 )

@@ -16,7 +16,6 @@ USER_COLUMNS = (
     users.c.cohort,
     users.c.active,
     users.c.must_change_password,
-    users.c.edits_content,
 )
 
 

@@ -22,7 +22,6 @@ from app.bank.schema import QUESTION_TYPES
 from app.bank.text import SourceIndex, passage
 from app.banktables import DIFFICULTY_LABELS, topic_title
 from app.errors import ResurfaceError
-from app.permissions import Action, allowed
 from app.present import TYPE_LABELS
 from app.ui import auth, fmt, keys
 from app.ui.resources import catalogue, engine, revalidate, sources
@@ -36,7 +35,7 @@ PARTS = {
 
 
 def may_edit(user: User) -> bool:
-    return allowed(user, Action.EDIT_CONTENT)
+    return contentedit.may_edit(engine(), user)
 
 
 def editing() -> Opened | None:

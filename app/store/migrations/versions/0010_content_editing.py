@@ -1,4 +1,4 @@
-"""Content editing: managers grant trainers the right to edit questions in the app.
+"""Content editing: managers let trainers edit questions in the app.
 
 Revision ID: 0010
 Revises: 0007
@@ -14,13 +14,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Nobody but managers edits content until a manager grants it.
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("edits_content", sa.Boolean, nullable=False, server_default=sa.false())
-        )
+    # Nobody but managers edits content until a manager lets a trainer.
+    op.create_table(
+        "content_editors",
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("granted_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("edits_content")
+    op.drop_table("content_editors")
