@@ -855,6 +855,13 @@ def _cases() -> list[Case]:
         return opened, dict(opened.fields) | {"difficulty": level}
 
     add(
+        "contentedit.may_edit",
+        contentedit.may_edit,
+        lambda w, a: contentedit.may_edit(w.engine, a),
+        OK, OK, OK, AccountInactive,
+        check=lambda w, a, may: may == (a is None or a.role == "manager"),
+    )  # fmt: skip
+    add(
         "contentedit.open_question",
         contentedit.open_question,
         lambda w, a: contentedit.open_question(w.engine, a, content(w), qid),
