@@ -101,3 +101,18 @@ def test_retire_and_bring_back(ui, content):
     assert any("History (1)" in e.label for e in at.expander)
     at.button(key=keys.BANK_RETIRE).click().run()
     assert not load([content]).entries[QID].question.retired
+
+
+def test_a_manager_lets_a_trainer_edit_on_the_users_page(ui, content):
+    at = open_page(sign_in("boss"), "users")
+    at.selectbox(key=keys.USERS_PICK).set_value("tina").run()
+    toggle = at.toggle(key=keys.USERS_EDITS_CONTENT)
+    assert toggle.value is False
+    toggle.set_value(True).run()
+    assert any("may now edit questions" in s for s in values(at.success)), values(at.error)
+    at = open_page(sign_in("tina"), "bank", q=QID)
+    assert keys.BANK_EDIT_OPEN in widget_keys(at)
+    # A trainer's own page shows no such toggle for a trainee, nor a manager's for a manager.
+    at = open_page(sign_in("boss"), "users")
+    at.selectbox(key=keys.USERS_PICK).set_value("ann").run()
+    assert keys.USERS_EDITS_CONTENT not in widget_keys(at)

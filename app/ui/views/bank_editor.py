@@ -322,7 +322,7 @@ def editor(user: User, cat: Catalogue, opened: Opened) -> None:
     top[1].selectbox(
         "Difficulty",
         list(DIFFICULTY_LABELS),
-        format_func=lambda d: f"{d} · {DIFFICULTY_LABELS[d]}",
+        format_func=DIFFICULTY_LABELS.__getitem__,
         key=keys.edit_field("difficulty"),
     )
     st.caption(f"Type: {TYPE_LABELS.get(kind, kind)}")
