@@ -117,6 +117,8 @@ class User:
     active: bool
     # Someone else chose the password (a reset, an import): no page opens until it is replaced.
     must_change_password: bool = False
+    # A trainer a manager has let edit questions (managers may in any case).
+    edits_content: bool = False
     # The SHA-256 of the browser session this user acts through (app.websession), or None for
     # code acting outside a browser (the console, scripts, tests). Never the token itself.
     session: str | None = field(default=None, repr=False, compare=False)
@@ -131,6 +133,7 @@ class User:
             row["cohort"],
             row["active"],
             bool(row.get("must_change_password", False)),
+            bool(row.get("edits_content", False)),
         )
 
 

@@ -250,8 +250,13 @@ def drawn_by(catalogue: Catalogue) -> dict[str, list[str]]:
 
 
 def never_drawn(catalogue: Catalogue) -> list[str]:
-    """Questions no quiz blueprint can draw (a trainee only meets them in a mistakes practice)."""
-    return [qid for qid, quizzes in drawn_by(catalogue).items() if not quizzes]
+    """Questions no quiz blueprint can draw (a trainee only meets them in a mistakes practice);
+    a retired question is meant not to be drawn, so it is not listed."""
+    return [
+        qid
+        for qid, quizzes in drawn_by(catalogue).items()
+        if not quizzes and not catalogue.entries[qid].question.retired
+    ]
 
 
 def question_stats(

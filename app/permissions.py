@@ -128,6 +128,8 @@ class Action(StrEnum):
     RESOLVE_QUESTION_REPORT = "question.resolve"
     REGRADE = "attempt.regrade"  # Cohort: carry a question's corrected key to its attempts
     VOID = "question.void"  # give a question's point to everyone, or drop it, in one quiz
+    EDIT_CONTENT = "content.edit"  # edit, create and retire questions (the YAML banks)
+    GRANT_EDITING = "content.grant"  # Person: let a trainer edit content, or stop them
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -145,6 +147,8 @@ REFUSALS: dict[Action, str] = {
     Action.RESOLVE_QUESTION_REPORT: "only trainers and managers resolve reported questions",
     Action.REGRADE: "regrading is for trainers and managers",
     Action.VOID: "voiding a question is for managers: it changes every cohort's scores",
+    Action.EDIT_CONTENT: "editing questions is for managers and the trainers they allow",
+    Action.GRANT_EDITING: "only managers let trainers edit questions",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -244,6 +248,18 @@ def _report_question(actor: Person, owner: Any) -> bool:
     return owner is None or owner.id == actor.id
 
 
+def _edit_content(actor: Person, _resource: Any) -> bool:
+    """Managers; a trainer a manager has let (the account's ``edits_content``)."""
+    if actor.role == "manager":
+        return True
+    return actor.role == "trainer" and bool(getattr(actor, "edits_content", False))
+
+
+def _grant_editing(actor: Person, target: Any) -> bool:
+    """Managers, to trainers (managers edit anyway; trainees never do)."""
+    return actor.role == "manager" and (target is None or target.role == "trainer")
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -274,6 +290,8 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     # holds for the whole quiz, every cohort and every attempt to come: managers only.
     Action.REGRADE: _report,
     Action.VOID: _roles("manager"),
+    Action.EDIT_CONTENT: _edit_content,
+    Action.GRANT_EDITING: _grant_editing,
 }
 
 

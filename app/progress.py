@@ -122,7 +122,7 @@ def recent_mistakes(
     """Question ids the actor got wrong (or left blank) the last time each was asked, newest first.
 
     Only questions still in the banks count; a question answered right since is not a mistake;
-    secure (exam-only) questions are never offered for practice.
+    secure (exam-only) and retired questions are never offered for practice.
     """
     with engine.connect() as conn:
         rows = attempt_store.scored_questions(conn, actor.id)
@@ -135,6 +135,7 @@ def recent_mistakes(
         if not is_correct(points or 0)
         and qid in catalogue.entries
         and not catalogue.entries[qid].question.exam_only  # secure: never practised
+        and not catalogue.entries[qid].question.retired  # retired: never drawn again
     ]
     return wrong[:limit]
 

@@ -35,6 +35,7 @@ from app.accounts import (
 )
 from app.permissions import Action, NewAccount, acting, allowed
 from app.store import audit as audit_store
+from app.store import content as content_store
 from app.store import sessions as session_store
 from app.store import users as user_store
 from app.store.db import writing
@@ -65,6 +66,7 @@ class Rights:
     cohort: bool = False
     reset_password: bool = False
     activate: bool = False
+    grant_editing: bool = False  # let this trainer edit questions, or stop them
 
     @property
     def any(self) -> bool:
@@ -80,6 +82,7 @@ def rights(actor: User | None, target: User) -> Rights:
         cohort=allowed(who, Action.CHANGE_COHORT, target),
         reset_password=allowed(who, Action.RESET_PASSWORD, target),
         activate=allowed(who, Action.SET_ACTIVE, target),
+        grant_editing=allowed(who, Action.GRANT_EDITING, target) and target.role == "trainer",
     )
 
 
@@ -160,10 +163,11 @@ def find_users(
     with engine.connect() as conn:
         rows = user_store.with_activity(conn)
         delayed = throttle.delayed(conn, now)
+        editors = content_store.editors(conn)
     needle = username_key(search.strip())
     out = []
     for row in rows:
-        user = User.of(row)
+        user = replace(User.of(row), edits_content=row["id"] in editors)
         if not allowed(acting(actor), Action.MANAGE_USER, user):
             continue
         if role and user.role != role:
@@ -362,6 +366,35 @@ def set_active(engine: Engine, actor: User | None, username: str, active: bool) 
             target.username,
         )
     return replace(target, active=active)
+
+
+def set_content_editor(engine: Engine, actor: User | None, username: str, edits: bool) -> User:
+    """Let a trainer edit, create and retire questions (``edits``), or stop them.
+
+    Raises NotFound, Forbidden (not a manager, or not a trainer's account).
+    """
+    with writing(engine) as conn:
+        actor = recheck(conn, actor)
+        target = managed(conn, actor, username, Action.VIEW_USER)
+        if target.role != "trainer":
+            raise Forbidden("only trainers are given the right to edit questions; managers have it")
+        accounts.require(acting(actor), Action.GRANT_EDITING, target)
+        was = content_store.granted(conn, target.id)
+        if was != edits:
+            now = clock.now()
+            if edits:
+                content_store.grant(conn, target.id, _actor_id(actor), now)
+            else:
+                content_store.revoke(conn, target.id)
+            audit_store.record(
+                conn,
+                now,
+                _actor_id(actor),
+                "user.content_editor",
+                target.username,
+                edits_content=[was, edits],
+            )
+    return replace(target, edits_content=edits)
 
 
 # --- your own account ---------------------------------------------------------------------------

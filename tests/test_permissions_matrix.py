@@ -17,9 +17,11 @@ import importlib
 import inspect
 import io
 import pkgutil
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +35,8 @@ from app import (
     auditlog,
     certification,
     comments,
+    config,
+    contentedit,
     dashboard,
     exports,
     passmark,
@@ -45,7 +49,7 @@ from app import (
 )
 from app.accounts import AccountInactive, Forbidden, NotFound, User
 from app.attempts import AttemptNotFound
-from app.bank import Catalogue
+from app.bank import Catalogue, editing
 from app.comments import CommentNotFound
 from app.permissions import (
     CONSOLE,
@@ -95,7 +99,7 @@ class World:
 
 
 @pytest.fixture
-def world(fresh_db, people, catalogue) -> World:
+def world(fresh_db, people, catalogue, tmp_path) -> World:
     boss = people["boss"]
     gone = accounts.create_user(fresh_db, boss, "gone", PW, "manager")
     quick = catalogue.quizzes["quick-check"]
@@ -130,7 +134,12 @@ def world(fresh_db, people, catalogue) -> World:
         cat_done,
         gone_open,
         comment,
-        {"boss_comment": boss_comment, "tina_comment": tina_comment, "report": report},
+        {
+            "boss_comment": boss_comment,
+            "tina_comment": tina_comment,
+            "report": report,
+            "content": Path(shutil.copytree(config.quizzes_dir(), tmp_path / "quizzes")),
+        },
     )
 
 
@@ -202,6 +211,8 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.RESOLVE_QUESTION_REPORT: STAFF_ONLY,
     Action.REGRADE: STAFF_ONLY,
     Action.VOID: MANAGERS,
+    Action.EDIT_CONTENT: MANAGERS,  # and trainers a manager allows (test_a_granted_trainer_...)
+    Action.GRANT_EDITING: MANAGERS,
 }
 
 
@@ -261,6 +272,9 @@ ON_PEOPLE: dict[Action, dict[str, str]] = {
     },
     Action.REPORT_QUESTION: {  # a question of an attempt of this person's: one's own only
         "trainee": "YNNNN", "trainer": "YNNNN", "manager": "YNNNN", "deactivated": "NNNNN",
+    },
+    Action.GRANT_EDITING: {  # trainers only: managers edit anyway, trainees never
+        "trainee": "NNNNN", "trainer": "NNNNN", "manager": "NNNYN", "deactivated": "NNNNN",
     },
 }  # fmt: skip
 
@@ -322,6 +336,17 @@ def test_who_may_do_each_action_to_what(action):
         if got != expected:
             problems.append(f"{kind}: {got}, expected {expected} (for {resources})")
     assert not problems, "\n".join(problems)
+
+
+def test_a_granted_trainer_may_edit_content_and_nobody_else_more():
+    granted = User(2, "tina", "Tina", "trainer", "north", True, edits_content=True)
+    assert allowed(granted, Action.EDIT_CONTENT)
+    assert not allowed(granted, Action.GRANT_EDITING)
+    # The flag means nothing on a trainee's or a deactivated account.
+    assert not allowed(User(1, "ann", "Ann", "trainee", "north", True, edits_content=True),
+                       Action.EDIT_CONTENT)  # fmt: skip
+    assert not allowed(User(2, "tina", "Tina", "trainer", "north", False, edits_content=True),
+                       Action.EDIT_CONTENT)  # fmt: skip
 
 
 def test_which_roles_open_which_pages():
@@ -458,6 +483,9 @@ WRITES = frozenset(
         questionreports.resolve,
         regrade.apply,
         regrade.void,
+        contentedit.save,
+        contentedit.retire,
+        useradmin.set_content_editor,
         exports.write,
         exports.export,
         auditlog.write,
@@ -966,6 +994,70 @@ def _cases() -> list[Case]:
         regrade.notes,
         lambda w, a: regrade.notes(w.engine, a, w.cat_done),
         AttemptNotFound, AttemptNotFound, OK, AttemptNotFound,
+    )  # fmt: skip
+
+    # content editing: managers (and trainers a manager allows; none here) and the console
+    qid = "aftercare-beach-sun-001"
+
+    def content(w: World) -> Path:
+        return w.extra["content"]
+
+    def harder(w: World) -> tuple[editing.Opened, dict]:
+        opened = editing.open_question(content(w), qid)
+        level = 3 if opened.fields["difficulty"] != 3 else 2
+        return opened, dict(opened.fields) | {"difficulty": level}
+
+    add(
+        "contentedit.may_edit",
+        contentedit.may_edit,
+        lambda w, a: contentedit.may_edit(w.engine, a),
+        OK, OK, OK, AccountInactive,
+        check=lambda w, a, may: may == (a is None or a.role == "manager"),
+    )  # fmt: skip
+    add(
+        "contentedit.open_question",
+        contentedit.open_question,
+        lambda w, a: contentedit.open_question(w.engine, a, content(w), qid),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "contentedit.new_question",
+        contentedit.new_question,
+        lambda w, a: contentedit.new_question(w.engine, a, content(w), "aftercare"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "contentedit.check",
+        contentedit.check,
+        lambda w, a: contentedit.check(w.engine, a, content(w), *harder(w)),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "contentedit.save",
+        contentedit.save,
+        lambda w, a: contentedit.save(w.engine, a, content(w), *harder(w), confirm_warnings=True),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "contentedit.retire",
+        contentedit.retire,
+        lambda w, a: contentedit.retire(
+            w.engine, a, content(w), qid, not editing.open_question(content(w), qid).fields.get(
+                "retired", False), confirm_warnings=True
+        ),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "contentedit.history",
+        contentedit.history,
+        lambda w, a: contentedit.history(w.engine, a, qid),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "useradmin.set_content_editor of tina",
+        useradmin.set_content_editor,
+        lambda w, a: useradmin.set_content_editor(w.engine, a, "tina", True),
+        NotFound, Forbidden, OK, Forbidden,
     )  # fmt: skip
 
     # exports and the audit log: active managers and the console only

@@ -284,7 +284,7 @@ def test_generated_passwords_are_readable_and_different():
     ("actor", "target", "expected"),
     [
         (None, "boss", Rights(True, True, True, True, True)),
-        ("boss", "tina", Rights(True, True, True, True, True)),
+        ("boss", "tina", Rights(True, True, True, True, True, grant_editing=True)),
         ("boss", "boss", Rights(display_name=True, cohort=True)),
         ("tina", "ann", Rights(display_name=True, reset_password=True, activate=True)),
         ("tina", "tina", Rights(display_name=True)),

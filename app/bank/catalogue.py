@@ -7,7 +7,7 @@ file stops being checked after ``MAX_PROBLEMS`` problems, and says where it stop
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from app.bank.schema import (
     TopicsFile,
 )
 from app.bank.text import SourceIndex
-from app.bank.yamlpos import Loc, Located, YamlError, load_file
+from app.bank.yamlpos import Loc, Located, YamlError, load_file, load_text
 from app.errors import ResurfaceError
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Entry",
     "discover",
     "load",
+    "source_index",
 ]
 
 # Per file: past this many, a file is unlikely to be content at all, and a list of thousands of
@@ -84,16 +85,24 @@ def discover(paths: Iterable[Path]) -> dict[str, list[Path]]:
 
 
 def load(
-    paths: Iterable[Path], sources_dir: Path | None = None, root: Path | None = None
+    paths: Iterable[Path],
+    sources_dir: Path | None = None,
+    root: Path | None = None,
+    *,
+    texts: Mapping[Path, str] | None = None,
+    index: SourceIndex | None = None,
 ) -> Catalogue:
     """Load and check all content under ``paths``; with ``sources_dir``, check quotes and own words.
 
     File names in problems are relative to ``root`` (default: the current folder) where possible.
-    Raises ContentPathError for a path that does not exist.
+    ``texts`` stands in for files on disk (by resolved path): how the editor checks a change
+    before it writes it. ``index``: the source documents already read (else read from
+    ``sources_dir``). Raises ContentPathError for a path that does not exist.
     """
     files = discover(paths)
-    loader = _Loader(Catalogue(), root or Path.cwd())
-    index = _source_index(sources_dir) if sources_dir else None
+    loader = _Loader(Catalogue(), root or Path.cwd(), texts or {})
+    if index is None and sources_dir:
+        index = source_index(sources_dir)
     loader.topics(files["topics"])
     loader.sources(files["sources"], index)
     for path in files["banks"]:
@@ -106,7 +115,8 @@ def load(
     return loader.cat
 
 
-def _source_index(folder: Path) -> SourceIndex:
+def source_index(folder: Path) -> SourceIndex:
+    """The source documents of ``folder``. Raises ContentPathError if there is no such folder."""
     if not folder.is_dir():
         raise ContentPathError(f"sources folder not found: {folder}")
     return SourceIndex(
@@ -123,9 +133,10 @@ def _look_up(name: str, given: list[Path]) -> list[Path]:
 
 
 class _Loader:
-    def __init__(self, cat: Catalogue, root: Path) -> None:
+    def __init__(self, cat: Catalogue, root: Path, texts: Mapping[Path, str]) -> None:
         self.cat = cat
         self.root = root.resolve()
+        self.texts = texts
         self.first_seen: dict[tuple[str, str], str] = {}  # (kind, id) -> "file:line"
         self.file_start = 0  # where the current file's problems begin in cat.problems
         self.stopped = False  # the current file has reported MAX_PROBLEMS
@@ -166,7 +177,8 @@ class _Loader:
         file = self.name(path)
         self.file_start, self.stopped = len(self.cat.problems), False
         try:
-            located = load_file(path)
+            given = self.texts.get(path.resolve())
+            located = load_file(path) if given is None else load_text(given)
         except YamlError as exc:
             self.problem(file, exc.line, subject, (), exc.message)
             return None
@@ -272,7 +284,7 @@ class _Loader:
             if q is not None:
                 loaded.append((i, q))
         self.case_rules(loaded, file, located)
-        skewed = writing.longest_key_share(q for _, q in loaded)
+        skewed = writing.longest_key_share(q for _, q in loaded if not q.retired)
         if skewed:
             line = located.line_of(("bank", "id"))
             self.warn(file, line, "bank", (), "longest-key-share", skewed)
@@ -305,8 +317,8 @@ class _Loader:
 
     def likeness(self) -> None:
         """Near-duplicate questions not declared variants, secure questions a practice question
-        gives away, and variant groups of one."""
-        entries = list(self.cat.entries.values())
+        gives away, and variant groups of one. Retired questions are never drawn: not compared."""
+        entries = [e for e in self.cat.entries.values() if not e.question.retired]
         texts = [writing.likeness_words(e.question) for e in entries]
         exposed: set[tuple[str, str]] = set()
 

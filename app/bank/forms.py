@@ -60,9 +60,14 @@ class Unit:
 
 
 def units(catalogue: Catalogue) -> list[Unit]:
-    """Every unit of the catalogue, in catalogue order (a case where its first question is)."""
+    """Every unit of the catalogue, in catalogue order (a case where its first question is).
+
+    Retired questions are in none: never drawn, and not counted in any pool.
+    """
     grouped: dict[str, list[str]] = {}
     for qid, entry in catalogue.entries.items():
+        if entry.question.retired:
+            continue
         grouped.setdefault(entry.case.id if entry.case else f"\0{qid}", []).append(qid)
     out = []
     for key, qids in grouped.items():

@@ -75,6 +75,9 @@ class QuestionBase(Strict):
     exam_only: bool = False
     # Questions sharing a variant group ask the same thing; an attempt holds at most one of them.
     variant: Ident | None = None
+    # Retired: never drawn again (app.bank.forms), still read in old attempts through their
+    # snapshots; kept in the file so its history and statistics stay readable.
+    retired: bool = False
 
 
 class SingleQuestion(QuestionBase):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -35,11 +36,54 @@ class Copied:
     run: str
 
 
+@dataclass(frozen=True)
+class Passage:
+    """Where a quote sits in a document: ``text[start:end]``; ``exact`` if it is there word for
+    word (case, quotes and spacing aside), else the nearest passage and the share of the
+    quote's words it holds."""
+
+    start: int
+    end: int
+    exact: bool
+    similarity: float
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+def passage(text: str, quote: str) -> Passage | None:
+    """The passage of ``text`` that ``quote`` cites, or the nearest one (None: no word shared)."""
+    folded = text.translate(_CURLY)
+    tokens = _TOKEN.findall(quote.translate(_CURLY))
+    if not tokens:
+        return None
+    found = re.search(r"[^A-Za-z0-9]+".join(map(re.escape, tokens)), folded, re.IGNORECASE)
+    if found:
+        return Passage(found.start(), found.end(), True, 1.0)
+    spans = [(m.start(), m.end(), m.group(0).casefold()) for m in _TOKEN.finditer(folded)]
+    want = Counter(t.casefold() for t in tokens)
+    size = len(tokens)
+    best, best_at = 0, 0
+    window: Counter[str] = Counter()
+    for i, (_, _, word) in enumerate(spans):
+        window[word] += 1
+        if i >= size:
+            window[spans[i - size][2]] -= 1
+        shared = sum(min(n, window[w]) for w, n in want.items())
+        if shared > best:
+            best, best_at = shared, max(i - size + 1, 0)
+    if best == 0:
+        return None
+    last = min(best_at + size, len(spans)) - 1
+    return Passage(spans[best_at][0], spans[last][1], False, best / size)
+
+
 class SourceIndex:
     """The source documents, for quote look-ups and for the own-words rule."""
 
     def __init__(self, docs: dict[str, str], run: int = OWN_WORDS_RUN) -> None:
         self.run = run
+        self.texts = dict(docs)  # as written, for showing a citation in its document
         self._normalized = {doc: normalize(text) for doc, text in docs.items()}
         self._runs: dict[tuple[str, ...], str] = {}
         for doc, text in docs.items():

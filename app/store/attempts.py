@@ -276,3 +276,20 @@ def _driver_rows(conn: Connection, query: Select) -> Sequence[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def versions_of(conn: Connection, qid: str) -> list[Row]:
+    """Each stored version of question ``qid``: its hash, when first put into an attempt, and in
+    how many attempts it was asked, oldest first."""
+    query = (
+        select(
+            snapshots.c.hash,
+            snapshots.c.created_at,
+            func.count(attempt_questions.c.attempt_id).label("attempts"),
+        )
+        .outerjoin(attempt_questions, attempt_questions.c.snapshot_hash == snapshots.c.hash)
+        .where(snapshots.c.qid == qid)
+        .group_by(snapshots.c.hash, snapshots.c.created_at)
+        .order_by(snapshots.c.created_at, snapshots.c.hash)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]

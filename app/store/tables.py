@@ -295,3 +295,13 @@ question_reports = Table(
         postgresql_where=text("status = 'open'"),
     ),
 )
+
+# Trainers a manager has let edit questions (app.permissions, EDIT_CONTENT); managers may always.
+# A table of its own, not a column of users: code reading users works at every revision.
+content_editors = Table(
+    "content_editors",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("granted_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("granted_at", UTCDateTime(), nullable=False),
+)

@@ -134,6 +134,36 @@ BANK_REVALIDATE = "bank.revalidate"
 BANK_VALIDATED = "bank.validated"  # the summary of the last "Re-validate now", for its message
 BANK_STATS = "bank.stats"  # this session's item analyses, by quiz, with when they were computed
 BANK_TABLE = "bank.table"  # the question table; its selected row follows the preview
+# The question editor (app/ui/views/bank_editor.py)
+BANK_EDITING = "bank.editing"  # the question being edited (app.bank.editing.Opened), or absent
+BANK_EDIT_MESSAGE = "bank.edit.message"  # (text, kind) for the next run
+BANK_EDIT_OPEN = "bank.edit.open"
+BANK_EDIT_SAVE = "bank.edit.save"
+BANK_EDIT_CANCEL = "bank.edit.cancel"
+BANK_EDIT_CONFIRM = "bank.edit.confirm"  # save with new item-writing warnings
+BANK_EDIT_COUNTS = "bank.edit.counts"  # how many options, pairs and citations the form shows
+BANK_NEW_BANK = "bank.new.bank"
+BANK_NEW_TYPE = "bank.new.type"
+BANK_NEW = "bank.new"
+BANK_RETIRE = "bank.retire"  # Retire… / Bring back…
+BANK_RETIRE_CONFIRM = "bank.retire.confirm"  # the qid whose retirement awaits confirmation
+BANK_RETIRE_YES = "bank.retire.yes"
+BANK_RETIRE_NO = "bank.retire.no"
+
+
+def edit_field(name: str) -> str:
+    """A field of the question editor: ``bank.edit.stem``."""
+    return f"bank.edit.{name}"
+
+
+def edit_part(kind: str, i: int, part: str) -> str:
+    """One part of an option, pair or citation in the editor: ``bank.edit.options.2.text``."""
+    return f"bank.edit.{kind}.{i}.{part}"
+
+
+def edit_more(kind: str, sign: str) -> str:
+    """The add (``+``) or remove (``-``) button of the editor's options, pairs or citations."""
+    return f"bank.edit.{kind}.{'add' if sign == '+' else 'drop'}"
 
 
 # Trainees dashboard, a trainee's record and an attempt's review (app/ui/views/trainee_list.py,
@@ -228,6 +258,7 @@ USERS_RESET_FORM = "users.reset"
 USERS_RESET_MODE = "users.reset.mode"
 USERS_RESET_TYPED = "users.reset.typed"
 USERS_TOGGLE = "users.toggle"  # Deactivate… / Reactivate…
+USERS_EDITS_CONTENT = "users.edits_content"  # the toggle: this trainer may edit questions
 USERS_CLEAR_DELAY = "users.clear_delay"  # let a username be tried again at once (app.throttle)
 USERS_CONFIRM = "users.confirm"  # the username whose (de)activation awaits confirmation
 USERS_CONFIRM_YES = "users.confirm.yes"

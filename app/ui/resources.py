@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from app import clock, config
 from app.bank import Catalogue, load
+from app.bank.catalogue import source_index
+from app.bank.text import SourceIndex
 from app.store import open_store
 
 
@@ -74,3 +76,17 @@ def revalidate() -> Loaded:
     """
     _catalogue.clear()
     return loaded()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _sources(folder: str, signature: tuple) -> SourceIndex:
+    return source_index(Path(folder))
+
+
+def sources() -> SourceIndex | None:
+    """The source documents (None: not known), read again when one of them changes."""
+    folder = config.sources_dir()
+    if folder is None or not folder.is_dir():
+        return None
+    docs = sorted(folder.glob("*.txt"))
+    return _sources(str(folder), tuple((str(p), p.stat().st_mtime_ns) for p in docs))

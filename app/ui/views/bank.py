@@ -20,6 +20,7 @@ from app.engine import assemble_from
 from app.present import TYPE_LABELS
 from app.ui import auth, fmt, keys, nav, questions, reporting
 from app.ui.resources import Loaded, engine, loaded, revalidate
+from app.ui.views import bank_editor
 
 STATS_SECONDS = 120  # how long this session reuses a quiz's item analysis before reading again
 STEM_CHARS = 70
@@ -32,6 +33,7 @@ def render() -> None:
     cat = state.catalogue
     _status(state)
     frame = banktables.questions_frame(cat)
+    bank_editor.messages()
     browse, coverage, problems = st.tabs(["Browse", "Coverage", "Problems"])
     with browse:
         _browse(user, cat, frame)
@@ -192,7 +194,11 @@ def _browse(user: User, cat: Catalogue, frame: pd.DataFrame) -> None:
     qid = _current(qids)
     _table(shown, qids, qid)
     _picker(cat, qids, qid)
-    _preview(user, cat, cat.entries[qid])
+    opened = bank_editor.editing() if bank_editor.may_edit(user) else None
+    if opened is not None:
+        bank_editor.editor(user, cat, opened)
+    else:
+        _preview(user, cat, cat.entries[qid])
 
 
 def _current(qids: list[str]) -> str:
@@ -321,12 +327,15 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
         badges.append(":red-badge[:material/lock: Secure: certification exam only]")
     if q.variant:
         badges.append(f":gray-badge[Variant group {q.variant}]")
+    if q.retired:
+        badges.append(":gray-badge[:material/archive: Retired: never drawn]")
     st.markdown(" ".join(badges))
     bank = cat.banks.get(entry.bank)
     about = [f"`{entry.file}:{entry.line}`", f"bank {bank.title if bank else entry.bank}"]
     if q.tags:
         about.append("tags " + ", ".join(f"`{t}`" for t in q.tags))
     st.caption(" · ".join(about))
+    bank_editor.actions(user, cat, entry)
     with st.container(border=True):
         st.caption(":material/visibility: As a trainee sees it once answered")
         questions.vignette(snap)
@@ -340,6 +349,7 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
         st.markdown("\n".join(f"- **{text}** {note}" for text, note in notes))
     reporting.queue_link(user, q.id)
     _writing(cat, q.id)
+    bank_editor.history(user, q.id)
     _stats(user, cat, q.id)
 
 

@@ -190,6 +190,8 @@ def _panel(me: User, item: Listed) -> None:
                 _reset_form(me, user)
             if allowed.activate:
                 _activation(me, user)
+            if allowed.grant_editing:
+                _content_editor(user)
             if user.id == me.id:
                 st.info("Your own password is changed under My account.", icon=":material/info:")
 
@@ -367,6 +369,31 @@ def _set_active(me: User, user: User, active: bool) -> None:
         _say(f"Reactivated {_who(user)}: they can sign in again.")
     else:
         _say(f"Deactivated {_who(user)}: they can no longer sign in; their history is kept.")
+
+
+def _content_editor(user: User) -> None:
+    st.session_state[keys.USERS_EDITS_CONTENT] = user.edits_content
+    st.toggle(
+        "May edit questions",
+        key=keys.USERS_EDITS_CONTENT,
+        on_change=_set_content_editor,
+        args=(user,),
+        help="Edit, create and retire questions on the Question bank page. Managers may always.",
+    )
+
+
+@auth.callback
+def _set_content_editor(me: User, user: User) -> None:
+    edits = bool(st.session_state.get(keys.USERS_EDITS_CONTENT))
+    try:
+        useradmin.set_content_editor(engine(), me, user.username, edits)
+    except AccountError as exc:
+        _say(f"Nothing changed for {_who(user)}: {_sentence(exc)}", "error")
+        return
+    if edits:
+        _say(f"{_who(user)} may now edit questions on the Question bank page.")
+    else:
+        _say(f"{_who(user)} may no longer edit questions.")
 
 
 # --- a new user ---------------------------------------------------------------------------------
