@@ -77,10 +77,10 @@ def may_edit(engine: Engine, actor: User | None) -> bool:
         return allowed(acting(editor(conn, actor)), Action.EDIT_CONTENT)
 
 
-def _may_edit(engine: Engine, actor: User | None) -> None:
+def _may_edit(engine: Engine, actor: User | None, action: Action = Action.EDIT_CONTENT) -> None:
     with engine.connect() as conn:
         now = editor(conn, actor)
-    require(acting(now), Action.EDIT_CONTENT)
+    require(acting(now), action)
 
 
 def open_question(engine: Engine, actor: User | None, content: Path, qid: str) -> Opened:
@@ -144,7 +144,57 @@ def save(
         raise Refused(why)
     entry = proposal.catalogue.entries.get(proposal.qid)
     version = snapshot_of(entry).content_hash() if entry is not None else None
-    diff = proposal.diff()
+    _commit(engine, actor, content, proposal, Action.EDIT_CONTENT, now, version=version)
+    return Saved(
+        proposal.qid, proposal.kind, tuple(f.name for f in proposal.files), proposal.diff(), version
+    )
+
+
+def set_quiz_value(
+    engine: Engine,
+    actor: User | None,
+    content: Path,
+    opened_digest: str,
+    quiz_id: str,
+    key: str,
+    value: Any,
+    action: Action,
+    *,
+    index: SourceIndex | None = None,
+    baseline: Catalogue | None = None,
+    now: datetime | None = None,
+    **detail: Any,
+) -> Saved:
+    """Set one value of one quiz in quizzes.yaml through the same checks, lock, atomic write and
+    audit line (``content.quiz``, with ``detail``) as a question's save; ``action`` is what the
+    actor must be allowed (adopting a pass mark, say). Raises Forbidden, ChangedMeanwhile (the
+    file changed since ``opened_digest``), Refused, EditError."""
+    _may_edit(engine, actor, action)
+    try:
+        proposal = editing.propose_quiz_value(
+            content, opened_digest, quiz_id, key, value, index=index, baseline=baseline
+        )
+    except Stale as exc:
+        raise _meanwhile(engine, exc) from None
+    why = proposal.refusal()
+    if why is not None:
+        raise Refused(why)
+    _commit(engine, actor, content, proposal, action, now, **detail)
+    return Saved(proposal.qid, "quiz", (editing.QUIZZES_FILE,), proposal.diff(), None)
+
+
+def _commit(
+    engine: Engine,
+    actor: User | None,
+    content: Path,
+    proposal: Proposal,
+    action: Action,
+    now: datetime | None,
+    **detail: Any,
+) -> None:
+    """Write a checked change under the files' locks and record its audit line, in one go: the
+    actor re-read and re-checked inside the transaction, the file written last, and put back if
+    the audit line does not commit. Raises Forbidden, ChangedMeanwhile."""
     now = now or clock.now()
     try:
         with editing.locked(content, proposal):
@@ -152,7 +202,7 @@ def save(
             try:
                 with writing(engine) as conn:
                     user = editor(conn, actor)
-                    require(acting(user), Action.EDIT_CONTENT)
+                    require(acting(user), action)
                     audit_store.record(
                         conn,
                         now,
@@ -161,8 +211,8 @@ def save(
                         proposal.qid,
                         files=editing.after_digests(proposal),
                         fields=list(proposal.changed),
-                        diff=diff,
-                        version=version,
+                        diff=proposal.diff(),
+                        **detail,
                     )
                     # Last, so a refusal above writes nothing; the commit follows at once.
                     editing.write(content, proposal)
@@ -173,7 +223,6 @@ def save(
                 raise
     except Stale as exc:
         raise _meanwhile(engine, exc) from None
-    return Saved(proposal.qid, proposal.kind, tuple(f.name for f in proposal.files), diff, version)
 
 
 def retire(
@@ -217,8 +266,9 @@ def _meanwhile(engine: Engine, stale: Stale) -> ChangedMeanwhile:
     who = saved["display_name"] or "the console"
     if saved["username"]:
         who += f" ({saved['username']})"
+    what = "quiz" if saved["action"] == "content.quiz" else "question"
     return ChangedMeanwhile(
-        f"{stale.file} was changed by {who} at {_utc(saved['at'])}, saving question "
+        f"{stale.file} was changed by {who} at {_utc(saved['at'])}, saving {what} "
         f"'{saved['target']}', since you opened it; nothing was saved. What you typed is kept: "
         "open the question again to see their change, then make yours again."
     )

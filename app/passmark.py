@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app import clock, feedback, present, standard
+from app import clock, contentedit, feedback, present, standard
 from app.accounts import User, recheck, report_scope, require
-from app.bank import Catalogue, forms
+from app.bank import Catalogue, editing, forms
 from app.bank.schema import Quiz
 from app.engine.snapshot import snapshot_of
 from app.errors import ResurfaceError
@@ -170,3 +171,44 @@ def rating_rows(view: Standing, catalogue: Catalogue) -> list[dict[str, object]]
             }
         )
     return rows
+
+
+def quizzes_version(content: Path) -> str:
+    """The digest of quizzes.yaml now: an adoption is made against it (a change meanwhile, by
+    anyone, refuses the adoption and says who). Raises EditError."""
+    return editing.open_quizzes(content)
+
+
+def adopt(
+    engine: Engine,
+    actor: User | None,
+    catalogue: Catalogue,
+    content: Path,
+    opened: str,
+    quiz_id: str,
+    pass_mark: float,
+    now: datetime | None = None,
+) -> contentedit.Saved:
+    """Write ``pass_mark`` (a percentage, at most 2 decimals) as the quiz's pass mark in
+    quizzes.yaml, through the editor's checks, lock, atomic write and audit line. Attempts keep
+    the mark they started with.
+
+    Raises InvalidRating (no such quiz, a mark outside 0 to 100), Forbidden (all but managers),
+    ChangedMeanwhile (quizzes.yaml changed since ``opened``), Refused, EditError.
+    """
+    quiz = _quiz(catalogue, quiz_id)
+    if not 0 <= pass_mark <= 100:
+        raise InvalidRating(f"a pass mark is a percentage from 0 to 100, not {pass_mark}")
+    mark = round(float(pass_mark), 2)
+    return contentedit.set_quiz_value(
+        engine,
+        actor,
+        content,
+        opened,
+        quiz_id,
+        "pass_mark",
+        mark,
+        Action.ADOPT_PASS_MARK,
+        now=now,
+        pass_mark=[quiz.pass_mark, mark],
+    )

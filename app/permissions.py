@@ -123,6 +123,7 @@ class Action(StrEnum):
     EXPORT = "export"
     READ_AUDIT = "audit.read"
     RATE_QUESTIONS = "passmark.rate"  # standard setting: rate an exam's questions, see the result
+    ADOPT_PASS_MARK = "passmark.adopt"  # write a quiz's pass mark into quizzes.yaml
     REPORT_QUESTION = "question.report"  # Person: the owner of the attempt it was seen in
     READ_QUESTION_REPORTS = "question.reports"  # the queue; reporters' names need VIEW_USER
     RESOLVE_QUESTION_REPORT = "question.resolve"
@@ -142,6 +143,7 @@ REFUSALS: dict[Action, str] = {
     Action.EXPORT: "exports are for managers",
     Action.READ_AUDIT: "the audit log is for managers",
     Action.RATE_QUESTIONS: "standard setting is for trainers and managers",
+    Action.ADOPT_PASS_MARK: "only managers adopt a pass mark",
     Action.REPORT_QUESTION: "you can report the questions of your own attempts only",
     Action.READ_QUESTION_REPORTS: "reported questions are for trainers and managers",
     Action.RESOLVE_QUESTION_REPORT: "only trainers and managers resolve reported questions",
@@ -283,6 +285,7 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.EXPORT: _roles("manager"),
     Action.READ_AUDIT: _roles("manager"),
     Action.RATE_QUESTIONS: _roles(*STAFF),
+    Action.ADOPT_PASS_MARK: _roles("manager"),
     Action.REPORT_QUESTION: _report_question,
     Action.READ_QUESTION_REPORTS: _roles(*STAFF),
     Action.RESOLVE_QUESTION_REPORT: _roles(*STAFF),

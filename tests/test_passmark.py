@@ -3,11 +3,16 @@ PostgreSQL: who rates, what counts, the recommended mark and what it does to pas
 
 from __future__ import annotations
 
+import difflib
+import shutil
+from pathlib import Path
+
 import pytest
 
 from app import config, passmark, useradmin
 from app.accounts import AccountInactive, Forbidden
 from app.bank import load
+from app.contentedit import ChangedMeanwhile
 from app.passmark import InvalidRating
 from app.store import audit as audit_store
 from conftest import finish
@@ -129,3 +134,66 @@ def test_trainees_may_not_rate_or_look_and_a_deactivated_trainer_is_refused(
     useradmin.set_active(fresh_db, people["boss"], "tina", False)
     with pytest.raises(AccountInactive):
         passmark.rate(fresh_db, people["tina"], catalogue, EXAM, {pool[0]: 0.5})
+
+
+# --- adopting a mark: written into quizzes.yaml through the editor's save path ---------------------
+
+
+@pytest.fixture
+def content(tmp_path):
+    return Path(shutil.copytree(config.quizzes_dir(), tmp_path / "quizzes"))
+
+
+def test_a_manager_adopts_a_mark_and_only_that_line_changes(fresh_db, people, content):
+    before = (content / "quizzes.yaml").read_text(encoding="utf-8")
+    cat = load([content])
+    opened = passmark.quizzes_version(content)
+    saved = passmark.adopt(fresh_db, people["boss"], cat, content, opened, EXAM, 72.5)
+    after = (content / "quizzes.yaml").read_text(encoding="utf-8")
+    changed = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    # Only the exam's pass mark changed (the other quizzes keep theirs).
+    assert changed == ["-    pass_mark: 80", "+    pass_mark: 72.5"]
+    assert [line for line in before.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in after.splitlines() if line.lstrip().startswith("#")
+    ]  # every comment kept
+    assert load([content]).quizzes[EXAM].pass_mark == 72.5
+    assert "+    pass_mark: 72.5" in saved.diff
+    with fresh_db.connect() as conn:
+        [line] = audit_store.lines(conn, "content.quiz")
+    assert (line["target"], line["detail"]["pass_mark"]) == (EXAM, [80, 72.5])
+
+
+def test_a_whole_mark_is_written_without_a_decimal_point(fresh_db, people, content):
+    cat = load([content])
+    passmark.adopt(
+        fresh_db, people["boss"], cat, content, passmark.quizzes_version(content), EXAM, 75.0
+    )
+    assert "    pass_mark: 75\n" in (content / "quizzes.yaml").read_text(encoding="utf-8")
+
+
+def test_adopting_against_a_changed_file_is_refused_and_says_who(fresh_db, people, content):
+    cat = load([content])
+    opened = passmark.quizzes_version(content)
+    passmark.adopt(fresh_db, people["boss"], cat, content, opened, EXAM, 70)
+    with pytest.raises(ChangedMeanwhile, match=r"changed by boss \(boss\) at .* saving quiz"):
+        passmark.adopt(fresh_db, people["boss"], cat, content, opened, EXAM, 75)
+    assert load([content]).quizzes[EXAM].pass_mark == 70
+    again = passmark.quizzes_version(content)
+    path = content / "quizzes.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a note\n", encoding="utf-8")
+    with pytest.raises(ChangedMeanwhile, match="changed on disk outside the app"):
+        passmark.adopt(fresh_db, people["boss"], cat, content, again, EXAM, 75)
+
+
+def test_only_managers_adopt_and_only_a_percentage(fresh_db, people, content):
+    cat = load([content])
+    opened = passmark.quizzes_version(content)
+    with pytest.raises(Forbidden, match="only managers adopt a pass mark"):
+        passmark.adopt(fresh_db, people["tina"], cat, content, opened, EXAM, 70)
+    with pytest.raises(InvalidRating, match="from 0 to 100, not 101"):
+        passmark.adopt(fresh_db, people["boss"], cat, content, opened, EXAM, 101)
+    assert passmark.quizzes_version(content) == opened  # nothing written

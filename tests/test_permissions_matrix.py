@@ -205,6 +205,7 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.EXPORT: MANAGERS,
     Action.READ_AUDIT: MANAGERS,
     Action.RATE_QUESTIONS: STAFF_ONLY,
+    Action.ADOPT_PASS_MARK: MANAGERS,
     Action.OPEN_REPORTED: STAFF_ONLY,
     Action.REPORT_QUESTION: EVERYONE,  # from one's own attempts
     Action.READ_QUESTION_REPORTS: STAFF_ONLY,
@@ -476,6 +477,8 @@ WRITES = frozenset(
         attempts.set_flag,
         attempts.submit,
         passmark.rate,
+        passmark.adopt,
+        contentedit.set_quiz_value,
         progress.start_mistakes,
         comments.add,
         comments.remove,
@@ -1007,6 +1010,24 @@ def _cases() -> list[Case]:
         level = 3 if opened.fields["difficulty"] != 3 else 2
         return opened, dict(opened.fields) | {"difficulty": level}
 
+    add(
+        "contentedit.set_quiz_value",
+        contentedit.set_quiz_value,
+        lambda w, a: contentedit.set_quiz_value(
+            w.engine, a, content(w), editing.open_quizzes(content(w)), "quick-check",
+            "pass_mark", 65 if a is None else 66, Action.EDIT_CONTENT,
+        ),
+        Forbidden, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "adopt the exam's pass mark",
+        passmark.adopt,
+        lambda w, a: passmark.adopt(
+            w.engine, a, w.catalogue, content(w), passmark.quizzes_version(content(w)),
+            "certification-exam", 75 if a is None else 76,
+        ),
+        Forbidden, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
     add(
         "contentedit.may_edit",
         contentedit.may_edit,

@@ -3,10 +3,13 @@ and, once two have rated every question, the recommended mark and its effect on 
 
 from __future__ import annotations
 
-import pytest
-from ui_helpers import metric, open_page, shipped_catalogue, sign_in, titles, values
+import shutil
+from pathlib import Path
 
-from app import passmark
+import pytest
+from ui_helpers import metric, open_page, shipped_catalogue, sign_in, titles, values, widget_keys
+
+from app import config, passmark
 from app.bank import Catalogue
 from app.ui import keys
 from conftest import finish
@@ -76,3 +79,29 @@ def test_a_rating_out_of_range_cannot_be_typed_and_trainees_cannot_open_the_page
     assert (box.min, box.max) == (0.0, 100.0)
     trainee = open_page(sign_in("ann"), "passmark")
     assert "Pass mark" not in titles(trainee)
+
+
+def test_a_manager_adopts_the_mark_into_a_copy_of_the_banks(
+    ui, fresh_db, catalogue, pool, tmp_path, monkeypatch
+):
+    content = Path(shutil.copytree(config.quizzes_dir(), tmp_path / "quizzes"))
+    monkeypatch.setenv("RESURFACE_QUIZZES", str(content))  # never the shipped quizzes/
+    passmark.rate(fresh_db, ui["tina"], catalogue, EXAM, dict.fromkeys(pool, 0.6))
+    passmark.rate(fresh_db, ui["boss"], catalogue, EXAM, dict.fromkeys(pool, 0.8))
+    trainer = page("tina")
+    assert keys.PASSMARK_ADOPT_MARK not in widget_keys(trainer)  # managers only
+    at = page("boss")
+    box = at.number_input(key=keys.PASSMARK_ADOPT_MARK)
+    assert box.value == 70.0  # the recommended mark, to start from
+    box.set_value(72.5)
+    at.button(key=keys.PASSMARK_ADOPT).click().run()
+    assert not at.exception
+    assert values(at.success) == [
+        "The pass mark of Laser resurfacing certification exam is now 72.5% (was 80%). "
+        "Attempts already started keep theirs."
+    ]
+    assert metric(at, "Pass mark now") == "72.5%"
+    assert "    pass_mark: 72.5\n" in (content / "quizzes.yaml").read_text(encoding="utf-8")
+    assert "    pass_mark: 80\n" in (config.quizzes_dir() / "quizzes.yaml").read_text(
+        encoding="utf-8"
+    )  # the shipped file untouched

@@ -41,7 +41,8 @@ from app.bank.yamledit import YamlEditError
 from app.bank.yamlpos import YamlError, decode, load_text
 from app.errors import ResurfaceError
 
-KINDS = ("edit", "create", "retire", "restore", "move")
+KINDS = ("edit", "create", "retire", "restore", "move", "quiz")
+QUIZZES_FILE = "quizzes.yaml"
 
 
 class EditError(ResurfaceError):
@@ -333,6 +334,51 @@ def propose(
         [w for w in after_cat.warnings if _same_problem(w) not in old_warnings],
         [p for p in after_cat.problems if _same_problem(p) in old_problems],
         changed,
+    )
+
+
+def open_quizzes(content: Path) -> str:
+    """The digest of quizzes.yaml now: what a change to a quiz is made against. Raises EditError."""
+    path = content / QUIZZES_FILE
+    if not path.is_file():
+        raise EditError(f"no {QUIZZES_FILE} in {content}")
+    return _read(path)[1]
+
+
+def propose_quiz_value(
+    content: Path,
+    opened_digest: str,
+    quiz_id: str,
+    key: str,
+    value: Any,
+    *,
+    index: SourceIndex | None = None,
+    baseline: Catalogue | None = None,
+) -> Proposal:
+    """Set one value of one quiz in memory and check the whole catalogue with it, as
+    ``propose`` does for a question. Raises Stale, EditError."""
+    source = content / QUIZZES_FILE
+    text, now = _read(source)
+    if now != opened_digest:
+        raise Stale(QUIZZES_FILE, _mtime(source), now)
+    try:
+        after = yamledit.set_quiz_value(text, quiz_id, key, value)
+    except YamlEditError as exc:
+        raise EditError(f"{QUIZZES_FILE}: {exc}") from None
+    root = content.resolve().parent
+    after_cat = load([content], root=root, texts={source.resolve(): after}, index=index)
+    before_cat = baseline if baseline is not None else load([content], root=root, index=index)
+    old_problems = {_same_problem(p) for p in before_cat.problems}
+    old_warnings = {_same_problem(w) for w in before_cat.warnings}
+    return Proposal(
+        quiz_id,
+        "quiz",
+        (FileChange(QUIZZES_FILE, now, text, after),),
+        after_cat,
+        [p for p in after_cat.problems if _same_problem(p) not in old_problems],
+        [w for w in after_cat.warnings if _same_problem(w) not in old_warnings],
+        [p for p in after_cat.problems if _same_problem(p) in old_problems],
+        (key,),
     )
 
 

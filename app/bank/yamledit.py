@@ -155,6 +155,28 @@ def remove_question(text: str, qid: str) -> str:
     return dump(doc)
 
 
+def set_quiz_value(text: str, quiz_id: str, key: str, value: Any) -> str:
+    """``text`` (quizzes.yaml) with quiz ``quiz_id``'s ``key`` set to ``value``, every other line
+    untouched. A whole number is written without a decimal point (80, not 80.0).
+
+    Raises YamlEditError.
+    """
+    try:
+        doc = _yaml().load(text)
+    except YAMLError as exc:
+        raise YamlEditError(f"the file is not valid YAML: {exc}") from None
+    quizzes = doc.get("quizzes") if isinstance(doc, CommentedMap) else None
+    if not isinstance(quizzes, CommentedSeq):
+        raise YamlEditError("the file has no list of quizzes")
+    for quiz in quizzes:
+        if isinstance(quiz, CommentedMap) and quiz.get("id") == quiz_id:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            quiz[key] = value
+            return dump(doc)
+    raise YamlEditError(f"no quiz '{quiz_id}' in the file")
+
+
 def plain(value: Any) -> Any:
     """A round-trip value as plain Python: dicts, lists, str, bool, int, None."""
     if isinstance(value, Mapping):

@@ -316,6 +316,9 @@ PASSMARK_QUIZ = "passmark.quiz"
 PASSMARK_FORM = "passmark.form"
 PASSMARK_SAVE = "passmark.save"
 PASSMARK_ERROR = "passmark.error"  # why the last save was refused, shown once
+PASSMARK_ADOPT_FORM = "passmark.adopt.form"
+PASSMARK_ADOPT_MARK = "passmark.adopt.mark"
+PASSMARK_ADOPT = "passmark.adopt"
 
 
 def passmark_rating(quiz_id: str, qid: str) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import passmark, present
+from app import config, passmark, present
 from app.accounts import Forbidden, User
 from app.bank import Catalogue
+from app.bank.editing import EditError
 from app.passmark import InvalidRating, Standing
+from app.permissions import Action, allowed
 from app.ui import auth, fmt, keys, nav
-from app.ui.resources import catalogue, engine
+from app.ui.resources import catalogue, engine, revalidate
 
 
 def _exams(cat: Catalogue) -> list[str]:
@@ -42,6 +44,27 @@ def _save(user: User, quiz_id: str) -> None:
     nav.notice(f"Saved your estimates for {len(ratings)} question(s).", "success")
 
 
+@auth.callback
+def _adopt(user: User, quiz_id: str, opened: str) -> None:
+    cat = catalogue()
+    mark = st.session_state.get(keys.PASSMARK_ADOPT_MARK)
+    if mark is None:
+        st.session_state[keys.PASSMARK_ERROR] = "type the pass mark to adopt"
+        return
+    try:
+        passmark.adopt(engine(), user, cat, config.quizzes_dir(), opened, quiz_id, float(mark))
+    except (InvalidRating, EditError, Forbidden) as exc:
+        st.session_state[keys.PASSMARK_ERROR] = str(exc)
+        return
+    revalidate()
+    was = cat.quizzes[quiz_id].pass_mark
+    nav.notice(
+        f"The pass mark of {cat.quizzes[quiz_id].title} is now {present.percent(float(mark))} "
+        f"(was {present.percent(was)}). Attempts already started keep theirs.",
+        "success",
+    )
+
+
 def render() -> None:
     user = nav.require("passmark")
     st.title("Pass mark")
@@ -66,7 +89,12 @@ def render() -> None:
     except Forbidden as exc:
         st.error(f"Not allowed: {fmt.plain(str(exc))}.")
         return
+    error = st.session_state.pop(keys.PASSMARK_ERROR, None)
+    if error:
+        st.error(f"Not saved: {fmt.plain(error)}.")
     _recommendation(view)
+    if allowed(user, Action.ADOPT_PASS_MARK):
+        _adoption(view)
     _impact(view)
     _raters(view)
     _ratings(view, cat)
@@ -105,9 +133,38 @@ def _recommendation(view: Standing) -> None:
             "again before adopting a mark: " + ", ".join(rec.to_discuss)
         )
     st.caption(
-        "A manager adopts a mark by setting the exam's pass_mark in quizzes.yaml; attempts keep "
-        "the pass mark they started with."
+        "A manager adopts a mark, which writes it into quizzes.yaml; attempts keep the pass mark "
+        "they started with."
     )
+
+
+def _adoption(view: Standing) -> None:
+    """Managers: write a pass mark for the exam (the recommended one, or another they choose)."""
+    try:
+        opened = passmark.quizzes_version(config.quizzes_dir())
+    except EditError as exc:
+        st.warning(f"The pass mark cannot be changed here: {fmt.plain(str(exc))}.")
+        return
+    rec = view.recommendation
+    with st.form(keys.PASSMARK_ADOPT_FORM, border=True):
+        st.number_input(
+            "Pass mark to adopt (%)",
+            min_value=0.0,
+            max_value=100.0,
+            value=round(rec.pass_mark, 1) if rec else float(view.pass_mark),
+            step=0.5,
+            format="%.1f",
+            key=keys.PASSMARK_ADOPT_MARK,
+            help="Written into quizzes.yaml, checked as resurface validate checks it, and "
+            "recorded in the audit log.",
+        )
+        st.form_submit_button(
+            "Adopt this pass mark",
+            key=keys.PASSMARK_ADOPT,
+            on_click=_adopt,
+            args=(view.quiz_id, opened),
+            icon=":material/gavel:",
+        )
 
 
 def _impact(view: Standing) -> None:
@@ -157,9 +214,6 @@ def _ratings(view: Standing, cat: Catalogue) -> None:
         f"You have rated {len(view.mine)} of {len(view.pool)} questions. Leave a box empty to "
         "come back to it; saving keeps what you have rated so far."
     )
-    error = st.session_state.pop(keys.PASSMARK_ERROR, None)
-    if error:
-        st.error(f"Not saved: {fmt.plain(error)}.")
     with st.form(keys.PASSMARK_FORM, border=False):
         for row in passmark.rating_rows(view, cat):
             qid = str(row["Question"])
