@@ -1,6 +1,6 @@
 """End to end for a regrade: a trainee fails the certification exam by one question whose key was
-wrong; the key is corrected in the banks on disk; the trainer sees the dry run with the flip and
-applies it with a reason; the trainee's result and certification show the new result.
+wrong; a manager corrects the key in the question editor; the trainer sees the dry run with the
+flip and applies it with a reason; the trainee's result and certification show the new result.
 
 Runs ``resurface serve`` on its own database and its own copy of the shipped banks (the test
 edits one of them), and drives it with Debian's Chromium. Screenshots at 1280 and 390 px.
@@ -14,9 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_support import DESKTOP, PASSWORD, click, open_app, served, shoot, sign_in
+from e2e_support import DESKTOP, PASSWORD, check, click, open_app, served, shoot, sign_in
 from playwright.sync_api import expect
-from ruamel.yaml import YAML
 
 from app import accounts, attempts, config, feedback
 from app.bank import load
@@ -56,7 +55,8 @@ def people(engine, banks) -> dict:
         answer = feedback.key_of(snap) if right and snap is not disputed else wrong(snap)
         attempts.save_answer(engine, made["ann"], view.id, position, answer)
     chosen = wrong(disputed)
-    return {**made, "attempt": view.id, "disputed": disputed.qid, "chosen": chosen}
+    key = next(i for i, o in enumerate(disputed.options) if o.correct)
+    return {**made, "attempt": view.id, "disputed": disputed.qid, "chosen": chosen, "key": key}
 
 
 @pytest.fixture(scope="module")
@@ -66,20 +66,33 @@ def base_url(db_file, people, banks, tmp_path_factory):
         yield url
 
 
-def correct_the_key(banks: Path, qid: str, right: int) -> None:
-    """Make option ``right`` (YAML order) the one correct option of ``qid``, on disk."""
-    yaml = YAML()
-    for path in (banks / "banks").glob("*.yaml"):
-        data = yaml.load(path)
-        for question in data.get("questions") or []:
-            if question["id"] == qid:
-                for i, option in enumerate(question["options"]):
-                    option.pop("correct", None)
-                    if i == right:
-                        option["correct"] = True
-                yaml.dump(data, path)
-                return
-    raise AssertionError(f"{qid} not found")
+def correct_the_key(browser, base_url: str, banks: Path, qid: str, old: int, right: int) -> None:
+    """A manager makes option ``right`` (YAML order) the one correct option of ``qid`` in the
+    question editor, in a browser of their own; the file on disk keeps its comments."""
+    [path] = [p for p in (banks / "banks").glob("*.yaml") if f"id: {qid}\n" in p.read_text()]
+    comments = [line for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
+    staff = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
+    staff.set_default_timeout(15_000)
+    editor = staff.new_page()
+    sign_in(editor, base_url, "boss")
+    open_app(editor, f"{base_url}/bank?q={qid}")
+    click(editor, editor.get_by_role("button", name="Edit", exact=True))
+    expect(editor.get_by_role("heading", name=f"Editing {qid}")).to_be_visible()
+    keys = editor.get_by_role("checkbox", name="The key")
+    expect(keys.nth(old)).to_be_checked()
+    check(editor, keys.nth(right))
+    click(editor, keys.nth(old).locator("xpath=ancestor::label[1]"))
+    expect(keys.nth(old)).not_to_be_checked()
+    expect(editor.get_by_text("No problems: resurface")).to_be_visible()
+    # The new key may, say, be the longest option: a warning to accept, not a problem.
+    check(editor, editor.get_by_role("checkbox", name=re.compile("^Save even with new")))
+    click(editor, editor.get_by_role("button", name="Save", exact=True))
+    expect(editor.get_by_text(f"Saved {qid} to")).to_be_visible()
+    staff.close()
+    after = path.read_text()
+    assert [line for line in after.splitlines() if line.lstrip().startswith("#")] == comments
+    correct = [i for i, o in enumerate(load([banks]).entries[qid].question.options) if o.correct]
+    assert correct == [right]
 
 
 def test_a_corrected_key_turns_a_fail_into_a_pass(browser, context, page, base_url, people, banks):
@@ -90,7 +103,7 @@ def test_a_corrected_key_turns_a_fail_into_a_pass(browser, context, page, base_u
     expect(page.get_by_text("Not passed")).to_be_visible()
     expect(page.get_by_text("76.6%").first).to_be_visible()
 
-    correct_the_key(banks, people["disputed"], people["chosen"])
+    correct_the_key(browser, base_url, banks, people["disputed"], people["key"], people["chosen"])
     # The trainer in a browser of their own (a context shares its cookie between its tabs).
     staff = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
     staff.set_default_timeout(15_000)

@@ -237,8 +237,6 @@ def _ratings(view: Standing, cat: Catalogue) -> None:
                     format="%.0f",
                     key=key,
                     placeholder="not rated yet",
-                    help="The chance, in percent, that a just-competent technician answers "
-                    "it right.",
                 )
         st.form_submit_button(
             "Save my estimates",
