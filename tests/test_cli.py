@@ -117,6 +117,7 @@ def test_banks_json_has_every_field(capsys, content, monkeypatch):
         "tags": ["sun"],
         "exam_only": False,
         "variant": None,
+        "retired": False,
     }
 
 
