@@ -319,22 +319,7 @@ def propose(
         raise EditError(f"{opened.file}: {exc}") from None
     for change in changes:
         _faithful(change, qid, new)
-    root = content.resolve().parent
-    texts = {(content / c.name).resolve(): c.after for c in changes}
-    after_cat = load([content], root=root, texts=texts, index=index)
-    before_cat = baseline if baseline is not None else load([content], root=root, index=index)
-    old_problems = {_same_problem(p) for p in before_cat.problems}
-    old_warnings = {_same_problem(w) for w in before_cat.warnings}
-    return Proposal(
-        qid,
-        kind,
-        tuple(changes),
-        after_cat,
-        [p for p in after_cat.problems if _same_problem(p) not in old_problems],
-        [w for w in after_cat.warnings if _same_problem(w) not in old_warnings],
-        [p for p in after_cat.problems if _same_problem(p) in old_problems],
-        changed,
-    )
+    return _checked(content, qid, kind, changes, changed, index, baseline)
 
 
 def open_quizzes(content: Path) -> str:
@@ -365,20 +350,36 @@ def propose_quiz_value(
         after = yamledit.set_quiz_value(text, quiz_id, key, value)
     except YamlEditError as exc:
         raise EditError(f"{QUIZZES_FILE}: {exc}") from None
+    change = FileChange(QUIZZES_FILE, now, text, after)
+    return _checked(content, quiz_id, "quiz", [change], (key,), index, baseline)
+
+
+def _checked(
+    content: Path,
+    subject: str,
+    kind: str,
+    changes: list[FileChange],
+    changed: tuple[str, ...],
+    index: SourceIndex | None,
+    baseline: Catalogue | None,
+) -> Proposal:
+    """The whole catalogue loaded with ``changes`` in memory, and what they bring that the content
+    on disk (``baseline``, else loaded now) did not have."""
     root = content.resolve().parent
-    after_cat = load([content], root=root, texts={source.resolve(): after}, index=index)
+    texts = {(content / c.name).resolve(): c.after for c in changes}
+    after_cat = load([content], root=root, texts=texts, index=index)
     before_cat = baseline if baseline is not None else load([content], root=root, index=index)
     old_problems = {_same_problem(p) for p in before_cat.problems}
     old_warnings = {_same_problem(w) for w in before_cat.warnings}
     return Proposal(
-        quiz_id,
-        "quiz",
-        (FileChange(QUIZZES_FILE, now, text, after),),
+        subject,
+        kind,
+        tuple(changes),
         after_cat,
         [p for p in after_cat.problems if _same_problem(p) not in old_problems],
         [w for w in after_cat.warnings if _same_problem(w) not in old_warnings],
         [p for p in after_cat.problems if _same_problem(p) in old_problems],
-        (key,),
+        changed,
     )
 
 
