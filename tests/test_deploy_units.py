@@ -24,7 +24,7 @@ from conftest import required
 DEPLOY = config.PROJECT_ROOT / "deploy"
 UNITS = sorted(DEPLOY.glob("*.service")) + sorted(DEPLOY.glob("*.timer"))
 SERVICES = [u for u in UNITS if u.suffix == ".service"]
-INSTALLED = "/opt/resurface/.venv/bin/resurface"  # where CHECKLIST.md installs the command
+INSTALLED = "/opt/resurface/.venv/bin/resurface"  # where docs/deployment.md installs it
 
 
 def unit(path: Path) -> configparser.ConfigParser:
