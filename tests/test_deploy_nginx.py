@@ -30,6 +30,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from app import accounts, config, websession
 from app.store import open_store
+from app.store import throttle as throttle_store
 from app.ui.server import SECURITY_HEADERS
 from conftest import required
 
@@ -49,6 +50,7 @@ class Proxy:
     http_port: int
     certificate: Path
     folder: Path
+    database: str
 
     @property
     def origin(self) -> str:
@@ -61,7 +63,7 @@ def substituted(site: str, *, tls: Path, acme: Path, app: int, http: int, https:
     replacements = [
         (f"/etc/letsencrypt/live/{SHIPPED_NAME}/", f"{tls}/"),
         (SHIPPED_NAME, NAME),
-        ("/var/www/letsencrypt", str(acme)),
+        ("root /var/www/html;", f"root {acme};"),
         ("server 127.0.0.1:8501;", f"server 127.0.0.1:{app};"),
         ("listen 80", f"listen 127.0.0.1:{http}"),
         ("listen [::]:80", f"listen [::1]:{http}"),
@@ -100,14 +102,18 @@ def self_signed(folder: Path) -> Path:
     if not OPENSSL.exists():
         required(f"no openssl at {OPENSSL}: install it with `apt-get install -y openssl`")
     folder.mkdir()
+    key, certificate = folder / "privkey.pem", folder / "fullchain.pem"
     subprocess.run(
-        [OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
-        + ["-nodes", "-days", "2", "-subj", f"/CN={NAME}", "-addext", f"subjectAltName=DNS:{NAME}"]
-        + ["-keyout", str(folder / "privkey.pem"), "-out", str(folder / "fullchain.pem")],
+        [
+            *(str(OPENSSL), "req", "-x509", "-nodes", "-days", "2"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-subj", f"/CN={NAME}", "-addext", f"subjectAltName=DNS:{NAME}"),
+            *("-keyout", str(key), "-out", str(certificate)),
+        ],
         check=True,
         capture_output=True,
     )
-    return folder / "fullchain.pem"
+    return certificate
 
 
 def listening(port: int) -> bool:
@@ -159,7 +165,7 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
                 assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
                 assert time.monotonic() < deadline, "nginx did not listen within 30 s"
                 time.sleep(0.1)
-            yield Proxy(https_port, http_port, certificate, folder)
+            yield Proxy(https_port, http_port, certificate, folder, db)
         finally:
             nginx.send_signal(signal.SIGQUIT)  # graceful: finish what is under way, then stop
             try:
@@ -345,3 +351,36 @@ def test_a_page_of_another_port_of_the_name_cannot_open_the_apps_websocket(proxy
                         break
                     status_line += chunk
         assert int(status_line.split(b" ", 2)[1]) == expected, (origin, status_line[:80])
+
+
+def test_a_failed_sign_in_is_counted_against_the_browsers_address_not_nginxs(proxy, chromium):
+    """The server believes X-Forwarded-For from 127.0.0.1 only (nginx), which passes the chain
+    on with the address it was connected from last; the server takes the last address it does
+    not trust. So sign-in delays count each browser, not the proxy every browser comes through.
+    The browser here is on this machine too, so it names an address of its own in the header."""
+    address = "203.0.113.7"
+    context = chromium.new_context(
+        viewport=DESKTOP, ignore_https_errors=True, extra_http_headers={"X-Forwarded-For": address}
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(proxy.origin)
+        settle(page)
+        page.get_by_label("Username").fill("boss")
+        page.get_by_label("Password", exact=True).fill("not the password at all")
+        page.get_by_role("button", name="Sign in").click()
+        settle(page)
+        expect(page.get_by_text("wrong username or password", exact=False)).to_be_visible()
+    finally:
+        context.close()
+    engine = open_store(proxy.database)
+    try:
+        with engine.connect() as conn:
+            counted = throttle_store.rows(
+                conn, [f"address|{address}", "address|127.0.0.1", "address|unknown"]
+            )
+    finally:
+        engine.dispose()
+    failures = {key: row["failures"] for key, row in counted.items() if row["failures"]}
+    assert failures == {f"address|{address}": 1}, "counted against the browser's address only"
