@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from app import accounts, useradmin, userimport
+from app import accounts, addresses, invitations, useradmin, userimport
 from app.accounts import ROLES
 from app.cli.common import EXIT_OK, UsageError, password, password_arg, store, table
 
@@ -127,6 +127,36 @@ def cmd_users_activate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_users_invite(args: argparse.Namespace) -> int:
+    """Invite a trainee by email: a link to choose their own password, valid once."""
+    with store() as engine:
+        if args.again:
+            invitation = invitations.reinvite(engine, None, args.username)
+        else:
+            if args.email is None or args.cohort is None:
+                raise UsageError("give --email and --cohort (or --again to resend an invitation)")
+            invitation = invitations.invite(
+                engine, None, args.username, args.display_name, args.cohort, args.email
+            )
+        if args.no_send:
+            print(f"invited '{invitation.user.username}'; their link (give it to them only):")
+            print(invitation.link)
+            return EXIT_OK
+        invitations.send(invitation, "Your training manager", engine)
+    until = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
+    print(f"invited '{invitation.user.username}': the link went to {invitation.email}, "
+          f"valid once until {until}")  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_users_set_email(args: argparse.Namespace) -> int:
+    """Set the email address reminders go to ("" removes it)."""
+    with store() as engine:
+        kept = addresses.set_email(engine, None, args.username, args.email)
+    print(f"email of '{args.username}': {kept or 'removed'}")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     users = sub.add_parser(
         "users", help="add, list and manage user accounts", description="User accounts."
@@ -176,6 +206,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a new file for the generated temporary passwords (needed when a row has none)",
     )
     p.set_defaults(func=cmd_users_import)
+    p = usub.add_parser(
+        "invite", help=cmd_users_invite.__doc__, description=cmd_users_invite.__doc__
+    )
+    p.add_argument("username")
+    p.add_argument("--email", help="where the link goes")
+    p.add_argument("--cohort", help="the clinic or site")
+    p.add_argument("--display-name", help="the name shown in the app (default: the username)")
+    p.add_argument(
+        "--again", action="store_true", help="a new link for someone invited who has not set one"
+    )
+    p.add_argument("--no-send", action="store_true", help="print the link instead of mailing it")
+    p.set_defaults(func=cmd_users_invite)
+    p = usub.add_parser(
+        "set-email", help=cmd_users_set_email.__doc__, description=cmd_users_set_email.__doc__
+    )
+    p.add_argument("username")
+    p.add_argument("email", help='the address; "" removes it')
+    p.set_defaults(func=cmd_users_set_email)
     for name, func in (("deactivate", cmd_users_deactivate), ("activate", cmd_users_activate)):
         p = usub.add_parser(name, help=func.__doc__, description=func.__doc__)
         p.add_argument("username")
