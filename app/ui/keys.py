@@ -364,3 +364,22 @@ def resolve_error(qid: str) -> str:
 def reported_question(qid: str) -> str:
     """The bordered box of one question in the queue; a CSS class, so no dot."""
     return f"reported-{qid}"
+
+
+# --- mail: invitations and reminders (app.invitations, app.reminders) --------------------------
+INVITE_FORM = "invite.form"  # the "choose your password" page an invitation link opens
+INVITE_NEW = "invite.new"
+INVITE_REPEAT = "invite.repeat"
+INVITE_ERROR = "invite.error"
+INVITE_TO_SIGNIN = "invite.to_signin"
+USERS_INVITE_FORM = "users.invite"
+USERS_INVITE_USERNAME = "users.invite.username"
+USERS_INVITE_NAME = "users.invite.name"
+USERS_INVITE_COHORT = "users.invite.cohort"
+USERS_INVITE_EMAIL = "users.invite.email"
+USERS_INVITE_AGAIN_FORM = "users.invite.again"
+USERS_INVITE_AGAIN_USERNAME = "users.invite.again.username"
+USERS_INVITE_MESSAGE = "users.invite.message"  # (text, kind) for the next run
+ACCOUNT_EMAIL_FORM = "account.email"
+ACCOUNT_EMAIL = "account.email.address"
+ACCOUNT_EMAIL_MESSAGE = "account.email.message"  # (text, kind) for the next run
