@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import accounts, clock, config, mail
@@ -87,6 +87,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def issue(
+    conn: Connection, user: User, email: str, actor_id: int | None, now: datetime
+) -> Invitation:
+    """A new link for ``user`` in the caller's transaction; earlier ones stop working.
+
+    Raises MailNotConfigured when there is no public address to link to.
+    """
+    base = mail.app_link()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = now + timedelta(hours=config.invite_hours())
+    mail_store.add_invitation(
+        conn, token_hash=token_hash(token), user_id=user.id, invited_by=actor_id,
+        created_at=now, expires_at=expires,
+    )  # fmt: skip
+    return Invitation(user, email, expires, f"{base}?{QUERY}={token}")
+
+
 def invite(
     engine: Engine,
     actor: User | None,
@@ -106,9 +123,7 @@ def invite(
     cohort = check_cohort(cohort, "trainee")
     shown = check_display_name(display_name or name)
     address = mail.check_address(email)
-    base = mail.app_link()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires = now + timedelta(hours=config.invite_hours())
+    mail.app_link()  # no link to send without it: refused before anything is written
     try:
         with writing(engine) as conn:
             actor = recheck(conn, actor, now)
@@ -124,18 +139,15 @@ def invite(
                 conn, **accounts.new_user(name, shown, "trainee", cohort, NO_PASSWORD, now, False)
             )
             mail_store.set_email(conn, user_id, address, now)
-            mail_store.add_invitation(
-                conn, token_hash=token_hash(token), user_id=user_id,
-                invited_by=actor.id if actor else None, created_at=now, expires_at=expires,
-            )  # fmt: skip
+            user = User(user_id, name, shown, "trainee", cohort, True)
+            made = issue(conn, user, address, actor.id if actor else None, now)
             audit_store.record(
                 conn, now, actor.id if actor else None, "user.invite", name,
-                role="trainee", cohort=cohort, expires_at=expires.isoformat(),
+                role="trainee", cohort=cohort, expires_at=made.expires_at.isoformat(),
             )  # fmt: skip
     except IntegrityError:
         raise DuplicateUser(f"username '{name}' is already taken") from None
-    user = User(user_id, name, shown, "trainee", cohort, True)
-    return Invitation(user, address, expires, f"{base}?{QUERY}={token}")
+    return made
 
 
 def reinvite(
@@ -144,9 +156,7 @@ def reinvite(
     """A new link for an invited account that has not chosen its password yet (the old link
     stops working). Raises NotFound, Forbidden, InvitationUsed (the password is chosen)."""
     now = now or clock.now()
-    base = mail.app_link()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires = now + timedelta(hours=config.invite_hours())
+    mail.app_link()
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
         row = user_store.by_key(conn, username_key(username.strip()), lock=True)
@@ -159,27 +169,48 @@ def reinvite(
         email = mail_store.email_of(conn, target.id)
         if email is None:
             raise NotFound(f"'{target.username}' has no email address")
-        mail_store.add_invitation(
-            conn, token_hash=token_hash(token), user_id=target.id,
-            invited_by=actor.id if actor else None, created_at=now, expires_at=expires,
-        )  # fmt: skip
+        made = issue(conn, target, email, actor.id if actor else None, now)
         audit_store.record(
             conn, now, actor.id if actor else None, "user.invite", target.username,
-            again=True, expires_at=expires.isoformat(),
+            again=True, expires_at=made.expires_at.isoformat(),
         )  # fmt: skip
-    return Invitation(target, email, expires, f"{base}?{QUERY}={token}")
+    return made
 
 
 def send(invitation: Invitation, inviter: str, engine: Engine) -> None:
     """Mail the invitation, and note it in the audit log. Raises MailError, MailNotConfigured."""
-    with mail.connect() as outbox:
-        outbox.send(invitation.message(inviter))
-    now = clock.now()
-    with writing(engine) as conn:
-        audit_store.record(
-            conn, now, None, "mail.invite", invitation.user.username,
-            expires_at=invitation.expires_at.isoformat(),
-        )  # fmt: skip
+    failed = send_all([invitation], inviter, engine)
+    if failed:
+        raise failed[0][1]
+
+
+def send_all(
+    made: list[Invitation], inviter: str, engine: Engine
+) -> list[tuple[Invitation, mail.MailError]]:
+    """Mail each invitation over one connection, noting each sent in the audit log; those not
+    sent, each with why (they can be sent again: ``reinvite``). Raises MailNotConfigured."""
+    failed: list[tuple[Invitation, mail.MailError]] = []
+    try:
+        with mail.connect() as outbox:
+            for index, invitation in enumerate(made):
+                try:
+                    outbox.send(invitation.message(inviter))
+                except mail.MessageRefused as exc:
+                    failed.append((invitation, exc))
+                    continue
+                except mail.MailError as exc:  # the connection is gone: none of the rest went
+                    failed += [(later, exc) for later in made[index:]]
+                    break
+                with writing(engine) as conn:
+                    audit_store.record(
+                        conn, clock.now(), None, "mail.invite", invitation.user.username,
+                        expires_at=invitation.expires_at.isoformat(),
+                    )  # fmt: skip
+    except mail.MailNotConfigured:
+        raise
+    except mail.MailError as exc:
+        failed = [(invitation, exc) for invitation in made]
+    return failed
 
 
 def opened(engine: Engine, token: str, now: datetime | None = None) -> User:

@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 from mail_support import PUBLIC, smtp_server, use_server
 
-from app import accounts, clock, invitations, mail
+from app import accounts, clock, invitations, mail, userimport
 from app.accounts import DuplicateUser, Forbidden, LoginFailed, WeakPassword
-from app.cli import EXIT_OK, main
+from app.cli import EXIT_INVALID, EXIT_OK, main
 from app.invitations import InvitationExpired, InvitationUsed
 from app.store import audit as audit_store
 from app.store import mail as mail_store
+from app.store import users as user_store
 
 NEW_PW = "lanterns drift over the harbour"
 LINK = re.compile(re.escape(PUBLIC) + r"/\?invite=([A-Za-z0-9_-]+)")
@@ -110,3 +111,72 @@ def test_the_cli_invites_and_mails_the_link(fresh_db, people, inbox, monkeypatch
     token = token_in(inbox.messages[0].text)
     invitations.accept(fresh_db, token, NEW_PW)
     assert accounts.authenticate(fresh_db, "gus", NEW_PW).cohort == "north"
+
+
+INVITE_CSV = (
+    "username,display_name,cohort,email\r\n"
+    "hal,Hal Hart,north,hal@x.example\r\n"
+    "ivy,Ivy Ives,north,ivy@x.example\r\n"
+)
+
+
+def test_a_csv_import_invites_every_row_by_email(fresh_db, people, inbox):
+    preview = userimport.preview(fresh_db, people["tina"], INVITE_CSV.encode(), invite=True)
+    assert preview.ok, preview.report()
+    imported = userimport.apply(fresh_db, people["tina"], INVITE_CSV.encode(), invite=True)
+    assert imported.generated == {}
+    assert invitations.send_all(list(imported.invitations), "Tina", fresh_db) == []
+    assert sorted(m.to[0] for m in inbox.messages) == ["hal@x.example", "ivy@x.example"]
+    ivy = next(m for m in inbox.messages if m.to == ["ivy@x.example"])
+    assert "Your username is ivy" in ivy.text
+    invitations.accept(fresh_db, token_in(ivy.text), NEW_PW)
+    assert accounts.authenticate(fresh_db, "ivy", NEW_PW).display_name == "Ivy Ives"
+    with pytest.raises(LoginFailed):  # hal has not chosen one yet
+        accounts.authenticate(fresh_db, "hal", NEW_PW)
+
+
+def test_a_csv_import_by_invitation_reports_bad_rows_and_imports_nothing(fresh_db, people, inbox):
+    data = (
+        b"username,display_name,cohort,email\r\n"
+        b"jo,Jo,north,jo@x.example\r\n"
+        b"kim,Kim,south,kim@x.example\r\n"
+        b"lee,Lee,north,not-an-address\r\n"
+        b"ann,Ann again,north,ann@x.example\r\n"
+    )
+    preview = userimport.preview(fresh_db, people["tina"], data, invite=True)
+    assert preview.report() == [
+        "row 3: cohort: you may add trainees to your own cohort 'north' only",
+        "row 4: email: 'not-an-address' is not one (expected name@example.org)",
+        "row 5: username: already taken",
+    ]
+    with pytest.raises(userimport.ImportRefused):
+        userimport.apply(fresh_db, people["tina"], data, invite=True)
+    with_password = "username,display_name,cohort,password\r\nmo,Mo,north,a long password\r\n"
+    assert userimport.preview(
+        fresh_db, people["boss"], with_password.encode(), invite=True
+    ).report() == [
+        "row 1: column 'password': invited trainees choose their own; remove the column",
+        "row 1: missing column 'email'",
+    ]
+    assert inbox.messages == []
+    with fresh_db.connect() as conn:
+        assert user_store.taken(conn, ["jo", "mo"]) == {}
+
+
+def test_the_cli_imports_by_invitation_and_a_down_server_is_named(
+    fresh_db, people, inbox, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", fresh_db.url.render_as_string(False))
+    path = tmp_path / "invite.csv"
+    path.write_text(INVITE_CSV, encoding="utf-8")
+    with smtp_server() as stopped:
+        port = stopped.port
+    use_server(monkeypatch, port)  # nothing listens there any more
+    code = main(["users", "import", str(path), "--invite"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_INVALID
+    assert f"NOT sent to hal <hal@x.example>: mail server 127.0.0.1:{port} refused" in out
+    assert "2 invitations were not sent" in err
+    with smtp_server(port=port) as inbox_again:
+        assert main(["users", "invite", "hal", "--again"]) == EXIT_OK
+    assert [m.to for m in inbox_again.messages] == [["hal@x.example"]]

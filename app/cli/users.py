@@ -9,6 +9,7 @@ from pathlib import Path
 from app import accounts, addresses, invitations, useradmin, userimport
 from app.accounts import ROLES
 from app.cli.common import EXIT_OK, UsageError, password, password_arg, store, table
+from app.mail import MailError
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -75,6 +76,8 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else None
     if out is not None and out.exists():
         raise UsageError(f"{out} exists already; choose a new file for the passwords")
+    if args.invite:
+        return _import_invite(data, args.dry_run)
     with store() as engine:
         checked = userimport.preview(engine, None, data)
         for line in checked.problems:
@@ -101,6 +104,31 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     print(f"imported {len(imported.users)} trainees into {cohorts}")
     if out is not None:
         print(f"temporary passwords written to {out}; they must be changed at first sign-in")
+    return EXIT_OK
+
+
+def _import_invite(data: bytes, dry_run: bool) -> int:
+    """Import with invitations: every row gets an account and an emailed link."""
+    with store() as engine:
+        checked = userimport.preview(engine, None, data, invite=True)
+        for line in checked.report():
+            print(line)
+        if not checked.ok:
+            raise userimport.ImportRefused(checked)
+        if dry_run:
+            print(f"{len(checked.rows)} trainees ready to invite (dry run: nothing imported)")
+            return EXIT_OK
+        imported = userimport.apply(engine, None, data, invite=True)
+        failed = invitations.send_all(list(imported.invitations), "Your training manager", engine)
+    for made, error in failed:
+        print(f"NOT sent to {made.user.username} <{made.email}>: {error}")
+    sent = len(imported.invitations) - len(failed)
+    print(f"imported {len(imported.users)} trainees; {sent} invitations sent")
+    if failed:
+        raise MailError(
+            f"{len(failed)} invitations were not sent; send each again with "
+            "`resurface users invite USERNAME --again` once the mail server works"
+        )
     return EXIT_OK
 
 
@@ -198,6 +226,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="CSV: username, display_name, cohort[, password]")
     p.add_argument(
         "--dry-run", action="store_true", help="check every row and report; import nothing"
+    )
+    p.add_argument(
+        "--invite",
+        action="store_true",
+        help="the file has an email column instead of passwords: email each trainee a link",
     )
     p.add_argument(
         "-o",

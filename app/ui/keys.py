@@ -383,3 +383,11 @@ USERS_INVITE_MESSAGE = "users.invite.message"  # (text, kind) for the next run
 ACCOUNT_EMAIL_FORM = "account.email"
 ACCOUNT_EMAIL = "account.email.address"
 ACCOUNT_EMAIL_MESSAGE = "account.email.message"  # (text, kind) for the next run
+USERS_IMPORT_INVITE = "users.import.invite"  # the toggle: import by inviting each trainee
+USERS_IMPORT_INVITE_GO = "users.import.invite.go"
+USERS_INVITE_TEMPLATE = "users.invite.template"
+
+
+def users_invite_upload(generation: int) -> str:
+    """The uploader of a file of trainees to invite; a new generation clears it."""
+    return f"users.invite_upload.{generation}"
