@@ -114,6 +114,7 @@ def _reminders(user: User) -> None:
     if said:
         (st.success if said[1] == "success" else st.error)(said[0])
     if mine.sent:
+        st.markdown("**Sent to you**")
         frame = pd.DataFrame(
             {"Sent": [fmt.when(s.at) for s in mine.sent], "Subject": [s.subject for s in mine.sent]}
         )
