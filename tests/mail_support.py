@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -66,10 +67,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(handler: Inbox | None = None, port: int | None = None) -> Iterator[Inbox]:
-    """A real SMTP server on 127.0.0.1 (``port``, or a free one) while the block runs."""
+def smtp_server(
+    handler: Inbox | None = None, port: int | None = None, **options: Any
+) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1 (``port``, or a free one) while the block runs;
+    ``options`` go to aiosmtpd's SMTP (``authenticator``, ``tls_context``, ...)."""
     handler = handler or Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **options)
     controller.start()
     try:
         handler.port = controller.port  # type: ignore[attr-defined]
