@@ -162,7 +162,7 @@ def _sqlite_checks(conn: sqlite3.Connection, facts: Facts) -> None:
         facts.problems.extend(f"integrity check: {line}" for line in found)
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchmany(20):
         facts.problems.append(
-            f"foreign key check: {table} row {rowid} refers to a missing {parent}"
+            f"foreign key check: {table} row {rowid} refers to a row of {parent} that is not there"
         )
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     for name in names:
