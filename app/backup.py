@@ -79,11 +79,13 @@ class Made:
 
 @dataclass
 class Restored:
-    """A restore done: what the backup held, and the revision it was upgraded from, if any."""
+    """A restore done: what the backup held, the revision it was upgraded from (if any), the
+    users and attempts it replaced, and where a damaged SQLite file was set aside (if one was)."""
 
     facts: Facts
     upgraded_from: str | None
     replaced: dict[str, int]
+    set_aside: Path | None = None
 
 
 def main_counts(facts: Facts) -> dict[str, int]:
@@ -251,10 +253,13 @@ def restore(url: str, file: Path, force: bool = False, now: datetime | None = No
         )
     if live is not None and live.exists() and live.resolve() == file.resolve():
         raise BackupError(f"{file} is the database itself")
-    replaced = _held(url, live, force)
+    replaced, damaged = _held(url, live, force)
+    aside = None
     if live is None:
         pgdump.pg_put_back(url, file, dump)
     else:
+        if damaged:  # SQLite could not read it: keep it for a look rather than write into it
+            aside = store.set_aside(live, now)
         make_engine(url).dispose()  # creates a missing file, readable by its owner only
         store.sqlite_put_back(file, live)
     engine = open_store(url)  # upgrades a backup of an older revision
@@ -263,21 +268,29 @@ def restore(url: str, file: Path, force: bool = False, now: datetime | None = No
             upgraded = dump.revision if dump.revision != head() else None
             detail = {"revision": dump.revision, "upgraded_to": head() if upgraded else None}
             audit_store.record(
-                conn, now, None, "db.restore", str(file), **detail, replaced=replaced
+                conn,
+                now,
+                None,
+                "db.restore",
+                str(file),
+                **detail,
+                replaced=replaced,
+                set_aside=str(aside) if aside else None,
             )
     finally:
         engine.dispose()
-    return Restored(dump, upgraded, replaced)
+    return Restored(dump, upgraded, replaced, aside)
 
 
-def _held(url: str, live: Path | None, force: bool) -> dict[str, int]:
-    """The users and attempts the database holds; refuses a non-empty one unless ``force``."""
+def _held(url: str, live: Path | None, force: bool) -> tuple[dict[str, int], bool]:
+    """The users and attempts the database holds, and whether it is damaged; refuses a database
+    that holds data, or may, unless ``force``."""
     if live is not None and not live.exists():
-        return {}
+        return {}, False
     facts = pgdump.pg_facts(url) if live is None else store.sqlite_facts(live, live=True)
     held = {t: facts.counts.get(t, 0) for t in HELD}
     if force:
-        return held
+        return held, bool(facts.problems)
     if facts.problems:
         raise DatabaseNotEmpty(
             "cannot tell whether the database holds data "
@@ -289,7 +302,7 @@ def _held(url: str, live: Path | None, force: bool) -> dict[str, int]:
             f"the database holds data ({said}): a restore would replace it. Stop the server, back "
             "the database up, then restore with --force"
         )
-    return held
+    return held, False
 
 
 def described(facts: Facts) -> str:

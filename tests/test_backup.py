@@ -3,6 +3,7 @@ PostgreSQL; damaged backups refused, the live database untouched; a plain file c
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import stat
@@ -379,3 +380,25 @@ def test_restore_refuses_a_backup_of_the_other_kind_of_database(tmp_path):
     with pytest.raises(backup.BackupError, match="is a postgresql backup and the database is sql"):
         backup.restore(sqlite_url, pg_copy, force=True)
     assert everything(sqlite_url) == sqlite_before
+
+
+def test_a_damaged_database_is_set_aside_by_a_forced_restore(tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    engine = open_store(url)
+    accounts.init_first_manager(engine, "boss", PW)
+    engine.dispose()
+    made = backup.backup(url, tmp_path / "copy.db")
+    wanted = everything(url)
+    ruined = damaged(made.path, "corrupted").read_bytes()
+    (tmp_path / "live.db").write_bytes(ruined)
+    with pytest.raises(backup.DatabaseNotEmpty, match="cannot tell whether the database holds"):
+        backup.restore(url, made.path)
+    done = backup.restore(url, made.path, force=True)
+    assert done.set_aside is not None
+    assert done.set_aside.parent == tmp_path
+    assert re.fullmatch(r"live\.db\.damaged-\d{8}-\d{6}", done.set_aside.name)
+    assert done.set_aside.read_bytes() == ruined
+    after = everything(url)
+    assert after["users"] == wanted["users"]
+    assert after["audit_log"][:-1] == wanted["audit_log"][:-1]
+    assert backup.check(url).problems == []

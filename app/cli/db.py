@@ -56,6 +56,8 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
     """Put a backup in place of the database, after checking it (stop the server first)."""
     done = backup.restore(config.database_url(), args.file, force=args.force)
     upgraded = f", upgraded from {done.upgraded_from}" if done.upgraded_from else ""
+    if done.set_aside:
+        print(f"the damaged database was moved to {done.set_aside}")
     print(f"restored {args.file} into {shown_url()}{upgraded}")
     print(f"  {backup.described(done.facts)}")
     return EXIT_OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -117,6 +118,17 @@ def sqlite_put_back(backup: Path, live: Path) -> None:
             dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.Error as exc:
         raise BackupError(f"cannot restore into {live}: {exc}") from None
+
+
+def set_aside(live: Path, now: datetime) -> Path:
+    """Rename the database file ``live`` (with its -wal and -shm files, which belong to it) out of
+    the way, to ``<name>.damaged-YYYYMMDD-HHMMSS``; returns the new name."""
+    aside = live.with_name(f"{live.name}.damaged-{now:%Y%m%d-%H%M%S}")
+    for suffix in ("-wal", "-shm", ""):  # the main file last: never a main file without its WAL
+        part = live.with_name(live.name + suffix)
+        if part.exists():
+            part.rename(aside.with_name(aside.name + suffix))
+    return aside
 
 
 def sqlite_facts(path: Path, live: bool = False) -> Facts:
