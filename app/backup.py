@@ -203,13 +203,19 @@ def backup(url: str, to: Path | str, keep: int | None = None, now: datetime | No
             facts = pgdump.pg_dump(url, partial)
         else:
             store.sqlite_copy(live, partial)
-            facts = store.sqlite_facts(partial)
+            facts = store.sqlite_facts(partial)  # the copy is checked as it is written
         with partial.open("rb") as f:
             os.fsync(f.fileno())
         partial.rename(path)
     finally:
         with suppress(FileNotFoundError):
             partial.unlink()
+    if facts.problems:  # kept, as the best copy there is, but the command fails
+        raise BadBackup(
+            f"{path} was written but",
+            facts.problems,
+            "fails its checks (is the database damaged? try `resurface db check`)",
+        )
     made = Made(path, path.stat().st_size, facts)
     if keep is not None:
         made.removed = ours(to, kind)[:-keep]
