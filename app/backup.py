@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import os
 import re
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import clock
 from app.errors import ResurfaceError
@@ -118,11 +121,28 @@ def _judged(where: str, facts: Facts) -> Report:
     return report
 
 
+@contextmanager
+def _said() -> Iterator[None]:
+    """A database that cannot be reached, a file that cannot be written: a BackupError that says
+    so, never a traceback."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise BackupError(f"the database: {getattr(exc, 'orig', None) or exc}") from None
+    except OSError as exc:
+        raise BackupError(f"{exc.filename or 'a file'}: {exc.strerror or exc}") from None
+
+
 def check(url: str, file: Path | None = None) -> Report:
     """Check the database at ``url`` or, given, the backup ``file``; the report lists problems.
 
-    Raises BackupError when a needed tool (pg_restore) is missing.
+    Raises BackupError when a needed tool (pg_restore) is missing or the database is unreachable.
     """
+    with _said():
+        return _checked(url, file)
+
+
+def _checked(url: str, file: Path | None) -> Report:
     if file is not None:
         return _judged(str(file), _file_facts(file))
     live = store.sqlite_path(url)
@@ -174,9 +194,13 @@ def backup(url: str, to: Path | str, keep: int | None = None, now: datetime | No
     ``keep`` then keeps the newest.
 
     Raises BackupError (an existing file, a missing folder, ``keep`` without a folder, a failed
-    copy).
+    copy, a database that cannot be reached), BadBackup (the copy failed its checks).
     """
-    now = now or clock.now()
+    with _said():
+        return _backup(url, to, keep, now or clock.now())
+
+
+def _backup(url: str, to: Path | str, keep: int | None, now: datetime) -> Made:
     live = store.sqlite_path(url)
     kind = "postgresql" if live is None else "sqlite"
     into_folder = str(to).endswith(("/", os.sep)) or Path(to).is_dir()
@@ -242,11 +266,15 @@ def restore(url: str, file: Path, force: bool = False, now: datetime | None = No
     of an older schema revision is upgraded afterwards.
 
     Raises BadBackup (the backup failed its checks), DatabaseNotEmpty (the database holds users
-    or attempts and ``force`` is false), BackupError (a backup of the other kind of database, or
-    the restore failed, which then changed nothing).
+    or attempts and ``force`` is false), BackupError (a backup of the other kind of database, an
+    unreachable database, or the restore failed, which then changed nothing).
     """
-    now = now or clock.now()
-    report = check(url, file)
+    with _said():
+        return _restore(url, file, force, now or clock.now())
+
+
+def _restore(url: str, file: Path, force: bool, now: datetime) -> Restored:
+    report = _checked(url, file)
     if report.problems:
         raise BadBackup(str(file), report.problems, "cannot be restored")
     dump = report.facts

@@ -81,3 +81,14 @@ def test_backup_will_not_overwrite_a_file(capsys, live, tmp_path):
     code, _, err = run(capsys, "db", "backup", str(tmp_path / "one.db"), "--keep", "3")
     assert code == EXIT_INVALID
     assert "--keep needs a folder" in err
+
+
+def test_a_database_that_cannot_be_reached_is_said_in_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    for argv in (["db", "check"], ["db", "backup", str(tmp_path / "x.dump")]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (EXIT_INVALID, "")
+        assert err.startswith("resurface: error: the database: ")
+        assert "127.0.0.1" in err
+        assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no partial file left behind

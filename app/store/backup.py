@@ -13,6 +13,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.request import pathname2url
 
 from sqlalchemy.engine import make_url
 
@@ -79,7 +80,8 @@ def kind_of_file(path: Path) -> str | None:
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     # A backup file is opened read-only so a check never changes it; the live file is opened as
     # the server opens it, because a read-only connection cannot always read a WAL database.
-    target = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    where = f"file:{pathname2url(str(path.resolve()))}"
+    target = f"{where}?mode=ro" if read_only else where
     conn = sqlite3.connect(target, uri=True, timeout=SQLITE_BUSY_MS / 1000)
     conn.isolation_level = None
     return conn

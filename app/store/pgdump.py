@@ -114,12 +114,22 @@ def pg_dump(url: str, dest: Path) -> Facts:
             schema = _schema(conn)
             facts = Facts("postgresql", schema=schema)
             _pg_counts(conn, schema, facts)
-            argv = [dump, "--format=custom", f"--snapshot={snapshot}", f"--schema={schema}"]
+            argv = [
+                dump,
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--schema={_pattern(schema)}",
+            ]
             argv += ["--no-owner", "--no-privileges", f"--file={dest}"]
             done = subprocess.run(argv, env=_pg_env(url), capture_output=True, text=True)
     if done.returncode:
         raise BackupError(f"pg_dump failed: {_last_line(done.stderr)}")
     return facts
+
+
+def _pattern(schema: str) -> str:
+    """The schema as a pg_dump pattern matching it alone (quoted: no case folding, no wildcards)."""
+    return '"' + schema.replace('"', '""') + '"'
 
 
 def _last_line(stderr: str) -> str:
