@@ -262,6 +262,7 @@ def test_a_backup_from_an_older_revision_is_restored_and_upgraded(db_url, tmp_pa
     assert report.problems == []
     assert report.notes == [f"schema revision 0010 is older than {head()}: a restore upgrades it"]
     with another(db_url, tmp_path) as target:
+        open_store(target).dispose()  # `db upgrade` made its tables, empty: no --force needed
         assert backup.restore(target, made.path).upgraded_from == "0010"
         restored = make_engine(target)
         try:

@@ -3,12 +3,17 @@ messages, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import urllib.request
 
 import pytest
+from e2e_support import resurface_command, served
 
 from app.cli import EXIT_INVALID, EXIT_OK, main
 from app.store.migrate import head
+from conftest import throwaway_database
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -92,3 +97,43 @@ def test_a_database_that_cannot_be_reached_is_said_in_one_line(capsys, monkeypat
         assert "127.0.0.1" in err
         assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # no partial file left behind
+
+
+@pytest.mark.slow
+def test_the_commands_as_processes_and_the_server_on_the_restored_database(
+    db_url, people, tmp_path
+):
+    """The installed `resurface` command backs up and restores, and `resurface serve` starts on
+    the restored database and answers."""
+    command = resurface_command()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    env = {**os.environ, "RESURFACE_DATABASE_URL": db_url}
+    done = subprocess.run(
+        [command, "db", "backup", f"{folder}/", "--keep", "48"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    [copy] = folder.iterdir()
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    (tmp_path / "restored").mkdir()
+    with throwaway_database(backend, tmp_path / "restored") as target:
+        env = {**os.environ, "RESURFACE_DATABASE_URL": target}
+        done = subprocess.run(
+            [command, "db", "restore", str(copy)],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert (done.returncode, done.stderr) == (0, "")
+        assert done.stdout.startswith(f"restored {copy} into ")
+        done = subprocess.run(
+            [command, "db", "check"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert "users 6" in done.stdout
+        with served(env, tmp_path / "server.log") as url:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
+                assert response.read() == b"ok"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert response.status == 200
+        log = (tmp_path / "server.log").read_text()
+        assert "resurface init" not in log  # it found the restored users
