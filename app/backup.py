@@ -205,8 +205,10 @@ def _backup(url: str, to: Path | str, keep: int | None, now: datetime) -> Made:
     kind = "postgresql" if live is None else "sqlite"
     into_folder = str(to).endswith(("/", os.sep)) or Path(to).is_dir()
     to = Path(to)
-    if keep is not None and (not into_folder or keep < 1):
-        raise BackupError("--keep needs a folder to back up into, and a number of at least 1")
+    if keep is not None and keep < 1:
+        raise BackupError(f"--keep {keep}: keep at least 1 backup")
+    if keep is not None and not into_folder:
+        raise BackupError(f"--keep needs a folder to back up into, and {to} is not one")
     if into_folder:
         if not to.is_dir():
             raise BackupError(f"no such folder: {to}")

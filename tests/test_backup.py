@@ -410,3 +410,24 @@ def test_a_damaged_database_is_set_aside_by_a_forced_restore(tmp_path):
     assert after["users"] == wanted["users"]
     assert after["audit_log"][:-1] == wanted["audit_log"][:-1]
     assert backup.check(url).problems == []
+
+
+def test_checking_a_backup_in_wal_mode_leaves_nothing_beside_it(tmp_path):
+    """A copy the sqlite3 shell made of a WAL database is in WAL mode too: checking it or
+    restoring from it makes no -wal or -shm file beside it."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    engine = open_store(url)
+    accounts.init_first_manager(engine, "boss", PW)
+    engine.dispose()  # the last connection folds the WAL into the file
+    (tmp_path / "old").mkdir()
+    shell_copy = tmp_path / "old" / "by-hand.db"
+    shutil.copy(tmp_path / "live.db", shell_copy)
+    with sqlite3.connect(shell_copy) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    (tmp_path / "old" / "by-hand.db-wal").unlink(missing_ok=True)
+    (tmp_path / "old" / "by-hand.db-shm").unlink(missing_ok=True)
+    assert backup.check(url, shell_copy).problems == []
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    backup.restore(target, shell_copy)
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["by-hand.db"]
+    assert everything(target)["users"] == everything(url)["users"]

@@ -78,10 +78,12 @@ def kind_of_file(path: Path) -> str | None:
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
-    # A backup file is opened read-only so a check never changes it; the live file is opened as
-    # the server opens it, because a read-only connection cannot always read a WAL database.
+    # A backup is one file, opened as immutable: no locks, and no -wal or -shm made beside it
+    # (a plain read-only open of a file in WAL mode, a copy taken with the sqlite3 shell, say,
+    # leaves both), so a check never changes its folder. The live file is opened as the server
+    # opens it, WAL and all.
     where = f"file:{pathname2url(str(path.resolve()))}"
-    target = f"{where}?mode=ro" if read_only else where
+    target = f"{where}?mode=ro&immutable=1" if read_only else where
     conn = sqlite3.connect(target, uri=True, timeout=SQLITE_BUSY_MS / 1000)
     conn.isolation_level = None
     return conn
