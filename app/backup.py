@@ -233,6 +233,7 @@ def _backup(url: str, to: Path | str, keep: int | None, now: datetime) -> Made:
         with partial.open("rb") as f:
             os.fsync(f.fileno())
         partial.rename(path)
+        _sync_folder(path.parent)  # the new name, too, survives a power cut
     finally:
         with suppress(FileNotFoundError):
             partial.unlink()
@@ -244,11 +245,20 @@ def _backup(url: str, to: Path | str, keep: int | None, now: datetime) -> Made:
         )
     made = Made(path, path.stat().st_size, facts)
     if keep is not None:
-        made.removed = ours(to, kind)[:-keep]
+        # Never the one just written, even if a clock set back makes older names look newer.
+        made.removed = [p for p in ours(to, kind)[:-keep] if p != path]
         for old in made.removed:
             old.unlink()
     _log(url, now, "db.backup", str(path), revision=facts.revision, size=made.size)
     return made
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _log(url: str, now: datetime, action: str, target: str, **detail: object) -> None:

@@ -431,3 +431,15 @@ def test_checking_a_backup_in_wal_mode_leaves_nothing_beside_it(tmp_path):
     backup.restore(target, shell_copy)
     assert [p.name for p in (tmp_path / "old").iterdir()] == ["by-hand.db"]
     assert everything(target)["users"] == everything(url)["users"]
+
+
+def test_keep_never_deletes_the_backup_it_just_wrote(tmp_path):
+    """A clock set back makes the new backup's name the oldest: it stays all the same."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    open_store(url).dispose()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    later = backup.backup(url, folder, now=datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    earlier = backup.backup(url, folder, keep=1, now=datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    assert earlier.removed == []
+    assert sorted(folder.iterdir()) == sorted([earlier.path, later.path])
