@@ -50,6 +50,7 @@ BENCHMARKS = {
     ),
     "hostile": (("hostile_rows",), "refusing hostile YAML files vs parsing a real bank"),
     "signin": (("signin_flood",), "answer saves while 3 clients fail sign-ins, each database"),
+    "backup": (("backup_load",), "db backup of 300,000 responses while 4 trainees answer"),
     "load": (("load_trainees",), "N concurrent trainees in Chromium against resurface serve"),
 }
 
