@@ -17,7 +17,10 @@ from __future__ import annotations
 import random
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +61,49 @@ def seeded(url: str, responses: int, audit_lines: int, rng_seed: int) -> tuple[i
     return made, time.perf_counter() - started
 
 
+def _rss() -> int:
+    """This process's resident memory now, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+@contextmanager
+def peak_rss() -> Iterator[Callable[[], tuple[int, int]]]:
+    """Sample the resident memory every 50 ms inside the block: (before, peak) in bytes."""
+    before = peak = _rss()
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not stop.wait(0.05):
+            peak = max(peak, _rss())
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield lambda: (before, peak)
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _timed_copy(run: Run, what: str, source: str, target: str) -> tuple[dbcopy.CopyReport, float]:
+    with peak_rss() as memory:
+        started = time.perf_counter()
+        report = dbcopy.copy(source, target)
+        spent = time.perf_counter() - started
+    report.check()
+    before, peak = memory()
+    run.note(_rates(what, report, spent))
+    run.note(
+        f"db copy {what}: resident memory {before / 2**20:.0f} MB before the copy, "
+        f"peak {peak / 2**20:.0f} MB during it"
+    )
+    return report, spent
+
+
 def _row(what: str, report: dbcopy.CopyReport, spent: float, responses: int) -> Row:
     return Row(
         what,
@@ -93,20 +139,12 @@ def measure(run: Run) -> list[Row]:
         back = f"sqlite:///{Path(tmp) / 'back.db'}"
         if not run.pg:
             run.note("db copy: PostgreSQL not reachable, so SQLite to SQLite only")
-            started = time.perf_counter()
-            report = dbcopy.copy(source, back)
-            spent = time.perf_counter() - started
-            report.check()
-            run.note(_rates("SQLite -> SQLite", report, spent))
+            report, spent = _timed_copy(run, "SQLite -> SQLite", source, back)
             return [_row("db copy SQLite -> SQLite (app.dbcopy.copy)", report, spent, made)]
         with database(run.pg) as pg:
             ways = (("SQLite -> PostgreSQL", source, pg), ("PostgreSQL -> SQLite", pg, back))
             for what, frm, to in ways:
-                started = time.perf_counter()
-                report = dbcopy.copy(frm, to)
-                spent = time.perf_counter() - started
-                report.check()
-                run.note(_rates(what, report, spent))
+                report, spent = _timed_copy(run, what, frm, to)
                 rows.append(_row(f"db copy {what} (app.dbcopy.copy)", report, spent, made))
     return rows
 
