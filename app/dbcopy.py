@@ -55,6 +55,10 @@ class CopyFailed(CopyError):
     """A table could not be read or written; the target was left as empty as it was."""
 
 
+class CheckFailed(CopyError):
+    """The copy was written but could not be read back and compared."""
+
+
 class Mismatch(CopyError):
     """A table's rows in the target differ from the source's (count or checksum)."""
 
@@ -130,17 +134,23 @@ def emptying(target: str) -> str:
 # --- the checksum: the same on both sides from the values the schema's types read back ------
 
 
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once: it is hot
+
+
 def canonical(value: Any, is_json: bool = False) -> Any:
     """A value as the checksum sees it, identical whichever database it was read from: aware
     datetimes in UTC ISO form, JSON as sorted JSON text, floats by repr (every digit counts)."""
     if is_json:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    if value is None or isinstance(value, bool | int | str):
+        return _SORTED_JSON.encode(value)
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
         return value
-    if isinstance(value, float):
+    if kind is float:
         return repr(value)
     if isinstance(value, datetime):
         return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if isinstance(value, bool | int | str):
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes):
@@ -149,7 +159,11 @@ def canonical(value: Any, is_json: bool = False) -> Any:
 
 
 class Checksum:
-    """SHA-256 over a table's rows, one canonical line per row, in the order they are added."""
+    """SHA-256 over a table's rows, one canonical line per row, in the order they are added.
+
+    A line is the repr of the row's canonical values (strings, numbers, booleans, None): the
+    same values give the same line, and a quote or comma inside a string cannot fake another.
+    """
 
     def __init__(self, table: Table) -> None:
         self._columns = [(c.name, isinstance(c.type, JSON)) for c in table.columns]
@@ -159,7 +173,7 @@ class Checksum:
     def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
         for row in rows:
             line = [canonical(row[name], is_json) for name, is_json in self._columns]
-            self._hash.update(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+            self._hash.update(repr(line).encode() + b"\n")
             self.rows += 1
 
     def hexdigest(self) -> str:
@@ -280,8 +294,9 @@ def copy(
     at ``target_url`` (both migrated to the newest schema first), then read the target back and
     compare. Once it checks out, the target's audit log records the copy (the console's).
 
-    Raises CannotOpen, RevisionsDiffer, TargetNotEmpty, CopyFailed. A copy that does not check
-    out is returned with its mismatches or source changes: ``CopyReport.check`` raises them.
+    Raises CannotOpen, RevisionsDiffer, TargetNotEmpty, CopyFailed, CheckFailed. A copy that
+    does not check out is returned with its mismatches or source changes: ``CopyReport.check``
+    raises them.
     """
     source = _open(source_url, "source")
     try:
@@ -295,7 +310,14 @@ def copy(
         started = time.perf_counter()
         tables, left = _copy_tables(source, target, batch, progress)
         copied_at = time.perf_counter()
-        mismatches = verify(target, tables, batch)
+        try:
+            mismatches = verify(target, tables, batch)
+        except SQLAlchemyError as exc:
+            raise CheckFailed(
+                f"the copy was written but reading it back failed: "
+                f"{getattr(exc, 'orig', None) or exc}; empty the target "
+                f"({emptying(target_url)}) and copy again"
+            ) from None
         report = CopyReport(
             shown(source_url),
             shown(target_url),
