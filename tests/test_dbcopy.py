@@ -381,3 +381,10 @@ def test_text_keys_are_read_in_the_same_order_whatever_postgresqls_collation(tmp
         report = dbcopy.copy(source_url, f"sqlite:///{tmp_path / 'target.db'}")
         report.check()
         source.dispose()
+
+
+def test_the_command_refuses_a_batch_of_nothing(tmp_path, capsys):
+    target = tmp_path / "new.db"
+    assert main(["db", "copy", "--to", f"sqlite:///{target}", "--batch", "0"]) == 2
+    assert capsys.readouterr().err == "resurface: error: --batch must be 1 or more, not 0\n"
+    assert not target.exists()

@@ -6,7 +6,15 @@ import argparse
 import sys
 
 from app import accounts, config, dbcopy
-from app.cli.common import EXIT_OK, password, password_arg, shown_url, store, table
+from app.cli.common import (
+    EXIT_OK,
+    UsageError,
+    password,
+    password_arg,
+    shown_url,
+    store,
+    table,
+)
 from app.store.migrate import current
 
 
@@ -32,6 +40,8 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     def progress(done: dbcopy.TableCopy) -> None:
         print(f"copied {done.name}: {done.rows:,} rows", file=sys.stderr, flush=True)
 
+    if args.batch < 1:
+        raise UsageError(f"--batch must be 1 or more, not {args.batch}")
     source = args.source or config.database_url()
     report = dbcopy.copy(source, args.to, batch=args.batch, progress=progress)
     print(f"{report.source} -> {report.target} (schema revision {report.revision})")
