@@ -326,7 +326,10 @@ def test_a_copy_that_fails_part_way_leaves_the_target_empty(tmp_path, catalogue)
     source.dispose()
     (tmp_path / "t").mkdir()
     with throwaway_database("postgresql", tmp_path / "t") as target_url:
-        with pytest.raises(dbcopy.CopyFailed, match=r"^copying question_voids failed: .*empty"):
+        with pytest.raises(
+            dbcopy.CopyFailed,
+            match=r"(?s)^copying question_voids failed: value too long.*empty as before",
+        ):
             dbcopy.copy(source_url, target_url)
         target = open_store(target_url)
         assert {name: rows for name, rows in every_row(target).items() if rows} == {}

@@ -7,11 +7,13 @@ left behind, so a table added later is copied without anyone remembering to add 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, Table, false, func, insert, select
+from sqlalchemy import JSON, Connection, Engine, String, Table, false, func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from app.store.tables import metadata
 
@@ -60,9 +62,33 @@ def batches(conn: Connection, table: Table, size: int) -> Iterator[list[dict[str
 
 
 def write(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``table`` as they are, primary keys included (one executemany)."""
-    if rows:
+    """Insert ``rows`` into ``table`` as they are, primary keys included: PostgreSQL's COPY,
+    elsewhere one executemany."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_in(conn, table, rows)
+    else:
         conn.execute(insert(table), list(rows))
+
+
+def _copy_in(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    # psycopg runs an executemany as one INSERT per row (pipelined): a few thousand rows a
+    # second. COPY takes the same rows several times faster, inside the same transaction. The
+    # values go as the schema's types bind them: aware datetimes as they are, JSON as the JSON
+    # text SQLAlchemy writes (json.dumps; None as JSON null, as SQLAlchemy stores it too).
+    quote = conn.dialect.identifier_preparer
+    columns = [(c.name, isinstance(c.type, JSON)) for c in table.columns]
+    names = ", ".join(quote.quote(n) for n, _ in columns)
+    statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection's
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[n]) if j else row[n] for n, j in columns])
+    except conn.dialect.loaded_dbapi.Error as exc:  # past SQLAlchemy: say it as it would
+        raise DBAPIError(statement, None, exc) from exc
 
 
 def reset_sequences(conn: Connection) -> None:
