@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Table
+from sqlalchemy import JSON, Connection, Engine, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -199,9 +199,8 @@ def _open(url: str, role: str) -> Engine:
         raise CannotOpen(f"cannot open the {role} database {where}: {reason}") from None
 
 
-def _check_target(target: Engine, where: str) -> None:
-    with target.connect() as conn:
-        held = [(t.name, n) for t in copy_store.all_tables() if (n := copy_store.count(conn, t))]
+def _check_empty(conn: Connection, where: str) -> None:
+    held = [(t.name, n) for t in copy_store.all_tables() if (n := copy_store.count(conn, t))]
     if held:
         rows = ", ".join(f"{name} {n:,}" for name, n in held)
         raise TargetNotEmpty(
@@ -232,6 +231,8 @@ def _copy_tables(
     name = ""
     try:
         with copy_store.snapshot(source) as src, writing(target) as dst:
+            # Checked in the writing transaction: on SQLite it holds the write lock already.
+            _check_empty(dst, target.url.render_as_string(hide_password=True))
             for table in copy_store.copied_tables():
                 name, started, summed = table.name, time.perf_counter(), Checksum(table)
                 for rows in copy_store.batches(src, table, batch):
@@ -306,12 +307,12 @@ def copy(
         raise
     try:
         revision = _check_revisions(source, target)
-        _check_target(target, shown(target_url))
         started = time.perf_counter()
         tables, left = _copy_tables(source, target, batch, progress)
         copied_at = time.perf_counter()
         try:
             mismatches = verify(target, tables, batch)
+            changed = _moved(source, tables)
         except SQLAlchemyError as exc:
             raise CheckFailed(
                 f"the copy was written but reading it back failed: "
@@ -327,7 +328,7 @@ def copy(
             copied_at - started,
             time.perf_counter() - copied_at,
             mismatches,
-            _moved(source, tables),
+            changed,
         )
         if not (report.mismatches or report.changed):
             with writing(target) as conn:
