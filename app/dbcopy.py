@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from alembic.util import CommandError
 from sqlalchemy import JSON, Connection, Engine, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -28,7 +29,7 @@ from app.store import DatabaseError, open_store
 from app.store import audit as audit_store
 from app.store import copy as copy_store
 from app.store.db import writing
-from app.store.migrate import current, head
+from app.store.migrate import head
 
 BATCH = 10_000  # rows read and written at a time: memory stays flat whatever the table's size
 ACTION = "db.copy"  # the audit line written in the target once the copy checks out
@@ -48,7 +49,7 @@ class TargetNotEmpty(CopyError):
 
 
 class RevisionsDiffer(CopyError):
-    """The two databases are not at the same schema revision."""
+    """A database is at a schema revision this version cannot bring to its own (a newer one)."""
 
 
 class CopyFailed(CopyError):
@@ -190,6 +191,11 @@ def _open(url: str, role: str) -> Engine:
         raise CannotOpen(f"the {role} is not a database URL: {url!r}") from None
     try:
         return open_store(url)
+    except CommandError as exc:  # a revision this version does not know: a newer one wrote it
+        raise RevisionsDiffer(
+            f"the {role} database {where} cannot be brought to this version's schema ({head()}): "
+            f"{exc}; copy it with the version of Resurface that last ran on it"
+        ) from None
     except DatabaseError as exc:
         detail = str(exc).removeprefix("cannot open the database: ")
         raise CannotOpen(f"cannot open the {role} database {where}: {detail}") from None
@@ -207,18 +213,6 @@ def _check_empty(conn: Connection, where: str) -> None:
             f"the target database {where} is not empty (rows: {rows}): a copy goes only into "
             f"an empty database; {emptying(where)}, or name another"
         )
-
-
-def _check_revisions(source: Engine, target: Engine) -> str:
-    newest = head()
-    found = {"source": current(source), "target": current(target)}
-    if set(found.values()) != {newest}:
-        raise RevisionsDiffer(
-            "the databases are at different schema revisions ("
-            + ", ".join(f"{role} {rev}" for role, rev in found.items())
-            + f"; this version of Resurface has {newest})"
-        )
-    return newest
 
 
 def _copy_tables(
@@ -306,7 +300,7 @@ def copy(
         source.dispose()
         raise
     try:
-        revision = _check_revisions(source, target)
+        revision = head()  # both are there: opening them migrated them, or refused
         started = time.perf_counter()
         tables, left = _copy_tables(source, target, batch, progress)
         copied_at = time.perf_counter()

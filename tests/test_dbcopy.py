@@ -391,3 +391,16 @@ def test_the_command_refuses_a_batch_of_nothing(tmp_path, capsys):
     assert main(["db", "copy", "--to", f"sqlite:///{target}", "--batch", "0"]) == 2
     assert capsys.readouterr().err == "resurface: error: --batch must be 1 or more, not 0\n"
     assert not target.exists()
+
+
+@pytest.mark.parametrize("role", ["source", "target"])
+def test_a_database_a_newer_version_wrote_is_refused_by_name(role, tmp_path):
+    urls = {r: f"sqlite:///{tmp_path / f'{r}.db'}" for r in ("source", "target")}
+    newer = open_store(urls[role])
+    with newer.begin() as conn:  # as a later Resurface with one more migration leaves it
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    newer.dispose()
+    with pytest.raises(dbcopy.RevisionsDiffer) as caught:
+        dbcopy.copy(urls["source"], urls["target"])
+    assert str(caught.value).startswith(f"the {role} database {urls[role]} cannot be brought")
+    assert "'9999'" in str(caught.value)
