@@ -1,9 +1,9 @@
 """Time ``resurface db copy`` of a database with 1,000,000 responses: SQLite to PostgreSQL and back.
 
-Seeds a temp SQLite file the way benchmarks/item_analysis_db.py does (fixed seed): 33,334
-submitted attempts x 30 questions (about 980,000 responses: 2% are left unanswered, so the
-attempts are scaled up to reach 1,000,000), their attempt questions, 8,000-odd trainees, and
-50,000 audit lines with JSON details. Then times ``app.dbcopy.copy`` (the whole command: open
+Seeds a temp SQLite file the way benchmarks/item_analysis_db.py does (fixed seed): 34,014
+submitted attempts x 30 questions (2% are left unanswered, so that many give 999,986
+responses), their 1,020,420 attempt questions, 8,505 users, and 50,000 audit lines with JSON
+details: 2,112,985 rows. Then times ``app.dbcopy.copy`` (the whole command: open
 and migrate both, copy in one snapshot and one transaction, read the target back and compare
 checksums) into a fresh PostgreSQL schema, and from there into a fresh SQLite file. Without
 PostgreSQL it copies SQLite to SQLite. Prints a table (one run each) and rows/s per table in the
