@@ -195,7 +195,8 @@ def test_copy_carries_every_table_and_the_app_reads_the_same(
         note = comments.add(target, user(target, "trainer"), attempt_id, "After the move.")
         assert note.id == max(r["id"] for r in before["comments"]) + 1
         # Everyone signs in again: the password hashes came along, the sessions did not.
-        assert sign_in_outcome(target, "trainee", "quiet laser morning", NOW) == "ok"
+        password = next(pw for name, pw, _ in demo.ACCOUNTS if name == "trainee")
+        assert sign_in_outcome(target, "trainee", password, NOW) == "ok"
         source.dispose()
         target.dispose()
 
