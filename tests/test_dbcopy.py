@@ -47,6 +47,7 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DIRECTIONS = [
     pytest.param("sqlite", "postgresql", id="sqlite-to-postgresql"),
     pytest.param("postgresql", "sqlite", id="postgresql-to-sqlite"),
+    pytest.param("postgresql", "postgresql", id="postgresql-to-postgresql"),  # a new server
 ]
 
 
