@@ -1,13 +1,23 @@
 """``resurface db upgrade`` and ``resurface init``: the database and its first manager;
-``resurface db backup``, ``db check`` and ``db restore``: backups that restore."""
+``resurface db backup``, ``db check`` and ``db restore``: backups that restore; ``resurface db
+copy``: the whole database into an empty one (moving to PostgreSQL)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from app import accounts, backup, config
-from app.cli.common import EXIT_OK, password, password_arg, shown_url, store
+from app import accounts, backup, config, dbcopy
+from app.cli.common import (
+    EXIT_OK,
+    UsageError,
+    password,
+    password_arg,
+    shown_url,
+    store,
+    table,
+)
 from app.store.migrate import current
 
 
@@ -90,6 +100,37 @@ def _register_backups(dbsub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_db_restore)
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """Copy the whole database into an empty one (e.g. SQLite to PostgreSQL) and check it."""
+
+    def progress(done: dbcopy.TableCopy) -> None:
+        print(f"copied {done.name}: {done.rows:,} rows", file=sys.stderr, flush=True)
+
+    if args.batch < 1:
+        raise UsageError(f"--batch must be 1 or more, not {args.batch}")
+    source = args.source or config.database_url()
+    report = dbcopy.copy(source, args.to, batch=args.batch, progress=progress)
+    print(f"{report.source} -> {report.target} (schema revision {report.revision})")
+    rows = [
+        [t.name, f"{t.rows:,}", f"{(t.target_rows or 0):,}", t.checksum[:12],
+         "yes" if t.matches else "NO", f"{t.seconds:.2f}"]
+        for t in report.tables
+    ]  # fmt: skip
+    head = ["table", "rows", "in target", "checksum", "match", "seconds"]
+    print(table(head, rows))
+    print(
+        f"{report.rows:,} rows copied in {report.copy_seconds:.1f} s, "
+        f"read back and compared in {report.verify_seconds:.1f} s"
+    )
+    for name, reason in dbcopy.NOT_COPIED.items():
+        print(f"not copied: {name} ({report.left_behind.get(name, 0):,} rows): {reason}")
+    report.check()
+    print("Every table matches. To switch to the copy:")
+    for n, step in enumerate(dbcopy.switch_steps(report), start=1):
+        print(f"  {n}. {step}")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
@@ -102,3 +143,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--display-name", help="the name shown in the app")
     password_arg(p)
     p.set_defaults(func=cmd_init)
+
+    # `db copy`: a block of its own (other db subcommands are registered above it).
+    p = dbsub.add_parser("copy", help=cmd_db_copy.__doc__, description=cmd_db_copy.__doc__)
+    p.add_argument("--to", required=True, metavar="URL", help="the empty target database")
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        help="the database to copy (default: RESURFACE_DATABASE_URL)",
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=dbcopy.BATCH,
+        metavar="N",
+        help=f"rows read and written at a time (default {dbcopy.BATCH:,})",
+    )
+    p.set_defaults(func=cmd_db_copy)
