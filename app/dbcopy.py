@@ -18,14 +18,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from alembic.util import CommandError
 from sqlalchemy import JSON, Connection, Engine, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from app import clock
 from app.errors import ResurfaceError
-from app.store import DatabaseError, open_store
+from app.store import DatabaseError, NewerSchema, open_store
 from app.store import audit as audit_store
 from app.store import copy as copy_store
 from app.store.db import writing
@@ -191,7 +190,7 @@ def _open(url: str, role: str) -> Engine:
         raise CannotOpen(f"the {role} is not a database URL: {url!r}") from None
     try:
         return open_store(url)
-    except CommandError as exc:  # a revision this version does not know: a newer one wrote it
+    except NewerSchema as exc:
         raise RevisionsDiffer(
             f"the {role} database {where} cannot be brought to this version's schema ({head()}): "
             f"{exc}; copy it with the version of Resurface that last ran on it"
