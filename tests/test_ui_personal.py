@@ -1,5 +1,6 @@
-"""The "Export personal data" button: a manager on a trainee's record and the Users page, anyone
-on My account for their own data; never a trainer, never an account deactivated meanwhile."""
+"""The "Export personal data" button (a manager on a trainee's record and the Users page, anyone
+on My account for their own data) and a manager's "Erase this person" form; neither for a
+trainer, nor for an account deactivated meanwhile."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import json
 import zipfile
 
 import pytest
-from ui_helpers import open_page, shipped_catalogue, sign_in, widget_keys
+from ui_helpers import open_page, shipped_catalogue, sign_in, submit_form, values, widget_keys
 
 from app import accounts, useradmin
 from app.bank import Catalogue
 from app.store import audit as audit_store
+from app.store import users as user_store
 from app.ui import keys
 from conftest import PW, finish
 
@@ -83,3 +85,51 @@ def test_a_manager_exports_a_trainers_data_from_the_users_page(ui, fresh_db):
     at.button(key=keys.PERSON_EXPORT_PREPARE).click().run()
     assert held(at)["account"] == {**held(at)["account"], "username": "tom", "role": "trainer"}
     assert exports_of(fresh_db) == [(ui["boss"].id, "tom")]
+
+
+def erase_on_record(at, reason: str, typed: str):
+    at.text_input(key=keys.PERSON_ERASE_REASON).input(reason)
+    at.text_input(key=keys.PERSON_ERASE_CONFIRM).input(typed)
+    return submit_form(at, keys.PERSON_ERASE_FORM)
+
+
+def erased_lines(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return audit_store.lines(conn, "person.erased")
+
+
+def test_a_manager_erases_a_trainee_after_typing_the_username(ui, fresh_db, done):
+    at = open_page(sign_in("boss"), "trainee", user=ui["bob"].id)
+    erase_on_record(at, "left the clinic", "ann")  # the wrong name
+    assert "Type the username bob exactly" in values(at.error)[0]
+    assert erased_lines(fresh_db) == []
+    erase_on_record(at, "left the clinic", "bob")
+    (line,) = erased_lines(fresh_db)
+    assert line["actor_id"] == ui["boss"].id
+    assert line["detail"] == {"reason": "left the clinic"}
+    assert at.title[0].value == f"Erased person {line['target'].removeprefix('erased-')}"
+    with fresh_db.connect() as conn:
+        assert user_store.by_id(conn, ui["bob"].id)["username"] == line["target"]
+
+
+def test_a_certified_trainee_is_not_erased_from_the_page(ui, fresh_db, catalogue):
+    finish(fresh_db, ui["ann"], catalogue, "certification-exam")
+    at = open_page(sign_in("boss"), "trainee", user=ui["ann"].id)
+    erase_on_record(at, "left the clinic", "ann")
+    assert "--force" in values(at.error)[0]
+    assert erased_lines(fresh_db) == []
+
+
+def test_only_managers_are_offered_the_erase_form(ui, fresh_db, done):
+    at = open_page(sign_in("tina"), "trainee", user=ui["ann"].id)
+    assert keys.PERSON_ERASE_CONFIRM not in widget_keys(at)
+
+
+def test_a_manager_deactivated_meanwhile_erases_nobody(ui, fresh_db, done):
+    accounts.create_user(fresh_db, ui["boss"], "max", PW, "manager")
+    at = open_page(sign_in("max"), "trainee", user=ui["ann"].id)
+    useradmin.set_active(fresh_db, ui["boss"], "max", False)
+    erase_on_record(at, "left the clinic", "ann")
+    assert erased_lines(fresh_db) == []
+    with fresh_db.connect() as conn:
+        assert user_store.by_id(conn, ui["ann"].id)["username"] == "ann"

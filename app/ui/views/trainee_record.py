@@ -32,6 +32,7 @@ def render() -> None:
     cohort = fmt.plain(person.cohort or "(none)")
     st.caption(f"{fmt.plain(person.username)} · cohort {cohort}{inactive}")
     personaldata.export_button(user, person)
+    personaldata.erase_form(user, person)
     for cert in record.certifications:
         until = f" until {fmt.day(cert.valid_until)}" if cert.status in certstatus.CERTIFIED else ""
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""
