@@ -11,7 +11,8 @@ it names nobody, and without it the cohort figures would change (docs/administra
 The names are replaced, as whole words in any case, wherever they are written: audit lines
 (target and details), comments on their attempts and comments they wrote, question reports they
 filed or resolved. In that free text the parts of a display name (``Zelda`` of "Zelda
-Quarrington") go too, since a comment says "well done, Zelda" more often than the full name.
+Quarrington") go too, as written (a name's parts are often everyday words in lower case), since a
+comment says "well done, Zelda" more often than the full name.
 
 A person whose certification is current or expiring (app.certstatus) is refused unless forced:
 an inspection may ask for that record. The last active manager is refused. The erase is one
@@ -151,10 +152,9 @@ def erase_in(
         keep_a_manager(conn)
     names = names_of(conn, row)
     whole = name_pattern(names)
-    parts = {
-        part for name in names for part in re.split(r"[^\w'-]+", name) if len(part) >= MIN_NAME_PART
-    }
-    in_text = name_pattern([*names, *parts])
+    # Parts only as written ("Will", not "will"): a name's parts are often everyday words too.
+    found = {p for n in names for p in re.split(r"[^\w'-]+", n) if len(p) >= MIN_NAME_PART}
+    parts = name_pattern(found, ignore_case=False) if found else None
     pseudonym = _pseudonym(conn)
     shown = f"{SHOWN} {pseudonym.removeprefix(PREFIX)}"
 
@@ -162,6 +162,10 @@ def erase_in(
         return pattern.sub(
             lambda m: pseudonym if username_key(m.group(0)) == row["username_key"] else shown, text
         )
+
+    def in_free_text(text: str) -> str:
+        text = swap(whole, text)
+        return text if parts is None else swap(parts, text)
 
     user_store.change(
         conn,
@@ -179,13 +183,13 @@ def erase_in(
     throttle_store.clear_user(conn, row["username_key"])
     rewritten = {"comments": 0, "question_reports": 0, "audit_lines": 0}
     for c in store.comments_about_or_by(conn, row["id"]):
-        body = swap(in_text, c["body"])
+        body = in_free_text(c["body"])
         if body != c["body"]:
             store.set_comment_body(conn, c["id"], body)
             rewritten["comments"] += 1
     for r in store.reports_by_or_about(conn, row["id"]):
         texts = {k: r[k] for k in ("comment", "resolution") if r[k] is not None}
-        changed = {k: swap(in_text, v) for k, v in texts.items() if swap(in_text, v) != v}
+        changed = {k: in_free_text(v) for k, v in texts.items() if in_free_text(v) != v}
         if changed:
             store.set_report_text(conn, r["id"], **changed)
             rewritten["question_reports"] += 1
@@ -201,7 +205,7 @@ def erase_in(
         actor_id,
         "person.erased",
         pseudonym,
-        reason=swap(in_text, reason),
+        reason=in_free_text(reason),
         **({"forced": True} if held else {}),
     )
     return Erased(pseudonym, shown, rewritten)

@@ -129,11 +129,12 @@ def names_of(conn: Connection, row: dict[str, Any]) -> list[str]:
     return sorted((n for n in names if n), key=lambda n: (-len(n), n))
 
 
-def name_pattern(names: Iterable[str]) -> re.Pattern[str]:
-    """A pattern for any of ``names`` as a whole word (``ann`` in "ann's", not in "planning"),
-    in any case."""
+def name_pattern(names: Iterable[str], ignore_case: bool = True) -> re.Pattern[str]:
+    """A pattern for any of ``names`` (at least one) as a whole word (``ann`` in "ann's", not in
+    "planning"), in any case unless ``ignore_case`` is False."""
     alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    flags = re.IGNORECASE if ignore_case else re.NOFLAG
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", flags)
 
 
 def mentions(value: Any, pattern: re.Pattern[str]) -> bool:

@@ -124,7 +124,8 @@ def _accounts(
             continue
         if account["since"] >= before:
             continue
-        with writing(engine) as conn:
+        # A dry run only reads: it takes no write lock.
+        with engine.connect() if done.dry_run else writing(engine) as conn:
             row = user_store.by_id(conn, account["id"])
             # Reactivated, or erased, since the list was read: not due any more.
             if row is None or row["active"] or row["username"] != account["username"]:

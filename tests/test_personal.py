@@ -285,6 +285,21 @@ def test_an_erased_person_cannot_sign_in_and_their_sessions_end(fresh_db, seeded
         assert sign_in_outcome(fresh_db, name, PW, datetime.now(UTC)) == "LoginFailed"
 
 
+def test_in_free_text_a_names_parts_go_as_written_and_everyday_words_stay(
+    fresh_db, people, catalogue
+):
+    will = accounts.create_user(
+        fresh_db, people["boss"], "whart", PW, "trainee", "north", display_name="Will Hart"
+    )
+    attempt = finish(fresh_db, will, catalogue, "quick-check", right=2)
+    comments.add(fresh_db, people["tina"], attempt, "You will pass next time, Will. WHART, see me.")
+    done = erasure.erase(fresh_db, None, "whart", "asked", catalogue)
+    (note,) = comments.of_attempt(fresh_db, people["boss"], attempt)
+    assert note.body == (
+        f"You will pass next time, {done.display_name}. {done.username}, see me."  # the username
+    )
+
+
 def test_erase_refusals(fresh_db, seeded, catalogue):
     boss = seeded["boss"]
     finish(fresh_db, seeded["cat"], catalogue, "certification-exam")  # every answer right
