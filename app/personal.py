@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from app import clock
-from app.accounts import Forbidden, NotFound, User, recheck, require, username_key
+from app.accounts import NotFound, User, recheck, require, username_key
 from app.auditlog import redact
 from app.bank import Catalogue
 from app.certstatus import NAMES, certifications_from
@@ -178,18 +178,6 @@ def export(
     name = held["account"]["username"]
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     return PersonalData(_zip(held, now), f"personal-data-{safe}-{now:%Y%m%d}.zip", name)
-
-
-def may_export(engine: Engine, actor: User, username: str) -> bool:
-    """Whether the actor, as the database has them now, may export this person's data (for a
-    page deciding whether to offer the button); never raises for a refusal."""
-    with engine.connect() as conn:
-        try:
-            actor = recheck(conn, actor)
-        except Forbidden:  # deactivated, or signed out
-            return False
-        row = user_store.by_key(conn, username_key(username.strip()))
-    return row is not None and allowed(actor, Action.EXPORT_PERSONAL_DATA, User.of(row))
 
 
 def _read(

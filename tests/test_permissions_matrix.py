@@ -1135,13 +1135,6 @@ def _cases() -> list[Case]:
         OK, OK, OK, AccountInactive,
     )  # fmt: skip
     add(
-        "personal.may_export bob's (never raises: the answer says)",
-        personal.may_export,
-        lambda w, a: personal.may_export(w.engine, a, "bob"),
-        OK, OK, OK, OK,
-        check=lambda w, a, result: result is (a.role == "manager" and a.active),
-    )  # fmt: skip
-    add(
         "erasure.erase",
         erasure.erase,
         lambda w, a: erasure.erase(w.engine, a, "bob" if a else "cat", "left", w.catalogue),
