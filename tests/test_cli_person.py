@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import stat
@@ -124,3 +125,13 @@ def test_help_names_every_command(capsys):
     with pytest.raises(SystemExit):
         main(["person", "--help"])
     assert "export" in capsys.readouterr().out
+
+
+def test_export_to_standard_output_when_it_is_not_a_terminal(
+    db_url, people, monkeypatch, capsysbinary
+):
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", db_url)
+    assert main(["person", "export", "tom"]) == EXIT_OK
+    data = capsysbinary.readouterr().out
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert json.loads(z.read("person.json"))["account"]["role"] == "trainer"
