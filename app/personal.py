@@ -24,8 +24,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from app import clock
+from app import clock, feedback
 from app.accounts import NotFound, User, recheck, require, username_key
+from app.attempts import view_of
 from app.auditlog import redact
 from app.bank import Catalogue
 from app.certstatus import NAMES, certifications_from
@@ -58,7 +59,9 @@ FILES: dict[str, tuple[list[str], str]] = {
     "answers.csv": (
         ["attempt_id", "question_number", "question_id", "question", "type", "answer",
          "correct_answer", "points", "flagged", "answered_at"],
-        "every question of every attempt as it was shown then, and the answer given, in words.",
+        "every question of every attempt as it was shown then, and the answer given, in words; "
+        "the right answer where the attempt's review shows it (a secure exam question's only "
+        "after a pass).",
     ),
     "regrades.csv": (
         ["attempt_id", "kind", "question_id", "reason", "at", "question_before",
@@ -235,6 +238,10 @@ def _read(
 def _attempt(conn: Connection, a: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
     quiz = catalogue.quizzes.get(a["quiz_id"])
     taken = a["quiz"] or {}
+    questions = attempt_store.questions(conn, a["id"])
+    # The right answer only where the attempt's review shows it (app.feedback): never a secure
+    # exam question's before a pass, since the person may take that exam again.
+    shown = {v.position for v in feedback.review(view_of(a, questions)) if v.key is not None}
     return {
         "attempt_id": a["id"],
         "quiz_id": a["quiz_id"],
@@ -249,12 +256,12 @@ def _attempt(conn: Connection, a: dict[str, Any], catalogue: Catalogue) -> dict[
                 "type": q["content"]["type"],
                 "answer": answer_text(q["content"], q["answer"]),
                 "answer_raw": q["answer"],
-                "correct_answer": key_text(q["content"]),
+                "correct_answer": key_text(q["content"]) if q["position"] in shown else None,
                 "points": q["points"],
                 "flagged": q["flagged"],
                 "answered_at": q["answered_at"],
             }
-            for q in attempt_store.questions(conn, a["id"])
+            for q in questions
         ],
         "regrades": [
             {

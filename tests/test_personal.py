@@ -33,6 +33,7 @@ from app import (
 from app.accounts import AccountInactive, Forbidden, NotFound
 from app.bank import Catalogue
 from app.exports import formula_like
+from app.store import attempts as attempt_store
 from app.store import audit as audit_store
 from app.store import users as user_store
 from app.store.tables import metadata, users, web_sessions
@@ -130,6 +131,20 @@ def test_the_export_holds_every_kind_of_record(fresh_db, seeded, catalogue):
     ]
     assert csv_rows(files["certificates.csv"]) == []
     assert "certificates.csv" in files["README.txt"].decode()
+
+
+def test_the_export_withholds_the_keys_of_a_failed_exams_secure_questions(
+    fresh_db, seeded, catalogue
+):
+    exam = finish(fresh_db, seeded["zelda"], catalogue, "certification-exam", right=0)
+    with fresh_db.connect() as conn:
+        secure = [bool(q["content"].get("secure")) for q in attempt_store.questions(conn, exam)]
+    assert any(secure)
+    files = unzip(personal.export(fresh_db, seeded["zelda"], "zelda-q", catalogue).data)
+    (taken,) = [a for a in json.loads(files["person.json"])["attempts"] if a["attempt_id"] == exam]
+    # Every answer was wrong (left blank): the review shows each mistake, secure ones without key.
+    assert [q["correct_answer"] is None for q in taken["answers"]] == secure
+    assert all(q["question"] for q in taken["answers"])
 
 
 def test_the_export_holds_comments_and_ratings_by_a_trainer(fresh_db, seeded, catalogue):
