@@ -100,6 +100,7 @@ def erase(
     """
     why = check_reason(reason)
     now = now or clock.now()
+    found = search(engine, username)  # the slow part, before the write lock
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
         row = user_store.by_key(conn, username_key(username.strip()), lock=True)
@@ -108,7 +109,45 @@ def erase(
         if is_erased(row):
             raise AlreadyErased(f"'{row['username']}' was erased already")
         require(acting(actor), Action.ERASE_PERSON, User.of(row))
-        return erase_in(conn, row, actor.id if actor else None, why, catalogue, force, now)
+        return erase_in(conn, row, actor.id if actor else None, why, catalogue, force, now, found)
+
+
+@dataclass(frozen=True)
+class Search:
+    """The audit lines that named a person, found without holding the write lock: searching the
+    details of a long log is slow, and the log is only appended to (erases aside, which re-read
+    the lines by id)."""
+
+    user_id: int
+    names: list[str]
+    line_ids: list[int]
+    up_to: int  # the last audit line searched
+
+
+def search(engine: Engine, username: str) -> Search | None:
+    """The audit lines that name ``username`` now (None: no such account). Checks nobody: only
+    ``erase_in`` reads what it found, inside its own checked transaction."""
+    with engine.connect() as conn:
+        row = user_store.by_key(conn, username_key(username.strip()))
+        if row is None:
+            return None
+        names = names_of(conn, row)
+        up_to = store.last_audit_id(conn)
+        lines = store.audit_about_or_by(conn, row["id"], names, up_to=up_to)
+    return Search(row["id"], names, [line["id"] for line in lines], up_to)
+
+
+def _audit_lines(
+    conn: Connection, user_id: int, names: list[str], found: Search | None
+) -> list[dict[str, Any]]:
+    """The lines to rewrite, as they are now: those searched before, re-read by id, and any
+    written since; or, without a search that still fits (a rename meanwhile), a full search."""
+    if found is None or (found.user_id, found.names) != (user_id, names):
+        return store.audit_about_or_by(conn, user_id, names)
+    return [
+        *store.audit_by_ids(conn, found.line_ids),
+        *store.audit_about_or_by(conn, user_id, names, after=found.up_to),
+    ]
 
 
 def check_reason(reason: str) -> str:
@@ -139,9 +178,11 @@ def erase_in(
     catalogue: Catalogue,
     force: bool,
     now: datetime,
+    found: Search | None = None,
 ) -> Erased:
     """Erase the account ``row`` inside the caller's write transaction (checks done but the
-    certification and the last manager). Raises MustKeep, LastManager."""
+    certification and the last manager); ``found``: its audit lines searched beforehand (see
+    ``search``). Raises MustKeep, LastManager."""
     held = held_certifications(conn, row["id"], catalogue, now)
     if held and not force:
         raise MustKeep(
@@ -153,8 +194,8 @@ def erase_in(
     names = names_of(conn, row)
     whole = name_pattern(names)
     # Parts only as written ("Will", not "will"): a name's parts are often everyday words too.
-    found = {p for n in names for p in re.split(r"[^\w'-]+", n) if len(p) >= MIN_NAME_PART}
-    parts = name_pattern(found, ignore_case=False) if found else None
+    pieces = {p for n in names for p in re.split(r"[^\w'-]+", n) if len(p) >= MIN_NAME_PART}
+    parts = name_pattern(pieces, ignore_case=False) if pieces else None
     pseudonym = _pseudonym(conn)
     shown = f"{SHOWN} {pseudonym.removeprefix(PREFIX)}"
 
@@ -193,7 +234,7 @@ def erase_in(
         if changed:
             store.set_report_text(conn, r["id"], **changed)
             rewritten["question_reports"] += 1
-    for line in store.audit_about_or_by(conn, row["id"], names):
+    for line in _audit_lines(conn, row["id"], names, found):
         target = None if line["target"] is None else swap(whole, line["target"])
         detail = _swapped(line["detail"], lambda text: swap(whole, text))
         if target != line["target"] or detail != line["detail"]:

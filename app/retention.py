@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from app import clock, config
 from app.bank import Catalogue
-from app.erasure import erase_in, held_certifications
+from app.erasure import erase_in, held_certifications, search
 from app.store import audit as audit_store
 from app.store import personal as store
 from app.store import users as user_store
@@ -124,6 +124,7 @@ def _accounts(
             continue
         if account["since"] >= before:
             continue
+        found = None if done.dry_run else search(engine, account["username"])
         # A dry run only reads: it takes no write lock.
         with engine.connect() if done.dry_run else writing(engine) as conn:
             row = user_store.by_id(conn, account["id"])
@@ -137,5 +138,5 @@ def _accounts(
                 done.erased.append(row["username"])
                 continue
             reason = f"retention: deactivated more than {done.inactive_days} days"
-            erased = erase_in(conn, row, None, reason, catalogue, False, now)
+            erased = erase_in(conn, row, None, reason, catalogue, False, now, found)
             done.erased.append(erased.username)

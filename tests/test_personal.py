@@ -36,6 +36,7 @@ from app.exports import formula_like
 from app.store import attempts as attempt_store
 from app.store import audit as audit_store
 from app.store import users as user_store
+from app.store.db import writing
 from app.store.tables import metadata, users, web_sessions
 from app.useradmin import LastManager
 from conftest import PW, clock_at, finish, sign_in_outcome
@@ -313,6 +314,20 @@ def test_in_free_text_a_names_parts_go_as_written_and_everyday_words_stay(
     assert note.body == (
         f"You will pass next time, {done.display_name}. {done.username}, see me."  # the username
     )
+
+
+@pytest.mark.parametrize("meanwhile", ["a failed sign-in", "a rename"])
+def test_lines_written_after_the_search_are_erased_too(fresh_db, seeded, catalogue, meanwhile):
+    found = erasure.search(fresh_db, "zelda-q")  # what erase() does before taking the lock
+    if meanwhile == "a failed sign-in":
+        assert sign_in_outcome(fresh_db, "zelda-q", "not her password", NOW) == "LoginFailed"
+    else:
+        useradmin.edit_user(fresh_db, seeded["boss"], "zelda-q", display_name="Zora Quill")
+    with writing(fresh_db) as conn:
+        row = user_store.by_key(conn, "zelda-q")
+        erasure.erase_in(conn, row, None, "asked", catalogue, False, NOW, found)
+    names = ("zelda", "quarr", "zora", "quill")
+    assert [t for t in every_text(fresh_db) if any(n in t[2].lower() for n in names)] == []
 
 
 def test_erase_refusals(fresh_db, seeded, catalogue):

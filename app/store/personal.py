@@ -86,12 +86,19 @@ def _mentions(names: list[str]) -> Any:
     )
 
 
-def audit_about_or_by(conn: Connection, user_id: int, names: list[str]) -> list[Row]:
-    """Audit lines the person did, or whose target or details name them, oldest first.
+def audit_about_or_by(
+    conn: Connection,
+    user_id: int,
+    names: list[str],
+    after: int | None = None,
+    up_to: int | None = None,
+) -> list[Row]:
+    """Audit lines the person did, or whose target or details name them, oldest first; only
+    those with an id above ``after`` and up to ``up_to``, if given.
 
     ``names``: the username and display names (now and before) to look for. A name that is
     also part of other text (``ann`` in ``planning``) may bring in lines about someone else;
-    the caller decides by the exact values (``mentions``)."""
+    the caller decides by the exact values (app.personal ``mentions``)."""
     actor = aliased(users)
     query = (
         select(audit_log, actor.c.username.label("actor"))
@@ -99,7 +106,25 @@ def audit_about_or_by(conn: Connection, user_id: int, names: list[str]) -> list[
         .where(or_(audit_log.c.actor_id == user_id, _mentions(names)))
         .order_by(audit_log.c.at, audit_log.c.id)
     )
+    if after is not None:
+        query = query.where(audit_log.c.id > after)
+    if up_to is not None:
+        query = query.where(audit_log.c.id <= up_to)
     return _rows(conn, query)
+
+
+def audit_by_ids(conn: Connection, ids: list[int]) -> list[Row]:
+    """The audit lines with these ids, as they are now (read in chunks: a list may be long)."""
+    found: list[Row] = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        found += _rows(conn, select(audit_log).where(audit_log.c.id.in_(chunk)))
+    return found
+
+
+def last_audit_id(conn: Connection) -> int:
+    """The highest audit line id (0: none yet)."""
+    return conn.execute(select(func.max(audit_log.c.id))).scalar_one() or 0
 
 
 def former_display_names(conn: Connection, username: str) -> list[str]:
