@@ -364,3 +364,13 @@ def resolve_error(qid: str) -> str:
 def reported_question(qid: str) -> str:
     """The bordered box of one question in the queue; a CSS class, so no dot."""
     return f"reported-{qid}"
+
+
+# Personal data (app.personal): one button on a trainee's record, the Users page and My account.
+PERSON_EXPORT_PREPARE = "person.export.prepare"  # "Export personal data": builds the zip
+PERSON_EXPORT_DOWNLOAD = "person.export.download"
+PERSON_EXPORT_READY = "person.export.ready"  # (made by user id, username, PersonalData)
+PERSON_ERASE_FORM = "person.erase"  # a manager's "Erase this person": reason, username typed again
+PERSON_ERASE_REASON = "person.erase.reason"
+PERSON_ERASE_CONFIRM = "person.erase.confirm"
+PERSON_ERASE_ERROR = "person.erase.error"

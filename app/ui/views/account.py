@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import useradmin
 from app.accounts import MIN_PASSWORD, AccountError, SignedOutEverywhere, User
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.resources import engine
 
 
@@ -84,3 +84,9 @@ def render() -> None:
     st.caption("To change your name, role or cohort, ask a manager.")
     st.subheader("Change your password")
     password_form(keys.PASSWORD_FORM, "Change password")
+    st.subheader("Your data")
+    st.caption(
+        "Everything this app holds about you (your account, attempts and answers, comments, "
+        "certifications, reports and what the audit log says about you), as one zip file."
+    )
+    personaldata.export_button(user, user, "Export my data")
