@@ -479,6 +479,12 @@ def scored_answers(
     return snaps, answers
 
 
+def view_of(row: dict[str, Any], questions: list[dict[str, Any]]) -> AttemptView:
+    """An attempt as its pages see it, from its row and its questions' rows
+    (``app.store.attempts.questions``) read in the caller's transaction; no check of who asks."""
+    return _view(row, questions)
+
+
 def _view(row: dict[str, Any], questions: list[dict[str, Any]]) -> AttemptView:
     states = tuple(
         QuestionState(

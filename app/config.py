@@ -34,6 +34,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_SMTP_PASSWORD", "none", "that user's password"),
     ("RESURFACE_MAIL_FROM", "unset", "the sender of every message"),
     ("RESURFACE_INVITE_HOURS", "72", "how long an invitation link works"),
+    ("RESURFACE_AUDIT_RETENTION_DAYS", "keep", "`resurface retention`: audit lines older go"),
+    (
+        "RESURFACE_INACTIVE_RETENTION_DAYS",
+        "keep",
+        "`resurface retention`: accounts deactivated longer are erased",
+    ),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -196,6 +202,30 @@ def public_url() -> str | None:
 def invite_hours() -> float:
     """``RESURFACE_INVITE_HOURS`` (default 72): how long an invitation link works."""
     return _positive("RESURFACE_INVITE_HOURS", 72)
+
+
+def _days(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw or raw.lower() == "keep":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingError(
+            f"{name} must be a whole number of days (1 or more) or keep, not {raw!r}"
+        )
+    return int(raw)
+
+
+def audit_retention_days() -> int | None:
+    """``RESURFACE_AUDIT_RETENTION_DAYS``: audit lines older than this many days are deleted by
+    ``resurface retention`` (unset or ``keep``: None, every line is kept). Raises SettingError."""
+    return _days("RESURFACE_AUDIT_RETENTION_DAYS")
+
+
+def inactive_retention_days() -> int | None:
+    """``RESURFACE_INACTIVE_RETENTION_DAYS``: accounts deactivated longer than this many days are
+    erased (pseudonymised) by ``resurface retention`` (unset or ``keep``: None, never).
+    Raises SettingError."""
+    return _days("RESURFACE_INACTIVE_RETENTION_DAYS")
 
 
 def check() -> None:

@@ -133,6 +133,8 @@ class Action(StrEnum):
     VOID = "question.void"  # give a question's point to everyone, or drop it, in one quiz
     EDIT_CONTENT = "content.edit"  # edit, create and retire questions (the YAML banks)
     GRANT_EDITING = "content.grant"  # Person: let a trainer edit content, or stop them
+    EXPORT_PERSONAL_DATA = "person.export"  # Person: everything held about them, as a zip
+    ERASE_PERSON = "person.erase"  # Person: replace their identity with a pseudonym
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -153,6 +155,8 @@ REFUSALS: dict[Action, str] = {
     Action.VOID: "voiding a question is for managers: it changes every cohort's scores",
     Action.EDIT_CONTENT: "editing questions is for managers and the trainers they allow",
     Action.GRANT_EDITING: "only managers let trainers edit questions",
+    Action.EXPORT_PERSONAL_DATA: "you can export your own data; managers export anyone's",
+    Action.ERASE_PERSON: "only managers erase a person, and never themselves",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -271,6 +275,16 @@ def _grant_editing(actor: Person, target: Any) -> bool:
     return actor.role == "manager" and (target is None or target.role == "trainer")
 
 
+def _export_personal_data(actor: Person, target: Any) -> bool:
+    """Anyone their own ("send me everything you hold about me"); managers anyone's."""
+    return target is None or target.id == actor.id or actor.role == "manager"
+
+
+def _erase_person(actor: Person, target: Any) -> bool:
+    """Managers, someone else: erasing oneself would leave nobody to answer for it."""
+    return actor.role == "manager" and (target is None or target.id != actor.id)
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -306,6 +320,8 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.VOID: _roles("manager"),
     Action.EDIT_CONTENT: _edit_content,
     Action.GRANT_EDITING: _grant_editing,
+    Action.EXPORT_PERSONAL_DATA: _export_personal_data,
+    Action.ERASE_PERSON: _erase_person,
 }
 
 

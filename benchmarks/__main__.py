@@ -49,7 +49,12 @@ BENCHMARKS = {
         "the Exports page rerun while a 300,000-row prepared file waits (AppTest)",
     ),
     "hostile": (("hostile_rows",), "refusing hostile YAML files vs parsing a real bank"),
+    "dbcopy": (
+        ("db_copy",),
+        "resurface db copy of 1,000,000 responses, SQLite to PostgreSQL and back",
+    ),
     "signin": (("signin_flood",), "answer saves while 3 clients fail sign-ins, each database"),
+    "backup": (("backup_load",), "db backup of 300,000 responses while 4 trainees answer"),
     "load": (("load_trainees",), "N concurrent trainees in Chromium against resurface serve"),
 }
 

@@ -313,8 +313,9 @@ def base_url(db_file: str, people, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, for the browser tests (never a downloaded browser)."""
+def playwright():
+    """Playwright's one driver for the session: a second sync_playwright() while one runs fails
+    ("Sync API inside the asyncio loop"), so every browser test launches from this one."""
     from e2e_support import CHROMIUM
     from playwright.sync_api import expect, sync_playwright
 
@@ -323,9 +324,17 @@ def browser():
     # Patience for a loaded 2-CPU machine: a rerun can take seconds there; the checks are the same.
     expect.set_options(timeout=10_000)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Debian's Chromium, headless, for the browser tests (never a downloaded browser)."""
+    from e2e_support import CHROMIUM
+
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -93,6 +93,34 @@ def test_twenty_threads_fifty_answers_each(fresh_db, people, long_quiz, catalogu
         assert all(q.answered_at is not None for q in saved)
 
 
+def test_twenty_trainees_starting_at_once_on_a_new_database_all_start(
+    fresh_db, people, long_quiz, catalogue
+):
+    """Their first starts store the same question snapshots, each attempt in its own order:
+    on PostgreSQL that deadlocked unless the snapshots go in in one order."""
+    trainees = [
+        accounts.create_user(fresh_db, people["boss"], f"s{i:02}", PW, "trainee", "north")
+        for i in range(THREADS)
+    ]
+    barrier = threading.Barrier(THREADS)
+    started, errors = [], []
+
+    def start(user):
+        barrier.wait()
+        try:
+            started.append(attempts.start(fresh_db, user, long_quiz, catalogue).id)
+        except Exception as exc:  # collected and asserted empty below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(t,)) for t in trainees]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(started)) == THREADS
+
+
 CHILD = textwrap.dedent(
     """
     import sys

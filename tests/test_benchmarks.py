@@ -122,3 +122,14 @@ def test_resurface_bench_refuses_an_unknown_benchmark():
     )
     assert done.returncode == 2
     assert "invalid choice: 'nonsense'" in done.stderr
+
+
+def test_the_db_copy_benchmark_copies_and_checks_the_seeded_database():
+    done = quick("dbcopy")
+    rows = markdown_table(done.stdout)[1:]
+    assert [r[0] for r in rows] == ["db copy SQLite -> SQLite (app.dbcopy.copy)"]
+    assert rows[0][1].endswith(" responses)")
+    assert rows[0][4] == "of which reading back and comparing"
+    assert "PostgreSQL not reachable, so SQLite to SQLite only" in done.stdout
+    assert "per table while copying: attempt_questions " in done.stdout
+    assert "peak" in done.stdout

@@ -7,8 +7,10 @@ import subprocess
 
 import pytest
 from e2e_support import resurface_command
+from sqlalchemy import text
 
 from app.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from app.store import open_store
 from conftest import BANK
 
 
@@ -176,3 +178,19 @@ def test_serve_and_demo_name_a_setting_they_cannot_use_before_doing_anything(
     code, out, err = run(capsys, command)
     assert (code, out, err) == (EXIT_USAGE, "", f"resurface: error: {message}\n")
     assert list(tmp_path.iterdir()) == []  # no database made, no server started
+
+
+def test_a_database_a_newer_version_has_used_is_one_clear_line(capsys, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = open_store(url)
+    with engine.begin() as conn:  # as a later Resurface with one more migration leaves it
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", url)
+    assert main(["users", "list"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.startswith("resurface: error: ")
+    assert "schema revision '9999_future'" in err
+    assert "a newer version has used it" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import CHROMIUM, DESKTOP, PASSWORD, free_port, served, settle, sign_in
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from app import accounts, config, websession
 from app.store import open_store
@@ -277,19 +277,15 @@ def test_an_upload_the_size_of_a_large_user_import_passes_the_proxy(proxy):
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(playwright):
     """Debian's Chromium, resolving NAME to this machine; the test's certificate is not trusted
     by it, so certificate errors are ignored (Python's checks above verify it)."""
-    if not CHROMIUM.exists():
-        required(f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`")
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", f"--host-resolver-rules=MAP {NAME} 127.0.0.1"],
-        )
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", f"--host-resolver-rules=MAP {NAME} 127.0.0.1"],
+    )
+    yield browser
+    browser.close()
 
 
 def test_signing_in_over_https_sets_a_host_only_secure_cookie_and_survives_a_reload(

@@ -39,9 +39,11 @@ from app import (
     config,
     contentedit,
     dashboard,
+    erasure,
     exports,
     invitations,
     passmark,
+    personal,
     progress,
     questionreports,
     regrade,
@@ -220,6 +222,8 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.VOID: MANAGERS,
     Action.EDIT_CONTENT: MANAGERS,  # and trainers a manager allows (test_a_granted_trainer_...)
     Action.GRANT_EDITING: MANAGERS,
+    Action.EXPORT_PERSONAL_DATA: EVERYONE,  # one's own at least
+    Action.ERASE_PERSON: MANAGERS,
 }
 
 
@@ -285,6 +289,12 @@ ON_PEOPLE: dict[Action, dict[str, str]] = {
     },
     Action.GRANT_EDITING: {  # trainers only: managers edit anyway, trainees never
         "trainee": "NNNNN", "trainer": "NNNNN", "manager": "NNNYN", "deactivated": "NNNNN",
+    },
+    Action.EXPORT_PERSONAL_DATA: {  # one's own data; a manager anyone's
+        "trainee": "YNNNN", "trainer": "YNNNN", "manager": "YYYYY", "deactivated": "NNNNN",
+    },
+    Action.ERASE_PERSON: {  # managers, never themselves
+        "trainee": "NNNNN", "trainer": "NNNNN", "manager": "NYYYY", "deactivated": "NNNNN",
     },
 }  # fmt: skip
 
@@ -516,6 +526,8 @@ WRITES = frozenset(
         auditlog.write,
         auditlog.export,
         auditlog.lines,
+        personal.export,
+        erasure.erase,
     }
 )
 
@@ -1172,6 +1184,27 @@ def _cases() -> list[Case]:
     }
     for func, call in audit_calls.items():
         add(f"auditlog.{func.__name__}", func, call, Forbidden, Forbidden, OK, Forbidden)
+
+    # personal data: one's own, or anyone's as a manager; erasing is for managers (the console
+    # erases cat, as bob is the manager's by then)
+    add(
+        "personal.export of bob",
+        personal.export,
+        lambda w, a: personal.export(w.engine, a, "bob", w.catalogue),
+        NotFound, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "personal.export of one's own",
+        personal.export,
+        lambda w, a: personal.export(w.engine, a, a.username if a else "ann", w.catalogue),
+        OK, OK, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "erasure.erase",
+        erasure.erase,
+        lambda w, a: erasure.erase(w.engine, a, "bob" if a else "cat", "left", w.catalogue),
+        NotFound, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
     return cases
 
 

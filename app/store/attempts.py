@@ -23,9 +23,18 @@ def _insert(conn: Connection, table):
 
 
 def add_snapshots(conn: Connection, items: list[tuple[str, str, dict]], at: datetime) -> None:
-    """Store (hash, qid, content) snapshots; one already stored is left as it is."""
+    """Store (hash, qid, content) snapshots; one already stored is left as it is.
+
+    Inserted in the order of their hashes: two attempts starting at once that share snapshots
+    then take the unique index's locks in the same order, where any other order can deadlock on
+    PostgreSQL (each waiting for a row the other has inserted but not committed).
+    """
     if items:
-        rows = [{"hash": h, "qid": qid, "content": c, "created_at": at} for h, qid, c in items]
+        unique = {h: (qid, c) for h, qid, c in items}
+        rows = [
+            {"hash": h, "qid": qid, "content": c, "created_at": at}
+            for h, (qid, c) in sorted(unique.items())
+        ]
         conn.execute(_insert(conn, snapshots).on_conflict_do_nothing(index_elements=["hash"]), rows)
 
 

@@ -45,3 +45,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         cfg = _config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def known(revision: str) -> bool:
+    """Whether ``revision`` is one of the code's own (an unknown one is a newer version's)."""
+    return any(
+        s.revision == revision for s in ScriptDirectory.from_config(_config()).walk_revisions()
+    )

@@ -9,7 +9,7 @@ import streamlit as st
 from app import addresses, reminders, useradmin
 from app.accounts import MIN_PASSWORD, AccountError, SignedOutEverywhere, User
 from app.mail import InvalidAddress
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.resources import engine
 
 
@@ -88,6 +88,12 @@ def render() -> None:
     st.subheader("Change your password")
     password_form(keys.PASSWORD_FORM, "Change password")
     _reminders(user)
+    st.subheader("Your data")
+    st.caption(
+        "Everything this app holds about you (your account, attempts and answers, comments, "
+        "certifications, reports and what the audit log says about you), as one zip file."
+    )
+    personaldata.export_button(user, user, "Export my data")
 
 
 def _reminders(user: User) -> None:
@@ -136,3 +142,9 @@ def _save_email(user: User) -> None:
         return
     text = f"Reminders now go to {kept}." if kept else "Your address was removed."
     st.session_state[keys.ACCOUNT_EMAIL_MESSAGE] = (text, "success")
+    st.subheader("Your data")
+    st.caption(
+        "Everything this app holds about you (your account, attempts and answers, comments, "
+        "certifications, reports and what the audit log says about you), as one zip file."
+    )
+    personaldata.export_button(user, user, "Export my data")

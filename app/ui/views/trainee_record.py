@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import certstatus, dashboard, present
 from app.accounts import NotFound
-from app.ui import fmt, nav
+from app.ui import fmt, nav, personaldata
 from app.ui.resources import catalogue, engine
 
 BADGE_COLOUR = {"current": "green", "expiring": "orange", "expired": "red", "never": "gray"}
@@ -31,6 +31,8 @@ def render() -> None:
     inactive = " · :orange-badge[Deactivated]" if not person.active else ""
     cohort = fmt.plain(person.cohort or "(none)")
     st.caption(f"{fmt.plain(person.username)} · cohort {cohort}{inactive}")
+    personaldata.export_button(user, person)
+    personaldata.erase_form(user, person)
     for cert in record.certifications:
         until = f" until {fmt.day(cert.valid_until)}" if cert.status in certstatus.CERTIFIED else ""
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""

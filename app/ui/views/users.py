@@ -14,7 +14,7 @@ import streamlit as st
 from app import accounts, useradmin
 from app.accounts import ROLES, AccountError, User
 from app.permissions import EVERY_COHORT, Action, NewAccount, Role, allowed
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.fmt import day, when
 from app.ui.resources import engine
 from app.ui.views import users_import, users_invite
@@ -196,6 +196,7 @@ def _panel(me: User, item: Listed) -> None:
                 _activation(me, user)
             if allowed.grant_editing:
                 _content_editor(user)
+            personaldata.export_button(me, user)
             if user.id == me.id:
                 st.info("Your own password is changed under My account.", icon=":material/info:")
 
