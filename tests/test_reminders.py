@@ -16,6 +16,7 @@ from app.bank import load
 from app.cli import EXIT_INVALID, EXIT_OK, main
 from app.store import audit as audit_store
 from app.store import mail as mail_store
+from app.store.tables import mail_sent
 from conftest import clock_at, finish
 
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # after the people's accounts exist
@@ -275,3 +276,31 @@ def test_the_smtp_password_is_not_in_the_settings_repr(monkeypatch):
     assert found is not None
     assert found.password == "s3cret-smtp-pass"
     assert "s3cret" not in repr(found)
+
+
+def test_a_claim_left_by_a_run_that_died_is_taken_over_after_an_hour(
+    world, fresh_db, capsys, monkeypatch
+):
+    moment = ANN_UNTIL - timedelta(days=50)
+    key = {
+        "user_id": world["ann"].id, "kind": "reminder", "about": EXAM,
+        "period": ANN_UNTIL.isoformat(), "threshold": "60", "subject": "(claimed)",
+    }  # fmt: skip
+    with fresh_db.begin() as conn:  # another run claimed it 10 minutes ago and is still sending
+        mail_store.claim(conn, {**key, "claimed_at": moment - timedelta(minutes=10)}, moment)
+    with smtp_server() as inbox:
+        use_server(monkeypatch, inbox.port)
+        with clock_at(moment):
+            code, _, err = remind(capsys)
+        assert code == EXIT_OK
+        assert "sent 0, already sent 1" in err
+        assert inbox.messages == []  # that run may yet send it: this one leaves it be
+        with fresh_db.begin() as conn:  # ... but it died: an hour on, its claim is stale
+            conn.execute(mail_sent.update().values(claimed_at=moment - timedelta(hours=2)))
+        with clock_at(moment + timedelta(minutes=1)):
+            assert remind(capsys)[0] == EXIT_OK
+    assert arrived_at(inbox) == [
+        ("ann@clinic.example", f"Your {CERT} certification expires on 7 January 2031")
+    ]
+    with fresh_db.connect() as conn:
+        assert mail_store.counts(conn) == {"sent": 1}
