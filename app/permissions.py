@@ -131,6 +131,8 @@ class Action(StrEnum):
     VOID = "question.void"  # give a question's point to everyone, or drop it, in one quiz
     EDIT_CONTENT = "content.edit"  # edit, create and retire questions (the YAML banks)
     GRANT_EDITING = "content.grant"  # Person: let a trainer edit content, or stop them
+    ACCOMMODATE = "trainee.accommodate"  # Person: a trainee's extra time and extra attempts
+    SET_EXAM_WINDOW = "quiz.window"  # Cohort: when a quiz opens and closes; EVERY_COHORT
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -151,6 +153,8 @@ REFUSALS: dict[Action, str] = {
     Action.VOID: "voiding a question is for managers: it changes every cohort's scores",
     Action.EDIT_CONTENT: "editing questions is for managers and the trainers they allow",
     Action.GRANT_EDITING: "only managers let trainers edit questions",
+    Action.ACCOMMODATE: "accommodations are set by the trainee's trainer or a manager",
+    Action.SET_EXAM_WINDOW: "only managers set when a quiz opens and closes",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -262,6 +266,20 @@ def _grant_editing(actor: Person, target: Any) -> bool:
     return actor.role == "manager" and (target is None or target.role == "trainer")
 
 
+def _accommodate(actor: Person, target: Any) -> bool:
+    """Trainers for the trainees of their cohort, managers for any trainee."""
+    if actor.role not in STAFF:
+        return False
+    return target is None or (
+        target.role == "trainee" and _reaches(actor, "trainee", target.cohort)
+    )
+
+
+def _set_exam_window(actor: Person, _cohort: Any) -> bool:
+    """Managers: a window decides when a whole cohort (or everyone) may sit an exam."""
+    return actor.role == "manager"
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -295,6 +313,8 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.VOID: _roles("manager"),
     Action.EDIT_CONTENT: _edit_content,
     Action.GRANT_EDITING: _grant_editing,
+    Action.ACCOMMODATE: _accommodate,
+    Action.SET_EXAM_WINDOW: _set_exam_window,
 }
 
 
