@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app import accommodations, attempts, config, examwindows, feedback, progress, startterms
-from app import accounts, useradmin
+from app import (
+    accommodations,
+    accounts,
+    attempts,
+    config,
+    examwindows,
+    exports,
+    feedback,
+    progress,
+    startterms,
+    useradmin,
+)
 from app.accommodations import BadAccommodation
 from app.accounts import AccountInactive, Forbidden, NotFound
 from app.attempts import AttemptClosed, NoAttemptsLeft
@@ -88,7 +100,8 @@ def test_an_attempt_begun_inside_the_window_may_be_finished_after_it_closes(fres
     attempts.save_answer(fresh_db, ann, view.id, 0, feedback.key_of(first.snapshot), now=after)
     assert attempts.start(fresh_db, ann, exam, catalogue, now=after).id == view.id  # resumes
     done = attempts.submit(fresh_db, ann, view.id, now=after)
-    assert done.status == "submitted" and done.points == 1
+    assert done.status == "submitted"
+    assert done.points == 1
 
 
 def test_window_changes_are_checked_refused_for_trainers_and_audited(fresh_db, people, exam,
@@ -103,7 +116,8 @@ def test_window_changes_are_checked_refused_for_trainers_and_audited(fresh_db, p
         examwindows.set_window(fresh_db, people["tina"], catalogue, exam.id, "north", JAN, None)
     examwindows.set_window(fresh_db, people["boss"], catalogue, exam.id, "north", JAN, None)
     [entry] = audit_actions(fresh_db, "window.")
-    assert entry["action"] == "window.set" and entry["target"] == exam.id
+    assert entry["action"] == "window.set"
+    assert entry["target"] == exam.id
     assert entry["detail"]["cohort"] == "north"
     assert entry["detail"]["after"] == ["2027-01-10T09:00:00Z", None]
     other = accounts.create_user(fresh_db, None, "max", PW, "manager", None)
@@ -247,3 +261,20 @@ def test_start_terms_say_the_time_and_the_attempt(fresh_db, people, exam, catalo
     )
     practice = startterms.terms(fresh_db, ann, catalogue.quizzes["practice-aftercare"])
     assert not practice.asks_first
+
+
+def test_the_attempts_export_says_what_each_attempt_was_given(fresh_db, people, exam, catalogue):
+    ann, bob = people["ann"], people["bob"]
+    accommodations.set_accommodation(
+        fresh_db, None, ann.id, time_factor=1.25, extra_minutes=5, extra_attempts=2, reason="plan"
+    )
+    given = attempts.start(fresh_db, ann, exam, catalogue, now=JAN)
+    plain = attempts.start(fresh_db, bob, exam, catalogue, now=JAN)
+    practice = attempts.start(fresh_db, ann, catalogue.quizzes["practice-aftercare"], catalogue)
+    data, _ = exports.export(fresh_db, people["boss"], "attempts")
+    rows = {int(r["attempt_id"]): r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+    # 45 * 1.25 = 56.25, rounded up to 57, and 5 more: 17 beyond the quiz's 45.
+    assert (rows[given.id]["extra_minutes"], rows[given.id]["extra_attempts"]) == ("17", "2")
+    assert (rows[plain.id]["extra_minutes"], rows[plain.id]["extra_attempts"]) == ("", "")
+    # An untimed quiz without an attempt limit gives nothing extra, whoever takes it.
+    assert (rows[practice.id]["extra_minutes"], rows[practice.id]["extra_attempts"]) == ("", "")
