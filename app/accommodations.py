@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from app import clock
-from app.accounts import NotFound, User, recheck, require
+from app.accounts import Forbidden, NotFound, User, recheck, require, username_key
 from app.bank.schema import Quiz
 from app.errors import ResurfaceError
 from app.permissions import Action, acting, allowed
@@ -116,14 +116,15 @@ def accommodation_of(engine: Engine, actor: User | None, user_id: int) -> Accomm
 def set_accommodation(
     engine: Engine,
     actor: User | None,
-    user_id: int,
+    trainee: int | str,
     *,
     extra_minutes: int = 0,
     time_factor: float = 1.0,
     extra_attempts: int = 0,
     reason: str,
 ) -> Accommodation:
-    """Give a trainee extra time and/or attempts (all neutral values: take the accommodation away).
+    """Give a trainee (by id, or by username) extra time and/or attempts; all neutral values take
+    the accommodation away.
 
     Audited as ``accommodation.set`` (or ``accommodation.clear``) with the values before and after
     and the reason. Raises BadAccommodation, NotFound, Forbidden, AccountInactive.
@@ -133,7 +134,11 @@ def set_accommodation(
     with writing(engine) as conn:
         fresh = recheck(conn, actor)
         who = acting(fresh)
-        target = _target(conn, who, user_id)
+        target = _target(conn, who, trainee)
+        if target.role != "trainee":  # the console may do anything, but this means nothing
+            raise Forbidden(
+                f"accommodations are for trainees; {target.username} is a {target.role}"
+            )
         require(who, Action.ACCOMMODATE, target)
         before = given_to(conn, target.id)
         now = clock.now()
@@ -173,11 +178,14 @@ def _check(extra_minutes: int, time_factor: float, extra_attempts: int, reason: 
         raise BadAccommodation("reason: say why (it is kept in the audit log)")
 
 
-def _target(conn: Connection, who: Any, user_id: int) -> User:
-    """The user ``who`` may see, as the database has them. Raises NotFound."""
-    row = user_store.by_id(conn, user_id)
+def _target(conn: Connection, who: Any, user: int | str) -> User:
+    """The user (an id or a username) ``who`` may see, as the database has them. Raises NotFound."""
+    if isinstance(user, str):
+        row = user_store.by_key(conn, username_key(user.strip()))
+    else:
+        row = user_store.by_id(conn, user)
     if row is None or not allowed(who, Action.VIEW_USER, User.of(row)):
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(f"no user {user!r}" if isinstance(user, str) else f"no user {user}")
     return User.of(row)
 
 
