@@ -39,6 +39,7 @@ class Standing:
     open_attempt_id: int | None
     attempt_limit: int | None = None  # the quiz's, with the trainee's extra attempts
     window: examwindows.Window | None = None  # when the trainee may start it (None: any time)
+    time_limit: int | None = None  # minutes, with the trainee's extra time; None: untimed
 
     @property
     def attempts_left(self) -> int | None:
@@ -85,6 +86,7 @@ def _standings(
                 opened,
                 accommodations.attempt_limit(quiz, given),
                 examwindows.window_for(held or [], quiz.id, cohort),
+                accommodations.time_limit(quiz, given),
             )
         )
     return result

@@ -74,7 +74,7 @@ def test_home_tells_the_trainee_their_accommodation_and_the_start_counts_it(ui, 
         "You have 15 extra minutes on timed exams.  \n"
         "You have 1 extra attempt at exams with an attempt limit."
     )
-    assert "attempts 0 of 4" in texts(at)
+    assert "30 questions · 60 min (15 extra) · attempts 0 of 4 · pass mark 80%" in texts(at)
     at.button(key=keys.home_start(EXAM)).click().run()
     assert "60 minutes (15 extra), attempt 1 of 4;" in texts(at)
     at.button(key=keys.home_confirm(EXAM)).click().run()

@@ -121,7 +121,7 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
     quiz = s.quiz
     facts = [
         f"{s.questions} questions",
-        f"{quiz.time_limit_minutes} min" if quiz.time_limit_minutes else "untimed",
+        _minutes(s),
         f"attempts {s.attempts_used} of {s.attempt_limit}"
         if s.attempt_limit
         else f"{s.attempts_used} {'attempt' if s.attempts_used == 1 else 'attempts'}",
@@ -170,6 +170,14 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
             )
     if st.session_state.get(keys.HOME_ASKING) == quiz.id and s.open_attempt_id is None:
         _confirmation(quiz.id)
+
+
+def _minutes(s: progress.Standing) -> str:
+    """The time limit as the trainee has it: ``45 min``, or ``60 min (15 extra)``."""
+    if s.time_limit is None or s.quiz.time_limit_minutes is None:
+        return "untimed"
+    extra = s.time_limit - s.quiz.time_limit_minutes
+    return f"{s.time_limit} min ({extra} extra)" if extra else f"{s.time_limit} min"
 
 
 def _confirmation(quiz_id: str) -> None:
