@@ -3,7 +3,7 @@ accommodation form on a trainee's record (AppTest, widgets by key, a real databa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -140,3 +140,44 @@ def test_the_form_is_only_for_those_who_may_set_it(ui, fresh_db):
     assert at.form(key=keys.ACCOMMODATION_FORM)
     at = open_page(sign_in("tom"), "trainee", user=ui["ann"].id)
     assert keys.ACCOMMODATION_FORM not in [f.key for f in at.form]
+
+
+def test_a_manager_sets_and_removes_a_cohorts_window_on_the_certification_page(ui, fresh_db):
+    at = open_page(sign_in("boss"), "certification")
+    assert "No windows: every quiz may be started at any time." in values(at.caption)
+    at.selectbox(key=keys.WINDOW_QUIZ).set_value(EXAM)
+    at.selectbox(key=keys.WINDOW_COHORT).set_value("north")
+    at.date_input(key=keys.WINDOW_OPENS).set_value(date(2027, 1, 10))
+    at.time_input(key=keys.WINDOW_OPENS_AT).set_value(time(9, 0))
+    at.date_input(key=keys.WINDOW_CLOSES).set_value(date(2027, 1, 9))  # before it opens
+    submit_form(at, keys.WINDOW_FORM)
+    assert any("before it opens" in e for e in values(at.error))
+    assert examwindows.windows(fresh_db, None) == []
+
+    at.date_input(key=keys.WINDOW_CLOSES).set_value(date(2027, 1, 17))
+    submit_form(at, keys.WINDOW_FORM)
+    assert not at.exception
+    assert values(at.success) == [f"Window saved: {EXAM} · north."]
+    [window] = examwindows.windows(fresh_db, None)
+    # No browser zone in AppTest: the times are UTC; a closing day runs to the minute chosen.
+    assert (window.quiz_id, window.cohort, window.opens_at, window.closes_at) == (
+        EXAM,
+        "north",
+        datetime(2027, 1, 10, 9, 0, tzinfo=UTC),
+        datetime(2027, 1, 17, 23, 59, tzinfo=UTC),
+    )
+    with fresh_db.connect() as conn:
+        [line] = audit_store.lines(conn, "window.set")
+    assert line["actor_id"] == ui["boss"].id
+
+    at.button(key=keys.WINDOW_REMOVE).click().run()
+    assert values(at.success) == [f"Window removed: {EXAM} · north."]
+    assert examwindows.windows(fresh_db, None) == []
+
+
+def test_trainers_read_the_windows_but_have_no_form(ui, fresh_db, catalogue):
+    examwindows.set_window(fresh_db, None, catalogue, EXAM, None, None, clock.now())
+    at = open_page(sign_in("tina"), "certification")
+    [panel] = [e for e in at.expander if e.label == "Exam windows"]
+    assert panel.dataframe[0].value["Quiz"].tolist() == [TITLE]
+    assert keys.WINDOW_FORM not in [f.key for f in at.form]

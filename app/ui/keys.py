@@ -90,6 +90,18 @@ def home_cancel(quiz_id: str) -> str:
     return f"home.cancel.{quiz_id}"
 
 
+# Exam windows on the Certification page (app/ui/windows.py)
+WINDOW_FORM = "windows.form"
+WINDOW_QUIZ = "windows.quiz"
+WINDOW_COHORT = "windows.cohort"
+WINDOW_OPENS = "windows.opens"
+WINDOW_OPENS_AT = "windows.opens_at"
+WINDOW_CLOSES = "windows.closes"
+WINDOW_CLOSES_AT = "windows.closes_at"
+WINDOW_PICK = "windows.pick"  # the window to remove
+WINDOW_REMOVE = "windows.remove"
+WINDOW_MESSAGE = "windows.message"  # (text, kind) for the next run
+
 # A trainee's accommodation on their record (app/ui/views/trainee_record.py)
 ACCOMMODATION_FORM = "record.accommodation"
 ACCOMMODATION_MINUTES = "record.accommodation.minutes"
