@@ -18,6 +18,7 @@ from app.certstatus import Certification, certifications_from
 from app.errors import ResurfaceError
 from app.present import is_correct
 from app.store import attempts as attempt_store
+from app.store import fair as fair_store
 
 MISTAKES_QUIZ_ID = "my-mistakes"
 MISTAKES_LIMIT = 20
@@ -57,10 +58,12 @@ def standings(
 
 
 def _arrangements(engine: Engine, actor: User) -> tuple[Accommodation, list[examwindows.Window]]:
-    """The actor's accommodation and every exam window."""
+    """The actor's accommodation and every exam window (read as the rest of the page is: a
+    deactivated account still reads its own standing)."""
     with engine.connect() as conn:
         given = accommodations.given_to(conn, actor.id)
-    return given, examwindows.windows(engine, actor)
+        held = [examwindows.Window.of(r) for r in fair_store.windows(conn)]
+    return given, held
 
 
 def _standings(
