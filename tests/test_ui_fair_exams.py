@@ -181,3 +181,16 @@ def test_trainers_read_the_windows_but_have_no_form(ui, fresh_db, catalogue):
     [panel] = [e for e in at.expander if e.label == "Exam windows"]
     assert panel.dataframe[0].value["Quiz"].tolist() == [TITLE]
     assert keys.WINDOW_FORM not in [f.key for f in at.form]
+
+
+def test_a_window_closed_while_the_question_is_on_screen_refuses_the_start(ui, fresh_db,
+                                                                           catalogue):  # fmt: skip
+    at = sign_in("ann")
+    at.button(key=keys.home_start(EXAM)).click().run()
+    assert at.button(key=keys.home_confirm(EXAM))
+    examwindows.set_window(fresh_db, None, catalogue, EXAM, "north", None, clock.now())
+    at.button(key=keys.home_confirm(EXAM)).click().run()
+    assert not at.exception
+    assert attempt_count(fresh_db) == 0
+    [error] = values(at.error)
+    assert error.startswith(f"'{TITLE}' closed on ")

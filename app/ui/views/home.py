@@ -39,7 +39,10 @@ def _start(user: User, quiz_id: str) -> None:
     quiz = catalogue().quizzes[quiz_id]
     try:
         view = attempts.start(engine(), user, quiz, catalogue())
-    except (AttemptError, QuizNotOpen) as exc:
+    except QuizNotOpen as exc:  # its words name the quiz already
+        nav.notice(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
+        return
+    except AttemptError as exc:
         nav.notice(f"{quiz.title}: {exc}.", "error")
         return
     except ValueError as exc:  # the banks no longer fill this quiz's blueprint
