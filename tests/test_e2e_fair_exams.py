@@ -29,7 +29,7 @@ from e2e_support import (
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from app import accommodations, accounts, attempts, clock
+from app import accommodations, accounts, attempts, clock, examwindows
 from app.store.tables import attempts as attempt_table
 
 
@@ -114,3 +114,38 @@ def test_extra_time_shows_in_the_countdown_after_the_start_confirmation(page, ba
     shown = countdown(page)
     assert shown > timedelta(minutes=45), f"the countdown shows {shown}, not the extra time"
     assert abs(shown - (view.deadline - clock.now())) <= timedelta(seconds=5)
+
+
+def test_a_manager_sets_a_cohorts_window_and_its_trainees_see_when_it_opens(browser, page,
+                                                                            base_url, engine):  # fmt: skip
+    sign_in(page, base_url, "boss")
+    open_app(page, f"{base_url}/certification")
+    click(page, page.get_by_text("Exam windows", exact=True))
+    page.get_by_role("combobox", name="Quiz").click()
+    page.get_by_role("option", name="Quick check").click()
+    page.get_by_role("combobox", name="For").click()
+    page.get_by_role("option", name="north").click()
+    # The date field is in parts (day, month, year) that move on as each is typed.
+    page.get_by_role("spinbutton", name="day, Opens on").click()
+    page.keyboard.type((clock.now() + timedelta(days=3)).strftime("%d%m%Y"))
+    page.keyboard.press("Tab")
+    click(page, page.get_by_role("button", name="Save window"))
+    expect(page.get_by_text("Window saved: quick-check · north.")).to_be_visible()
+    [window] = examwindows.windows(engine, None)
+    assert (window.quiz_id, window.cohort, window.closes_at) == ("quick-check", "north", None)
+    full_page_screenshot(page, "certification-windows")
+    page.set_viewport_size(PHONE)
+    settle(page)
+    full_page_screenshot(page, "certification-windows")
+
+    trainee = browser.new_context(viewport={"width": 1280, "height": 900})
+    trainee.set_default_timeout(15_000)
+    try:
+        home = trainee.new_page()
+        sign_in(home, base_url, "ann")
+        card = quiz_card(home, "Quick check")
+        expect(card.get_by_text(re.compile(r"Opens \d{2} \w{3} \d{4}, 00:00"))).to_be_visible()
+        expect(card.get_by_text("Not open now")).to_be_visible()
+        expect(card.get_by_role("button", name="Start", exact=True)).to_have_count(0)
+    finally:
+        trainee.close()
