@@ -78,6 +78,14 @@ def time_limit(quiz: Quiz, given: Accommodation) -> int | None:
     return math.ceil(quiz.time_limit_minutes * given.time_factor - 1e-9) + given.extra_minutes
 
 
+def extra_minutes(quiz: Quiz, given: Accommodation) -> int:
+    """The minutes ``time_limit`` adds to the quiz's own (0 for an untimed quiz)."""
+    limit = time_limit(quiz, given)
+    return (
+        0 if limit is None or quiz.time_limit_minutes is None else limit - quiz.time_limit_minutes
+    )
+
+
 def attempt_limit(quiz: Quiz, given: Accommodation) -> int | None:
     """How many attempts at ``quiz`` someone given ``given`` may make (None: no limit)."""
     return None if quiz.max_attempts is None else quiz.max_attempts + given.extra_attempts

@@ -202,11 +202,6 @@ def _open_or_create(
     ]
     minutes = accommodations.time_limit(quiz, given)
     deadline = now + timedelta(minutes=minutes) if minutes is not None else None
-    extra = (
-        None
-        if minutes is None or not quiz.time_limit_minutes
-        else minutes - quiz.time_limit_minutes
-    )
     attempt_id = attempt_store.add_attempt(
         conn,
         questions,
@@ -217,7 +212,7 @@ def _open_or_create(
         status="open",
         started_at=now,
         deadline=deadline,
-        extra_minutes=extra or None,
+        extra_minutes=accommodations.extra_minutes(quiz, given) or None,
         extra_attempts=(given.extra_attempts or None) if limit is not None else None,
     )
     audit_store.record(conn, now, actor.id, "attempt.start", quiz.id, attempt=attempt_id)

@@ -75,9 +75,7 @@ def terms(engine: Engine, actor: User, quiz: Quiz, now: datetime | None = None) 
     return Terms(
         quiz,
         minutes,
-        0
-        if minutes is None or quiz.time_limit_minutes is None
-        else minutes - quiz.time_limit_minutes,
+        accommodations.extra_minutes(quiz, given),
         used + 1,
         limit,
         window,

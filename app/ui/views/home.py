@@ -177,9 +177,9 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
 
 def _minutes(s: progress.Standing) -> str:
     """The time limit as the trainee has it: ``45 min``, or ``60 min (15 extra)``."""
-    if s.time_limit is None or s.quiz.time_limit_minutes is None:
+    if s.time_limit is None:
         return "untimed"
-    extra = s.time_limit - s.quiz.time_limit_minutes
+    extra = s.time_limit - (s.quiz.time_limit_minutes or 0)
     return f"{s.time_limit} min ({extra} extra)" if extra else f"{s.time_limit} min"
 
 
