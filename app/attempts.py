@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import accommodations, clock, examwindows
 from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Quiz
@@ -113,7 +113,8 @@ def start(
     now: datetime | None = None,
     seed: int | None = None,
 ) -> AttemptView:
-    """The actor's open attempt at ``quiz``, or a new one. Raises NoAttemptsLeft, Forbidden."""
+    """The actor's open attempt at ``quiz``, or a new one, with the actor's accommodation (see
+    app.accommodations). Raises NoAttemptsLeft, QuizNotOpen (app.examwindows), Forbidden."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     # Assembling is pure and possibly slowish: outside the lock.
     return _start(engine, actor, quiz, lambda: assemble(quiz, catalogue, seed), seed, now)
@@ -178,13 +179,13 @@ def _open_or_create(
         if not deadline_passed(existing["deadline"], now):
             return existing["id"]
         _close(conn, existing, now, "deadline")
-    if (
-        quiz.max_attempts is not None
-        and attempt_store.count_for(conn, actor.id, quiz.id) >= quiz.max_attempts
-    ):
-        raise NoAttemptsLeft(
-            f"'{quiz.title}' allows {quiz.max_attempts} attempts and all have been used"
-        )
+    # The window and the accommodation are read here, holding the write lock, so a window closed
+    # or an accommodation changed a moment ago is what counts.
+    examwindows.check(conn, quiz.id, quiz.title, actor.cohort, now)
+    given = accommodations.given_to(conn, actor.id)
+    limit = accommodations.attempt_limit(quiz, given)
+    if limit is not None and attempt_store.count_for(conn, actor.id, quiz.id) >= limit:
+        raise NoAttemptsLeft(f"'{quiz.title}' allows {limit} attempts and all have been used")
     snaps = [p.snapshot for p in presented]
     attempt_store.add_snapshots(conn, [(s.content_hash(), s.qid, s.to_dict()) for s in snaps], now)
     questions = [
@@ -199,7 +200,8 @@ def _open_or_create(
         }
         for p in presented
     ]
-    deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    minutes = accommodations.time_limit(quiz, given)
+    deadline = now + timedelta(minutes=minutes) if minutes is not None else None
     attempt_id = attempt_store.add_attempt(
         conn,
         questions,
@@ -210,6 +212,8 @@ def _open_or_create(
         status="open",
         started_at=now,
         deadline=deadline,
+        extra_minutes=accommodations.extra_minutes(quiz, given) or None,
+        extra_attempts=(given.extra_attempts or None) if limit is not None else None,
     )
     audit_store.record(conn, now, actor.id, "attempt.start", quiz.id, attempt=attempt_id)
     return attempt_id

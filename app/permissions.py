@@ -135,6 +135,8 @@ class Action(StrEnum):
     GRANT_EDITING = "content.grant"  # Person: let a trainer edit content, or stop them
     EXPORT_PERSONAL_DATA = "person.export"  # Person: everything held about them, as a zip
     ERASE_PERSON = "person.erase"  # Person: replace their identity with a pseudonym
+    ACCOMMODATE = "trainee.accommodate"  # Person: a trainee's extra time and extra attempts
+    SET_EXAM_WINDOW = "quiz.window"  # Cohort: when a quiz opens and closes; EVERY_COHORT
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -157,6 +159,8 @@ REFUSALS: dict[Action, str] = {
     Action.GRANT_EDITING: "only managers let trainers edit questions",
     Action.EXPORT_PERSONAL_DATA: "you can export your own data; managers export anyone's",
     Action.ERASE_PERSON: "only managers erase a person, and never themselves",
+    Action.ACCOMMODATE: "accommodations are set by the trainee's trainer or a manager",
+    Action.SET_EXAM_WINDOW: "only managers set when a quiz opens and closes",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -285,6 +289,20 @@ def _erase_person(actor: Person, target: Any) -> bool:
     return actor.role == "manager" and (target is None or target.id != actor.id)
 
 
+def _accommodate(actor: Person, target: Any) -> bool:
+    """Trainers for the trainees of their cohort, managers for any trainee."""
+    if actor.role not in STAFF:
+        return False
+    return target is None or (
+        target.role == "trainee" and _reaches(actor, "trainee", target.cohort)
+    )
+
+
+def _set_exam_window(actor: Person, _cohort: Any) -> bool:
+    """Managers: a window decides when a whole cohort (or everyone) may sit an exam."""
+    return actor.role == "manager"
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -322,6 +340,8 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.GRANT_EDITING: _grant_editing,
     Action.EXPORT_PERSONAL_DATA: _export_personal_data,
     Action.ERASE_PERSON: _erase_person,
+    Action.ACCOMMODATE: _accommodate,
+    Action.SET_EXAM_WINDOW: _set_exam_window,
 }
 
 

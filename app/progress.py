@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from app import attempts, clock
+from app import accommodations, attempts, clock, examwindows
+from app.accommodations import Accommodation
 from app.accounts import User, recheck
 from app.bank import Catalogue
 from app.bank.schema import Draw, Quiz
@@ -17,6 +18,7 @@ from app.certstatus import Certification, certifications_from
 from app.errors import ResurfaceError
 from app.present import is_correct
 from app.store import attempts as attempt_store
+from app.store import fair as fair_store
 
 MISTAKES_QUIZ_ID = "my-mistakes"
 MISTAKES_LIMIT = 20
@@ -36,22 +38,41 @@ class Standing:
     best_percent: float | None
     passed: bool | None  # None: never submitted
     open_attempt_id: int | None
+    attempt_limit: int | None = None  # the quiz's, with the trainee's extra attempts
+    window: examwindows.Window | None = None  # when the trainee may start it (None: any time)
+    time_limit: int | None = None  # minutes, with the trainee's extra time; None: untimed
 
     @property
     def attempts_left(self) -> int | None:
-        if self.quiz.max_attempts is None:
+        if self.attempt_limit is None:
             return None
-        return max(self.quiz.max_attempts - self.attempts_used, 0)
+        return max(self.attempt_limit - self.attempts_used, 0)
 
 
 def standings(
     engine: Engine, actor: User, catalogue: Catalogue, now: datetime | None = None
 ) -> list[Standing]:
     """The shipped quizzes with the actor's attempts used, best score and any open attempt."""
-    return _standings(_settled(engine, actor, actor.id, now), catalogue)
+    given, held = _arrangements(engine, actor)
+    return _standings(_settled(engine, actor, actor.id, now), catalogue, given, held, actor.cohort)
 
 
-def _standings(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[Standing]:
+def _arrangements(engine: Engine, actor: User) -> tuple[Accommodation, list[examwindows.Window]]:
+    """The actor's accommodation and every exam window (read as the rest of the page is: a
+    deactivated account still reads its own standing)."""
+    with engine.connect() as conn:
+        given = accommodations.given_to(conn, actor.id)
+        held = [examwindows.Window.of(r) for r in fair_store.windows(conn)]
+    return given, held
+
+
+def _standings(
+    rows: list[dict[str, Any]],
+    catalogue: Catalogue,
+    given: Accommodation = accommodations.NONE,
+    held: list[examwindows.Window] | None = None,
+    cohort: str | None = None,
+) -> list[Standing]:
     result = []
     for quiz in catalogue.quizzes.values():
         mine = [r for r in rows if r["quiz_id"] == quiz.id]
@@ -66,6 +87,9 @@ def _standings(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[Standin
                 best,
                 any(r["passed"] for r in done) if done else None,
                 opened,
+                accommodations.attempt_limit(quiz, given),
+                examwindows.window_for(held or [], quiz.id, cohort),
+                accommodations.time_limit(quiz, given),
             )
         )
     return result
@@ -78,6 +102,7 @@ class ProgressOverview:
     open_attempts: list[dict[str, Any]]
     standings: list[Standing]
     certifications: list[Certification]
+    accommodation: Accommodation = accommodations.NONE
 
 
 def overview(
@@ -86,10 +111,12 @@ def overview(
     """The actor's open attempts, standings and certifications (as the functions of those names)."""
     now = now or clock.now()
     rows = _settled(engine, actor, actor.id, now)
+    given, held = _arrangements(engine, actor)
     return ProgressOverview(
         [r for r in rows if r["status"] == "open"],
-        _standings(rows, catalogue),
+        _standings(rows, catalogue, given, held, actor.cohort),
         certifications_from(rows, catalogue, now),
+        given,
     )
 
 

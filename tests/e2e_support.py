@@ -188,8 +188,13 @@ def quiz_card(page: Page, title: str) -> Locator:
 
 
 def start_quiz(page: Page, title: str) -> int:
-    """Start a quiz from its card on the home page; returns the attempt id in the URL."""
-    click(page, quiz_card(page, title).get_by_role("button", name="Start"))
+    """Start a quiz from its card on the home page, confirming the start where the quiz asks
+    first (timed or limited quizzes); returns the attempt id in the URL."""
+    click(page, quiz_card(page, title).get_by_role("button", name="Start", exact=True))
+    confirm = page.get_by_role("button", name=f"Start {title}", exact=True)
+    expect(confirm.or_(page.get_by_role("heading", name=title))).to_be_visible()
+    if confirm.is_visible():
+        click(page, confirm)
     expect(page).to_have_url(re.compile(r"/quiz\?attempt=\d+"))
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     return attempt_in_url(page)

@@ -30,6 +30,7 @@ from ui_helpers import new_session, open_page, shipped_catalogue, sign_in, title
 
 import app
 from app import (
+    accommodations,
     accounts,
     addresses,
     attempts,
@@ -40,6 +41,7 @@ from app import (
     contentedit,
     dashboard,
     erasure,
+    examwindows,
     exports,
     invitations,
     passmark,
@@ -49,6 +51,7 @@ from app import (
     regrade,
     reminders,
     reports,
+    startterms,
     useradmin,
     userimport,
 )
@@ -224,6 +227,8 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.GRANT_EDITING: MANAGERS,
     Action.EXPORT_PERSONAL_DATA: EVERYONE,  # one's own at least
     Action.ERASE_PERSON: MANAGERS,
+    Action.ACCOMMODATE: STAFF_ONLY,
+    Action.SET_EXAM_WINDOW: MANAGERS,
 }
 
 
@@ -296,6 +301,9 @@ ON_PEOPLE: dict[Action, dict[str, str]] = {
     Action.ERASE_PERSON: {  # managers, never themselves
         "trainee": "NNNNN", "trainer": "NNNNN", "manager": "NYYYY", "deactivated": "NNNNN",
     },
+    Action.ACCOMMODATE: {  # trainees only: their own cohort's for a trainer, any for a manager
+        "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYNN", "deactivated": "NNNNN",
+    },
 }  # fmt: skip
 
 # Per action aimed at something else: the resources, and "Y"/"N" for each per kind of actor.
@@ -322,6 +330,9 @@ ON_OTHER_THINGS: dict[Action, tuple[tuple[Any, ...], dict[str, str]]] = {
     }),
     Action.REGRADE: (COHORTS, {  # trainers their own cohort's attempts; managers any, or all
         "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
+    }),
+    Action.SET_EXAM_WINDOW: (COHORTS, {  # managers: a window holds for a whole cohort, or all
+        "trainee": "NNN", "trainer": "NNN", "manager": "YYY", "deactivated": "NNN",
     }),
     Action.REMOVE_COMMENT: (COMMENTS_BY, {  # one's own, or any as a manager
         "trainee": "YNN", "trainer": "NYN", "manager": "YYY", "deactivated": "NNN",
@@ -521,6 +532,9 @@ WRITES = frozenset(
         contentedit.save,
         contentedit.retire,
         useradmin.set_content_editor,
+        accommodations.set_accommodation,
+        examwindows.set_window,
+        examwindows.clear_window,
         exports.write,
         exports.export,
         auditlog.write,
@@ -1156,6 +1170,58 @@ def _cases() -> list[Case]:
         useradmin.set_content_editor,
         lambda w, a: useradmin.set_content_editor(w.engine, a, "tina", True),
         NotFound, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+
+    # fair exam arrangements: accommodations by the trainee's trainer or a manager, windows by
+    # managers; what a start would mean, for anyone signed in
+    def accommodate(user: str):
+        return lambda w, a: accommodations.set_accommodation(
+            w.engine, a, w.users[user].id, extra_minutes=10, reason="agreed"
+        )
+
+    add(
+        "accommodations.set_accommodation of ann",
+        accommodations.set_accommodation,
+        accommodate("ann"),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "accommodations.set_accommodation of cat (south)",
+        accommodations.set_accommodation,
+        accommodate("cat"),
+        NotFound, NotFound, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "accommodations.accommodation_of ann",
+        accommodations.accommodation_of,
+        lambda w, a: accommodations.accommodation_of(w.engine, a, w.users["ann"].id),
+        OK, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "examwindows.windows",
+        examwindows.windows,
+        lambda w, a: examwindows.windows(w.engine, a),
+        OK, OK, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "examwindows.set_window",
+        examwindows.set_window,
+        lambda w, a: examwindows.set_window(
+            w.engine, a, w.catalogue, "quick-check", "north", NOW, None
+        ),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "examwindows.clear_window",
+        examwindows.clear_window,
+        lambda w, a: examwindows.clear_window(w.engine, a, "quick-check", None),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "startterms.terms",
+        startterms.terms,
+        lambda w, a: startterms.terms(w.engine, a, w.catalogue.quizzes["certification-exam"]),
+        OK, OK, OK, AccountInactive,
     )  # fmt: skip
 
     # exports and the audit log: active managers and the console only

@@ -32,6 +32,10 @@ MEANING = {
     "never (points, score_percent and passed are then the new ones)",
     "original_points": "the points as scored at submission, before any regrade or void; empty "
     "if never regraded",
+    "extra_minutes": "the minutes this attempt was given beyond the quiz's time limit (the "
+    "trainee's accommodation when it began); empty if none",
+    "extra_attempts": "the extra attempts the trainee's accommodation allowed at this quiz when "
+    "the attempt began; empty if none",
     "topic_<id>_percent": "one column per topic met in the export: the score on that topic's "
     "questions, rounded as score_percent (empty if the attempt had none)",
 }
@@ -64,6 +68,8 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "passed": r["passed"],
             "regraded_at": iso(r["regraded_at"]),
             "original_points": r["original_points"],
+            "extra_minutes": r["extra_minutes"],
+            "extra_attempts": r["extra_attempts"],
         }
         by_topic = r["by_topic"] or {}
         for topic in topics:
@@ -73,7 +79,14 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             )
         out.append(line)
     result = pd.DataFrame(out, columns=[*COLUMNS, *(f"topic_{t}_percent" for t in topics)])
-    return result.astype({"duration_seconds": "Int64", "max_points": "Int64"})
+    return result.astype(
+        {
+            "duration_seconds": "Int64",
+            "max_points": "Int64",
+            "extra_minutes": "Int64",
+            "extra_attempts": "Int64",
+        }
+    )
 
 
 def frames(job: Any, progress: Callable[[int, int], None]) -> Iterator[pd.DataFrame]:

@@ -98,6 +98,8 @@ def for_export(
         attempts.c.passed,
         attempts.c.regraded_at,
         attempts.c.original_points,
+        attempts.c.extra_minutes,
+        attempts.c.extra_attempts,
         attempts.c.by_topic,
     )
     query = _scope(query, cohort, None).order_by(attempts.c.id)

@@ -118,6 +118,10 @@ attempts = Table(
     Column("original_score_percent", Float, nullable=True),
     Column("original_passed", Boolean, nullable=True),
     Column("pass_changed_at", UTCDateTime(), nullable=True),
+    # The accommodation the attempt began under (app.accommodations): the minutes its deadline
+    # got beyond the quiz's time limit, and the extra attempts the trainee had. None: none.
+    Column("extra_minutes", Integer, nullable=True),
+    Column("extra_attempts", Integer, nullable=True),
     Index("ix_attempts_user_quiz", "user_id", "quiz_id"),
     # At most one open attempt per user and quiz, enforced by the database, not by a race.
     Index(
@@ -318,8 +322,8 @@ user_emails = Table(
 )
 
 # A single-use link to choose one's password (app.invitations). The token is random; the table
-# keeps only its SHA-256. ``used_at`` is set when the password is chosen; a newer invitation of
-# the same account replaces older ones (``used_at`` set, ``replaced`` true).
+# keeps only its SHA-256. ``used_at`` is set when the password is chosen, and on every earlier
+# unused link of the account when a new one is made (a link works once, and only the newest).
 invitations = Table(
     "invitations",
     metadata,
@@ -352,4 +356,32 @@ mail_sent = Table(
     Column("error", Text, nullable=True),
     UniqueConstraint("user_id", "kind", "about", "period", "threshold", name="uq_mail_sent_once"),
     Index("ix_mail_sent_user", "user_id", "claimed_at"),
+)
+
+# When a quiz may be started (app.examwindows): between ``opens_at`` and ``closes_at`` (either may
+# be open-ended). ``cohort`` "" is the window for everyone; a cohort's own window beats it. Not
+# NULL for everyone, so that the primary key holds one window per quiz and cohort on every backend.
+exam_windows = Table(
+    "exam_windows",
+    metadata,
+    Column("quiz_id", String(64), primary_key=True),
+    Column("cohort", String(100), primary_key=True),
+    Column("opens_at", UTCDateTime(), nullable=True),
+    Column("closes_at", UTCDateTime(), nullable=True),
+    Column("set_by", Integer, ForeignKey("users.id"), nullable=True),  # None: the console
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+
+# A trainee's exam accommodation (app.accommodations): extra time on timed quizzes (a factor of
+# the time limit, then minutes added) and extra attempts on quizzes with an attempt limit.
+accommodations = Table(
+    "accommodations",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("extra_minutes", Integer, nullable=False),
+    Column("time_factor", Float, nullable=False),
+    Column("extra_attempts", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", Integer, ForeignKey("users.id"), nullable=True),  # None: the console
+    Column("set_at", UTCDateTime(), nullable=False),
 )

@@ -41,6 +41,11 @@ def start_of(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=_zone() or UTC)
 
 
+def at(d: date, t: time) -> datetime:
+    """``d`` at ``t`` in the browser's zone (UTC if unknown), as an aware time."""
+    return datetime.combine(d, t, tzinfo=_zone() or UTC)
+
+
 def day(moment: datetime | None) -> str:
     return "-" if moment is None else f"{local(moment):%d %b %Y}"
 

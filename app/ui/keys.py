@@ -76,6 +76,41 @@ def home_start(quiz_id: str) -> str:
     return f"{HOME_START}{quiz_id}"
 
 
+# A timed or limited quiz asks before it starts (app.startterms): the quiz whose card shows the
+# question, and its two buttons.
+HOME_ASKING = "home.asking"
+
+
+def home_confirm(quiz_id: str) -> str:
+    """The card's "Start <title>" button: the start itself."""
+    return f"home.confirm.{quiz_id}"
+
+
+def home_cancel(quiz_id: str) -> str:
+    return f"home.cancel.{quiz_id}"
+
+
+# Exam windows on the Certification page (app/ui/windows.py)
+WINDOW_FORM = "windows.form"
+WINDOW_QUIZ = "windows.quiz"
+WINDOW_COHORT = "windows.cohort"
+WINDOW_OPENS = "windows.opens"
+WINDOW_OPENS_AT = "windows.opens_at"
+WINDOW_CLOSES = "windows.closes"
+WINDOW_CLOSES_AT = "windows.closes_at"
+WINDOW_PICK = "windows.pick"  # the window to remove
+WINDOW_REMOVE = "windows.remove"
+WINDOW_MESSAGE = "windows.message"  # (text, kind) for the next run
+
+# A trainee's accommodation on their record (app/ui/views/trainee_record.py)
+ACCOMMODATION_FORM = "record.accommodation"
+ACCOMMODATION_MINUTES = "record.accommodation.minutes"
+ACCOMMODATION_FACTOR = "record.accommodation.factor"
+ACCOMMODATION_ATTEMPTS = "record.accommodation.attempts"
+ACCOMMODATION_REASON = "record.accommodation.reason"
+ACCOMMODATION_MESSAGE = "record.accommodation.message"  # (text, kind) for the next run
+
+
 # The sign-in page (app/ui/views/signin.py)
 SIGNIN_FORM = "signin"
 SIGNIN_USERNAME = "signin.username"

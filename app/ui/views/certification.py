@@ -13,7 +13,7 @@ from app import accounts, certification, certstatus, clock, present
 from app.accounts import Forbidden, User
 from app.bank.schema import Quiz
 from app.permissions import EVERY_COHORT, Action, allowed
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, fmt, keys, nav, windows
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
@@ -47,6 +47,7 @@ def render() -> None:
     if target is not None:
         nav.go("trainee", user=target)
     st.title("Certification")
+    windows.panel(user)
     cat = catalogue()
     quizzes = certification.certifying(cat)
     if not quizzes:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from app import certstatus, dashboard, present
-from app.accounts import NotFound
-from app.ui import fmt, nav, personaldata
+from app import accommodations, certstatus, dashboard, present
+from app.accommodations import BadAccommodation
+from app.accounts import Forbidden, NotFound, User
+from app.permissions import Action, allowed
+from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.resources import catalogue, engine
 
 BADGE_COLOUR = {"current": "green", "expiring": "orange", "expired": "red", "never": "gray"}
@@ -38,6 +40,7 @@ def render() -> None:
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""
         badge = f":{BADGE_COLOUR[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
         st.markdown(f"**{cert.name}**: {badge}{until}{ended}")
+    _accommodation(user, person)
     _mastery(record, cat)
     st.markdown("##### Attempts")
     if not record.attempts:
@@ -45,6 +48,85 @@ def render() -> None:
         return
     for a in record.attempts:
         _attempt_card(a)
+
+
+def _accommodation(user: User, person: User) -> None:
+    """The trainee's extra time and attempts; a form for their trainer or a manager."""
+    given = accommodations.accommodation_of(engine(), user, person.id)
+    said = accommodations.notices(given)
+    may = allowed(user, Action.ACCOMMODATE, person)
+    if not said and not may:
+        return
+    st.markdown("##### Exam accommodation")
+    if said:
+        text = " ".join(said).replace("You have", "Has")
+        why = f"Reason: {fmt.plain(given.reason)} · set {fmt.when(given.set_at)}"
+        st.markdown(f"{text}  \n:gray[{why}]")
+    else:
+        st.caption("None: the quizzes' own time limits and attempts apply.")
+    message = st.session_state.pop(keys.ACCOMMODATION_MESSAGE, None)
+    if message is not None:
+        getattr(st, message[1])(message[0])
+    if not may:
+        return
+    with st.form(keys.ACCOMMODATION_FORM):
+        left, middle, right = st.columns(3)
+        left.number_input(
+            "Extra minutes",
+            min_value=0,
+            max_value=accommodations.MAX_EXTRA_MINUTES,
+            value=given.extra_minutes,
+            step=5,
+            key=keys.ACCOMMODATION_MINUTES,
+            help="Added to every timed quiz's time limit.",
+        )
+        middle.number_input(
+            "Time factor",
+            min_value=1.0,
+            max_value=accommodations.MAX_FACTOR,
+            value=float(given.time_factor),
+            step=0.25,
+            key=keys.ACCOMMODATION_FACTOR,
+            help="1.5 gives half as long again; the extra minutes come on top.",
+        )
+        right.number_input(
+            "Extra attempts",
+            min_value=0,
+            max_value=accommodations.MAX_EXTRA_ATTEMPTS,
+            value=given.extra_attempts,
+            key=keys.ACCOMMODATION_ATTEMPTS,
+            help="Added to every quiz that limits attempts.",
+        )
+        st.text_input(
+            "Reason (kept in the audit log)",
+            key=keys.ACCOMMODATION_REASON,
+            max_chars=500,
+            placeholder="e.g. agreed learning support plan",
+        )
+        st.form_submit_button(
+            "Save accommodation", type="primary", on_click=_save, args=(person.id,)
+        )
+
+
+@auth.callback
+def _save(user: User, person_id: int) -> None:
+    state = st.session_state
+    try:
+        saved = accommodations.set_accommodation(
+            engine(),
+            user,
+            person_id,
+            extra_minutes=int(state.get(keys.ACCOMMODATION_MINUTES) or 0),
+            time_factor=float(state.get(keys.ACCOMMODATION_FACTOR) or 1.0),
+            extra_attempts=int(state.get(keys.ACCOMMODATION_ATTEMPTS) or 0),
+            reason=state.get(keys.ACCOMMODATION_REASON) or "",
+        )
+    except (BadAccommodation, Forbidden, NotFound) as exc:
+        state[keys.ACCOMMODATION_MESSAGE] = (f"Not saved: {exc}.", "error")
+        return
+    state[keys.ACCOMMODATION_REASON] = ""
+    done = "Accommodation saved." if saved.any else "Accommodation removed."
+    state[keys.ACCOMMODATION_MESSAGE] = (done, "success")
 
 
 def _attempt_card(a: dict) -> None:

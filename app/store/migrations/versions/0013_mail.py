@@ -1,7 +1,7 @@
 """Mail: account email addresses, invitations, and the record of reminders sent.
 
-Revision ID: 0012_mail
-Revises: 0011
+Revision ID: 0013_mail
+Revises: 0012_fair_exams
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from app.store.tables import UTCDateTime
 
-revision = "0012_mail"
-down_revision = "0011"
+revision = "0013_mail"
+down_revision = "0012_fair_exams"
 branch_labels = None
 depends_on = None
 
