@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +27,13 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_SESSION_HOURS", "12", "how long a sign-in lasts"),
     ("RESURFACE_IDLE_MINUTES", "30", "a sign-in unused this long ends"),
     ("RESURFACE_PUBLIC_URL", "unset", "the address people open; other hosts are refused"),
+    ("RESURFACE_SMTP_HOST", "unset", "the mail server for reminders and invitations"),
+    ("RESURFACE_SMTP_PORT", "587 (465 with ssl)", "the mail server's port"),
+    ("RESURFACE_SMTP_TLS", "starttls", "none, starttls or ssl"),
+    ("RESURFACE_SMTP_USER", "none", "the user to sign in to the mail server as"),
+    ("RESURFACE_SMTP_PASSWORD", "none", "that user's password"),
+    ("RESURFACE_MAIL_FROM", "unset", "the sender of every message"),
+    ("RESURFACE_INVITE_HOURS", "72", "how long an invitation link works"),
     ("RESURFACE_AUDIT_RETENTION_DAYS", "keep", "`resurface retention`: audit lines older go"),
     (
         "RESURFACE_INACTIVE_RETENTION_DAYS",
@@ -132,6 +140,70 @@ def public_host() -> str | None:
     return parsed.netloc
 
 
+TLS_MODES = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """How to reach the mail server (the password is left out of the repr)."""
+
+    host: str
+    port: int
+    tls: str  # one of TLS_MODES
+    user: str | None
+    password: str | None = field(repr=False)
+    sender: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def smtp() -> Smtp | None:
+    """The mail server settings, or None when ``RESURFACE_SMTP_HOST`` is not set (no mail).
+
+    Raises SettingError for a port, TLS mode or sender that cannot be used.
+    """
+    host = os.environ.get("RESURFACE_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    tls = os.environ.get("RESURFACE_SMTP_TLS", "").strip().lower() or "starttls"
+    if tls not in TLS_MODES:
+        raise SettingError(f"RESURFACE_SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {tls!r}")
+    raw = os.environ.get("RESURFACE_SMTP_PORT", "").strip()
+    port = 465 if tls == "ssl" else 587
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+            raise SettingError(f"RESURFACE_SMTP_PORT must be a port number, not {raw!r}")
+        port = int(raw)
+    sender = os.environ.get("RESURFACE_MAIL_FROM", "").strip()
+    if "@" not in sender:
+        raise SettingError(
+            "RESURFACE_MAIL_FROM must be the sender's address, such as "
+            f"training@clinic.example, not {sender!r}"
+        )
+    user = os.environ.get("RESURFACE_SMTP_USER", "").strip() or None
+    password = os.environ.get("RESURFACE_SMTP_PASSWORD") or None
+    if password is not None and user is None:
+        raise SettingError("RESURFACE_SMTP_PASSWORD is set but RESURFACE_SMTP_USER is not")
+    return Smtp(host, port, tls, user, password, sender)
+
+
+def public_url() -> str | None:
+    """``RESURFACE_PUBLIC_URL`` without a trailing slash, for links in messages; None if unset.
+
+    Raises SettingError for a URL without a host.
+    """
+    if public_host() is None:
+        return None
+    return os.environ["RESURFACE_PUBLIC_URL"].strip().rstrip("/")
+
+
+def invite_hours() -> float:
+    """``RESURFACE_INVITE_HOURS`` (default 72): how long an invitation link works."""
+    return _positive("RESURFACE_INVITE_HOURS", 72)
+
+
 def _days(name: str) -> int | None:
     raw = os.environ.get(name, "").strip()
     if not raw or raw.lower() == "keep":
@@ -161,6 +233,8 @@ def check() -> None:
     session_hours()
     idle_minutes()
     public_host()
+    smtp()
+    invite_hours()
     for name in ("RESURFACE_QUIZZES", "RESURFACE_SOURCES"):
         folder = _path(name)
         if folder is not None and not folder.is_dir():

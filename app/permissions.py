@@ -115,7 +115,9 @@ class Action(StrEnum):
     SET_PASSWORD = "user.password"  # Person: one's own, or an account one manages
     RESET_PASSWORD = "user.reset"  # Person: a temporary password; also clearing a sign-in delay
     SET_ACTIVE = "user.activate"  # Person: deactivate or reactivate
-    IMPORT_USERS = "user.import"  # each row is then a CREATE_USER
+    IMPORT_USERS = "user.import"  # each row is then a CREATE_USER (or an INVITE_USER)
+    INVITE_USER = "user.invite"  # NewAccount: a trainee, by an emailed link to set a password
+    SET_EMAIL = "user.email"  # Person: one's own address, or that of an account one manages
     VIEW_RECORD = "trainee.record"  # Person: a trainee's record (attempts, certifications)
     REPORT = "report"  # Cohort: dashboards, item analysis, certification reports
     COMMENT = "comment.add"  # Person: the owner of the attempt commented on
@@ -207,6 +209,13 @@ def _manage_user(actor: Person, target: Any) -> bool:
 
 def _create_user(actor: Person, account: Any) -> bool:
     return actor.role in STAFF if account is None else _reaches(actor, account.role, account.cohort)
+
+
+def _invite_user(actor: Person, account: Any) -> bool:
+    """Trainees only (staff accounts are made by hand), into a cohort one reaches."""
+    if account is None:
+        return actor.role in STAFF
+    return account.role == "trainee" and _reaches(actor, account.role, account.cohort)
 
 
 def _self_or_reached(actor: Person, target: Any) -> bool:
@@ -310,6 +319,8 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.RESET_PASSWORD: _someone_else_reached,
     Action.SET_ACTIVE: _someone_else_reached,
     Action.IMPORT_USERS: _roles(*STAFF),
+    Action.INVITE_USER: _invite_user,
+    Action.SET_EMAIL: _self_or_reached,
     Action.VIEW_RECORD: _view_record,
     Action.REPORT: _report,
     Action.COMMENT: _comment,

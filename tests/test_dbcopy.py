@@ -31,12 +31,15 @@ from app.store.copy import NOT_COPIED, copied_tables
 from app.store.db import writing
 from app.store.tables import (
     attempt_questions,
+    invitations,
+    mail_sent,
     metadata,
     question_reports,
     question_voids,
     regrade_attempts,
     regrades,
     settings,
+    user_emails,
 )
 from app.store.tables import (
     attempts as attempt_table,
@@ -115,6 +118,25 @@ def fill(engine: Engine, catalogue: bank.Catalogue) -> None:
         conn.execute(
             insert(question_voids).values(quiz_id=quiz_id, qid=qid, void="give", regrade_id=regrade)
         )
+        # Mail: an address, an invitation (only its token's hash) and a reminder sent.
+        conn.execute(
+            insert(user_emails).values(
+                user_id=trainee.id, email="trainee@clinic.example", set_at=NOW
+            )
+        )
+        conn.execute(
+            insert(invitations).values(
+                token_hash="ab" * 32, user_id=trainee.id, invited_by=manager.id, created_at=NOW,
+                expires_at=NOW + timedelta(hours=72), used_at=None,
+            )
+        )  # fmt: skip
+        conn.execute(
+            insert(mail_sent).values(
+                user_id=trainee.id, kind="reminder", about="certification-exam",
+                period=(NOW + timedelta(days=30)).isoformat(), threshold="30", status="sent",
+                claimed_at=NOW, sent_at=NOW, subject="Your certification expires", error=None,
+            )
+        )  # fmt: skip
 
 
 def every_row(engine: Engine) -> dict[str, list[dict]]:

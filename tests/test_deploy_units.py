@@ -45,6 +45,7 @@ def test_the_deploy_folder_has_the_server_and_both_timers():
     names = {u.name for u in UNITS}
     assert {"resurface.service", "resurface-backup.service", "resurface-backup.timer"} <= names
     assert {"resurface-retention.service", "resurface-retention.timer"} <= names
+    assert {"resurface-remind.service", "resurface-remind.timer"} <= names
     for timer in (u for u in UNITS if u.suffix == ".timer"):
         assert (DEPLOY / f"{timer.stem}.service").is_file(), f"{timer.name} starts no service"
 
@@ -108,7 +109,10 @@ def test_each_service_is_sandboxed_and_may_write_only_where_it_must(path):
 def test_the_timers_run_backups_hourly_and_retention_daily():
     assert unit(DEPLOY / "resurface-backup.timer")["Timer"]["OnCalendar"] == "hourly"
     assert unit(DEPLOY / "resurface-retention.timer")["Timer"]["OnCalendar"] == "daily"
-    for name in ("resurface-backup.timer", "resurface-retention.timer"):
+    # Reminders every morning: each is sent once however often this runs (app.reminders).
+    assert unit(DEPLOY / "resurface-remind.timer")["Timer"]["OnCalendar"] == "*-*-* 07:00:00"
+    assert command(DEPLOY / "resurface-remind.service") == ["remind"]
+    for name in ("resurface-backup.timer", "resurface-retention.timer", "resurface-remind.timer"):
         assert unit(DEPLOY / name)["Timer"]["Persistent"] == "true", "a missed run is caught up"
 
 

@@ -32,6 +32,7 @@ import app
 from app import (
     accommodations,
     accounts,
+    addresses,
     attempts,
     auditlog,
     certification,
@@ -42,11 +43,13 @@ from app import (
     erasure,
     examwindows,
     exports,
+    invitations,
     passmark,
     personal,
     progress,
     questionreports,
     regrade,
+    reminders,
     reports,
     startterms,
     useradmin,
@@ -56,6 +59,7 @@ from app.accounts import AccountInactive, Forbidden, NotFound, User
 from app.attempts import AttemptNotFound
 from app.bank import Catalogue, editing
 from app.comments import CommentNotFound
+from app.invitations import InvitationUsed
 from app.permissions import (
     CONSOLE,
     EVERY_COHORT,
@@ -203,6 +207,8 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.RESET_PASSWORD: STAFF_ONLY,
     Action.SET_ACTIVE: STAFF_ONLY,
     Action.IMPORT_USERS: STAFF_ONLY,
+    Action.INVITE_USER: STAFF_ONLY,
+    Action.SET_EMAIL: EVERYONE,  # one's own at least
     Action.VIEW_RECORD: STAFF_ONLY,
     Action.REPORT: STAFF_ONLY,
     Action.COMMENT: STAFF_ONLY,
@@ -259,6 +265,9 @@ ON_PEOPLE: dict[Action, dict[str, str]] = {
     Action.RENAME_USER: {
         "trainee": "YNNNN", "trainer": "YYNNN", "manager": "YYYYY", "deactivated": "NNNNN",
     },
+    Action.SET_EMAIL: {  # as renaming: oneself, or an account one manages
+        "trainee": "YNNNN", "trainer": "YYNNN", "manager": "YYYYY", "deactivated": "NNNNN",
+    },
     Action.CHANGE_ROLE: {
         "trainee": "NNNNN", "trainer": "NNNNN", "manager": "NYYYY", "deactivated": "NNNNN",
     },
@@ -309,6 +318,9 @@ COMMENTS_BY = (Written(1), Written(2), Written(99))  # by ann, by tina, by someo
 ON_OTHER_THINGS: dict[Action, tuple[tuple[Any, ...], dict[str, str]]] = {
     Action.CREATE_USER: (NEW_ACCOUNTS, {
         "trainee": "NNNN", "trainer": "YNNN", "manager": "YYYY", "deactivated": "NNNN",
+    }),
+    Action.INVITE_USER: (NEW_ACCOUNTS, {  # trainees only, into a cohort one manages
+        "trainee": "NNNN", "trainer": "YNNN", "manager": "YYNN", "deactivated": "NNNN",
     }),
     Action.REPORT: (COHORTS, {
         "trainee": "NNN", "trainer": "YNN", "manager": "YYY", "deactivated": "NNN",
@@ -480,6 +492,13 @@ def listed_only_visible(world: World, actor: User | None, result: list) -> None:
 D = dashboard.DashboardFilters
 
 
+def with_public_url(call: Callable[[], Any]) -> Any:
+    """``call()`` with RESURFACE_PUBLIC_URL set, as a server that mails links has it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RESURFACE_PUBLIC_URL", "https://training.example.org")
+        return call()
+
+
 # Every function that writes on the actor's behalf re-reads the actor inside its transaction
 # (accounts.recheck), so a deactivated actor is refused first, and by name, whatever it aimed at.
 WRITES = frozenset(
@@ -492,6 +511,9 @@ WRITES = frozenset(
         useradmin.clear_delay,
         useradmin.change_own_password,
         userimport.apply,
+        invitations.invite,
+        invitations.reinvite,
+        addresses.set_email,
         attempts.start,
         attempts.start_questions,
         attempts.save_answer,
@@ -527,11 +549,11 @@ WRITES = frozenset(
 def _cases() -> list[Case]:
     cases: list[Case] = []
 
-    def add(name, func, call, *expect, check=None):
+    def add(name, func, call, *expect, check=None, nobody=OK):
         if func in WRITES:
             trainee, trainer, manager, _ = expect
             expect = (trainee, trainer, manager, AccountInactive)
-        cases.append(Case(name, func, call, rule(func, *expect)))
+        cases.append(Case(name, func, call, rule(func, *expect, nobody=nobody)))
         if check is not None:
             CHECKS[name] = check
 
@@ -669,6 +691,49 @@ def _cases() -> list[Case]:
         userimport.apply,
         lambda w, a: userimport.apply(w.engine, a, csv_rows(a, "south")),
         Forbidden, ImportRefused, OK, Forbidden,
+    )  # fmt: skip
+
+    # invitations and addresses (the link needs the public address, as in production)
+    add(
+        "invite north trainee",
+        invitations.invite,
+        lambda w, a: with_public_url(
+            lambda: invitations.invite(w.engine, a, new_name(a), None, "north", "n@x.example")
+        ),
+        Forbidden, OK, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "invite south trainee",
+        invitations.invite,
+        lambda w, a: with_public_url(
+            lambda: invitations.invite(w.engine, a, new_name(a), None, "south", "s@x.example")
+        ),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "reinvite bob (who has a password)",
+        invitations.reinvite,
+        lambda w, a: with_public_url(lambda: invitations.reinvite(w.engine, a, "bob")),
+        NotFound, InvitationUsed, InvitationUsed, Forbidden,
+        nobody=InvitationUsed,
+    )  # fmt: skip
+    add(
+        "set_email of bob",
+        addresses.set_email,
+        lambda w, a: addresses.set_email(w.engine, a, "bob", "bob@x.example"),
+        NotFound, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "set_email of oneself",
+        addresses.set_email,
+        lambda w, a: addresses.set_email(w.engine, a, a.username if a else "ann", "me@x.example"),
+        OK, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "reminders for oneself",
+        reminders.for_user,
+        lambda w, a: reminders.for_user(w.engine, a),
+        OK, OK, OK, OK,
     )  # fmt: skip
 
     # attempts: only the owner answers, flags and submits; staff read their trainees'

@@ -6,9 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from app import accounts, useradmin, userimport
+from app import accounts, addresses, invitations, useradmin, userimport
 from app.accounts import ROLES
 from app.cli.common import EXIT_OK, UsageError, password, password_arg, store, table
+from app.mail import MailError
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -75,6 +76,8 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else None
     if out is not None and out.exists():
         raise UsageError(f"{out} exists already; choose a new file for the passwords")
+    if args.invite:
+        return _import_invite(data, args.dry_run)
     with store() as engine:
         checked = userimport.preview(engine, None, data)
         for line in checked.problems:
@@ -104,6 +107,31 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_invite(data: bytes, dry_run: bool) -> int:
+    """Import with invitations: every row gets an account and an emailed link."""
+    with store() as engine:
+        checked = userimport.preview(engine, None, data, invite=True)
+        for line in checked.report():
+            print(line)
+        if not checked.ok:
+            raise userimport.ImportRefused(checked)
+        if dry_run:
+            print(f"{len(checked.rows)} trainees ready to invite (dry run: nothing imported)")
+            return EXIT_OK
+        imported = userimport.apply(engine, None, data, invite=True)
+        failed = invitations.send_all(list(imported.invitations), "Your training manager", engine)
+    for made, error in failed:
+        print(f"NOT sent to {made.user.username} <{made.email}>: {error}")
+    sent = len(imported.invitations) - len(failed)
+    print(f"imported {len(imported.users)} trainees; {sent} invitations sent")
+    if failed:
+        raise MailError(
+            f"{len(failed)} invitations were not sent; send each again with "
+            "`resurface users invite USERNAME --again` once the mail server works"
+        )
+    return EXIT_OK
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write a new file only its owner can read: it holds passwords."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -124,6 +152,36 @@ def cmd_users_activate(args: argparse.Namespace) -> int:
     with store() as engine:
         useradmin.set_active(engine, None, args.username, True)
     print(f"reactivated '{args.username}'")
+    return EXIT_OK
+
+
+def cmd_users_invite(args: argparse.Namespace) -> int:
+    """Invite a trainee by email: a link to choose their own password, valid once."""
+    with store() as engine:
+        if args.again:
+            invitation = invitations.reinvite(engine, None, args.username)
+        else:
+            if args.email is None or args.cohort is None:
+                raise UsageError("give --email and --cohort (or --again to resend an invitation)")
+            invitation = invitations.invite(
+                engine, None, args.username, args.display_name, args.cohort, args.email
+            )
+        if args.no_send:
+            print(f"invited '{invitation.user.username}'; their link (give it to them only):")
+            print(invitation.link)
+            return EXIT_OK
+        invitations.send(invitation, "Your training manager", engine)
+    until = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
+    print(f"invited '{invitation.user.username}': the link went to {invitation.email}, "
+          f"valid once until {until}")  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_users_set_email(args: argparse.Namespace) -> int:
+    """Set the email address reminders go to ("" removes it)."""
+    with store() as engine:
+        kept = addresses.set_email(engine, None, args.username, args.email)
+    print(f"email of '{args.username}': {kept or 'removed'}")
     return EXIT_OK
 
 
@@ -170,12 +228,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dry-run", action="store_true", help="check every row and report; import nothing"
     )
     p.add_argument(
+        "--invite",
+        action="store_true",
+        help="the file has an email column instead of passwords: email each trainee a link",
+    )
+    p.add_argument(
         "-o",
         "--output",
         metavar="PASSWORDS.csv",
         help="a new file for the generated temporary passwords (needed when a row has none)",
     )
     p.set_defaults(func=cmd_users_import)
+    p = usub.add_parser(
+        "invite", help=cmd_users_invite.__doc__, description=cmd_users_invite.__doc__
+    )
+    p.add_argument("username")
+    p.add_argument("--email", help="where the link goes")
+    p.add_argument("--cohort", help="the clinic or site")
+    p.add_argument("--display-name", help="the name shown in the app (default: the username)")
+    p.add_argument(
+        "--again", action="store_true", help="a new link for someone invited who has not set one"
+    )
+    p.add_argument("--no-send", action="store_true", help="print the link instead of mailing it")
+    p.set_defaults(func=cmd_users_invite)
+    p = usub.add_parser(
+        "set-email", help=cmd_users_set_email.__doc__, description=cmd_users_set_email.__doc__
+    )
+    p.add_argument("username")
+    p.add_argument("email", help='the address; "" removes it')
+    p.set_defaults(func=cmd_users_set_email)
     for name, func in (("deactivate", cmd_users_deactivate), ("activate", cmd_users_activate)):
         p = usub.add_parser(name, help=func.__doc__, description=func.__doc__)
         p.add_argument("username")

@@ -310,6 +310,54 @@ content_editors = Table(
     Column("granted_at", UTCDateTime(), nullable=False),
 )
 
+# An account's email address, for reminders and invitations (app.mail). A table of its own, not a
+# column of users, like content_editors: personal data kept in one place that is easy to find,
+# export and erase.
+user_emails = Table(
+    "user_emails",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+
+# A single-use link to choose one's password (app.invitations). The token is random; the table
+# keeps only its SHA-256. ``used_at`` is set when the password is chosen, and on every earlier
+# unused link of the account when a new one is made (a link works once, and only the newest).
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("invited_by", Integer, ForeignKey("users.id"), nullable=True),  # None: the console
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Index("ix_invitations_user", "user_id"),
+)
+
+# Every reminder and digest (app.reminders), claimed before it is sent: the unique key is what
+# makes a rerun, or two servers at once, send nothing twice. ``about`` is the certification's quiz
+# (a reminder) or the cohort (a digest); ``period`` the certification's valid-until (a new pass
+# starts a new one) or the digest's ISO week; ``threshold`` 60, 30, 7, lapsed, or weekly.
+mail_sent = Table(
+    "mail_sent",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # reminder | digest
+    Column("about", String(100), nullable=False),
+    Column("period", String(40), nullable=False),
+    Column("threshold", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # sending | sent | failed
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("subject", String(200), nullable=False),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("user_id", "kind", "about", "period", "threshold", name="uq_mail_sent_once"),
+    Index("ix_mail_sent_user", "user_id", "claimed_at"),
+)
+
 # When a quiz may be started (app.examwindows): between ``opens_at`` and ``closes_at`` (either may
 # be open-ended). ``cohort`` "" is the window for everyone; a cohort's own window beats it. Not
 # NULL for everyone, so that the primary key holds one window per quiz and cohort on every backend.

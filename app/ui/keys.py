@@ -401,6 +401,33 @@ def reported_question(qid: str) -> str:
     return f"reported-{qid}"
 
 
+# --- mail: invitations and reminders (app.invitations, app.reminders) --------------------------
+INVITE_FORM = "invite.form"  # the "choose your password" page an invitation link opens
+INVITE_NEW = "invite.new"
+INVITE_REPEAT = "invite.repeat"
+INVITE_ERROR = "invite.error"
+INVITE_TO_SIGNIN = "invite.to_signin"
+USERS_INVITE_FORM = "users.invite"
+USERS_INVITE_USERNAME = "users.invite.username"
+USERS_INVITE_NAME = "users.invite.name"
+USERS_INVITE_COHORT = "users.invite.cohort"
+USERS_INVITE_EMAIL = "users.invite.email"
+USERS_INVITE_AGAIN_FORM = "users.invite.again"
+USERS_INVITE_AGAIN_USERNAME = "users.invite.again.username"
+USERS_INVITE_MESSAGE = "users.invite.message"  # (text, kind) for the next run
+ACCOUNT_EMAIL_FORM = "account.email"
+ACCOUNT_EMAIL = "account.email.address"
+ACCOUNT_EMAIL_MESSAGE = "account.email.message"  # (text, kind) for the next run
+USERS_IMPORT_INVITE = "users.import.invite"  # the toggle: import by inviting each trainee
+USERS_IMPORT_INVITE_GO = "users.import.invite.go"
+USERS_INVITE_TEMPLATE = "users.invite.template"
+
+
+def users_invite_upload(generation: int) -> str:
+    """The uploader of a file of trainees to invite; a new generation clears it."""
+    return f"users.invite_upload.{generation}"
+
+
 # Personal data (app.personal): one button on a trainee's record, the Users page and My account.
 PERSON_EXPORT_PREPARE = "person.export.prepare"  # "Export personal data": builds the zip
 PERSON_EXPORT_DOWNLOAD = "person.export.download"

@@ -24,7 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from app import accounts, clock
 from app.accounts import AccountError, User, check_username, recheck
 from app.exports import to_csv
+from app.invitations import NO_PASSWORD, Invitation, issue
+from app.mail import app_link
 from app.store import audit as audit_store
+from app.store import mail as mail_store
 from app.store import users as user_store
 from app.store.db import writing
 from app.useradmin import generate_password
@@ -33,8 +36,10 @@ from app.userimport.csvfile import (
     ALIASES,
     COLUMNS,
     DELIMITERS,
+    INVITE_COLUMNS,
     MAX_BYTES,
     REQUIRED,
+    invite_template_csv,
     template_csv,
 )
 
@@ -43,6 +48,7 @@ __all__ = [
     "COLUMNS",
     "DELIMITERS",
     "GIVEN",
+    "INVITE_COLUMNS",
     "MAX_BYTES",
     "MAX_ROWS",
     "REQUIRED",
@@ -52,6 +58,7 @@ __all__ = [
     "Progress",
     "Row",
     "apply",
+    "invite_template_csv",
     "preview",
     "template_csv",
 ]
@@ -77,6 +84,8 @@ class Imported:
 
     users: tuple[User, ...]
     generated: dict[str, str] = field(repr=False)  # username -> generated password
+    # Inviting by email: each trainee's link, to be sent (app.invitations.send_all).
+    invitations: tuple[Invitation, ...] = field(default=(), repr=False)
 
     def passwords_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -98,23 +107,39 @@ class Imported:
 
 
 def apply(
-    engine: Engine, actor: User | None, data: bytes, progress: Progress | None = None
+    engine: Engine,
+    actor: User | None,
+    data: bytes,
+    progress: Progress | None = None,
+    invite: bool = False,
 ) -> Imported:
     """Import every row of the file in one transaction, or nothing if any row has a problem.
 
     Passwords are hashed first (slow on purpose, so in parallel and reporting ``progress``),
-    then the rows are checked again and written together. Raises ImportRefused, Forbidden.
+    then the rows are checked again and written together. ``invite``: the file has an email
+    column and no passwords; each trainee gets an invitation link (``Imported.invitations``, for
+    the caller to send). Raises ImportRefused, Forbidden, MailNotConfigured (inviting, with no
+    public address to link to).
     """
     with engine.connect() as conn:
         actor = recheck(conn, actor)  # refused before the slow hashing; again when writing
-    checked = preview(engine, actor, data)
+    checked = preview(engine, actor, data, invite)
     if not checked.ok:
         raise ImportRefused(checked)
+    if invite:
+        app_link()  # refused before anything is written
     rows = checked.rows
     names = [check_username(r.username) for r in rows]
-    generated = {n: generate_password() for n, r in zip(names, rows, strict=True) if not r.password}
-    secrets_ = [r.password or generated[n] for n, r in zip(names, rows, strict=True)]
-    hashes = _hash_all(secrets_, progress)
+    generated = {
+        n: generate_password()
+        for n, r in zip(names, rows, strict=True)
+        if not r.password and not invite
+    }
+    if invite:
+        hashes = [NO_PASSWORD] * len(rows)
+    else:
+        secrets_ = [r.password or generated[n] for n, r in zip(names, rows, strict=True)]
+        hashes = _hash_all(secrets_, progress)
     now = clock.now()
     actor_id = actor.id if actor else None
     try:
@@ -122,30 +147,30 @@ def apply(
             actor = recheck(conn, actor)
             again = check_rows(conn, actor, list(checked.columns), _as_cells(checked))
             if not all(r.ok for r in again):
-                raise ImportRefused(Preview(tuple(again), (), checked.columns))
+                raise ImportRefused(Preview(tuple(again), (), checked.columns, invite))
             users = []
+            links = []
             for row, password_hash in zip(rows, hashes, strict=True):
                 name = check_username(row.username)
                 user_id = user_store.add(
                     conn,
                     **accounts.new_user(
-                        name, row.display_name, "trainee", row.cohort, password_hash, now, True
+                        name, row.display_name, "trainee", row.cohort, password_hash, now,
+                        not invite,
                     ),
+                )  # fmt: skip
+                user = User(
+                    user_id, name, row.display_name, "trainee", row.cohort, True, not invite
                 )
-                users.append(
-                    User(user_id, name, row.display_name, "trainee", row.cohort, True, True)
-                )
+                users.append(user)
+                if invite:
+                    mail_store.set_email(conn, user_id, row.email, now)
+                    links.append(issue(conn, user, row.email, actor_id, now))
+                how = {"invited": True} if invite else {"temporary_password": True}
                 audit_store.record(
-                    conn,
-                    now,
-                    actor_id,
-                    "user.create",
-                    name,
-                    role="trainee",
-                    cohort=row.cohort,
-                    temporary_password=True,
-                    imported=True,
-                )
+                    conn, now, actor_id, "user.create", name,
+                    role="trainee", cohort=row.cohort, imported=True, **how,
+                )  # fmt: skip
             audit_store.record(
                 conn,
                 now,
@@ -155,11 +180,12 @@ def apply(
                 rows=len(users),
                 cohorts=sorted({u.cohort for u in users if u.cohort}),
                 generated_passwords=len(generated),
+                **({"invited": len(links)} if invite else {}),
             )
     except IntegrityError:
         # Someone took one of the usernames between the check and the insert: nothing was kept.
         raise ImportRefused(preview(engine, actor, data)) from None
-    return Imported(tuple(users), generated)
+    return Imported(tuple(users), generated, tuple(links))
 
 
 def _as_cells(checked: Preview) -> list[list[str]]:
@@ -171,6 +197,7 @@ def _as_cells(checked: Preview) -> list[list[str]]:
                 "display_name": r.display_name,
                 "cohort": r.cohort,
                 "password": r.password,
+                "email": r.email,
             }[name]
             for name in order
         ]

@@ -18,9 +18,10 @@ from app.accounts import (
     require,
     username_key,
 )
+from app.mail import InvalidAddress, check_address
 from app.permissions import Action, NewAccount, acting, allowed
 from app.store import users as user_store
-from app.userimport.csvfile import COLUMNS, REQUIRED, header_name, read_records
+from app.userimport.csvfile import COLUMNS, INVITE_COLUMNS, REQUIRED, header_name, read_records
 
 MAX_ROWS = 500
 
@@ -36,6 +37,7 @@ class Row:
     password: str = field(repr=False)  # "" when the file gives none
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # worth a look, but no reason to refuse: a new cohort
+    email: str = ""  # inviting by email: where the link goes
 
     @property
     def ok(self) -> bool:
@@ -49,6 +51,7 @@ class Preview:
     rows: tuple[Row, ...]
     problems: tuple[str, ...] = ()  # with their row numbers: "row 1: missing column 'cohort'"
     columns: tuple[str, ...] = ()
+    invite: bool = False  # inviting by email: an email column, no passwords
 
     @property
     def ok(self) -> bool:
@@ -63,6 +66,22 @@ class Preview:
 
     def frame(self) -> pd.DataFrame:
         """The rows as a table to show (passwords only as given or to be generated)."""
+        if self.invite:
+            return pd.DataFrame(
+                [
+                    {
+                        "Row": r.number,
+                        "Username": r.username,
+                        "Display name": r.display_name,
+                        "Cohort": r.cohort,
+                        "Email": r.email,
+                        "Problems": "; ".join(r.problems),
+                        "Notes": "; ".join(r.notes),
+                    }
+                    for r in self.rows
+                ],
+                columns=["Row", "Username", "Display name", "Cohort", "Email", "Problems", "Notes"],
+            )
         return pd.DataFrame(
             [
                 {
@@ -80,21 +99,22 @@ class Preview:
         )
 
 
-def preview(engine: Engine, actor: User | None, data: bytes) -> Preview:
+def preview(engine: Engine, actor: User | None, data: bytes, invite: bool = False) -> Preview:
     """Every row of the file with its problems, checked against the database as it is now.
 
-    ``actor`` None is the operator at the console. Raises Forbidden for trainees.
+    ``invite``: inviting by email, so an ``email`` column instead of passwords. ``actor`` None is
+    the operator at the console. Raises Forbidden for trainees.
     """
     _may_import(actor)
     try:
         records = read_records(data)
     except ValueError as exc:
-        return Preview((), (str(exc),))
+        return Preview((), (str(exc),), invite=invite)
     if not records:
-        return Preview((), ("the file is empty",))
+        return Preview((), ("the file is empty",), invite=invite)
     header, body = records[0], records[1:]
     columns = [header_name(c) for c in header]
-    problems = _header_problems(header, columns)
+    problems = _header_problems(header, columns, invite)
     while body and not any(c.strip() for c in body[-1]):
         body.pop()  # spreadsheets often end a file with empty rows: nothing to say about them
     if not body and not problems:
@@ -103,30 +123,39 @@ def preview(engine: Engine, actor: User | None, data: bytes) -> Preview:
         problems.append(f"the file has {len(body)} rows of trainees; import at most {MAX_ROWS}")
         body = []
     if problems:
-        return Preview((), tuple(problems), tuple(columns))
+        return Preview((), tuple(problems), tuple(columns), invite)
     with engine.connect() as conn:
         rows = check_rows(conn, actor, columns, body)
-    return Preview(tuple(rows), (), tuple(columns))
+    return Preview(tuple(rows), (), tuple(columns), invite)
 
 
 def _may_import(actor: User | None) -> None:
     require(acting(actor), Action.IMPORT_USERS)
 
 
-def _header_problems(header: list[str], columns: list[str]) -> list[str]:
-    expected = f"expected {', '.join(REQUIRED)} and optionally password"
-    if not any(c in COLUMNS for c in columns):
+def _header_problems(header: list[str], columns: list[str], invite: bool) -> list[str]:
+    known, required = (INVITE_COLUMNS, INVITE_COLUMNS) if invite else (COLUMNS, REQUIRED)
+    expected = (
+        f"expected {', '.join(REQUIRED)} and email"
+        if invite
+        else f"expected {', '.join(REQUIRED)} and optionally password"
+    )
+    if not any(c in known for c in columns):
         return [f"row 1: the first row must name the columns ({expected})"]
     problems = []
     for name, raw in zip(columns, header, strict=True):
         if not name:
             problems.append("row 1: a column has no name")
-        elif name not in COLUMNS:
+        elif invite and name == "password":
+            problems.append(
+                "row 1: column 'password': invited trainees choose their own; remove the column"
+            )
+        elif name not in known:
             problems.append(f"row 1: unknown column '{raw.strip()}' ({expected})")
-    for name in COLUMNS:
+    for name in known:
         if columns.count(name) > 1:
             problems.append(f"row 1: column '{name}' appears {columns.count(name)} times")
-    problems += [f"row 1: missing column '{n}'" for n in REQUIRED if n not in columns]
+    problems += [f"row 1: missing column '{n}'" for n in required if n not in columns]
     return problems
 
 
@@ -167,6 +196,11 @@ def check_rows(conn, actor: User | None, columns: list[str], body: list[list[str
                 values["username"], keys.get(index), taken, first_seen, index
             ) or _lookalike_problems(values["username"], existing, earlier, index)
             problems += _row_problems(actor, values, known_cohorts, notes)
+            if "email" in values:
+                try:
+                    check_address(values["email"])
+                except InvalidAddress as exc:
+                    problems.append(str(exc).replace("email address: ", "email: ", 1))
         rows.append(
             Row(
                 index,
@@ -176,6 +210,7 @@ def check_rows(conn, actor: User | None, columns: list[str], body: list[list[str
                 values.get("password", ""),
                 tuple(problems),
                 tuple(notes),
+                values.get("email", ""),
             )
         )
     return rows

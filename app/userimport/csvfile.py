@@ -11,8 +11,10 @@ from app.exports import to_csv
 
 COLUMNS = ("username", "display_name", "cohort", "password")
 REQUIRED = COLUMNS[:3]
-ALIASES = {"name": "display_name", "temporary_password": "password"}
-_NAMES = {name.replace("_", ""): name for name in COLUMNS} | {
+# Inviting by email (app.invitations): an address instead of a password.
+INVITE_COLUMNS = (*REQUIRED, "email")
+ALIASES = {"name": "display_name", "temporary_password": "password", "e_mail": "email"}
+_NAMES = {name.replace("_", ""): name for name in (*COLUMNS, "email")} | {
     alias.replace("_", ""): name for alias, name in ALIASES.items()
 }
 DELIMITERS = (",", ";", "\t")
@@ -66,7 +68,7 @@ def _records(text: str) -> tuple[list[list[str]], str]:
             first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
         except csv.Error:
             continue
-        known = sum(header_name(c) in COLUMNS for c in first)
+        known = sum(header_name(c) in (*COLUMNS, "email") for c in first)
         if best is None or known > best[0]:
             best = (known, delimiter)
     delimiter = best[1] if best else ","
@@ -89,5 +91,27 @@ def template_csv() -> bytes:
             },
         ],
         columns=list(COLUMNS),
+    )
+    return to_csv(frame)
+
+
+def invite_template_csv() -> bytes:
+    """An example file for inviting by email: the header and two trainees."""
+    frame = pd.DataFrame(
+        [
+            {
+                "username": "ann.lee",
+                "display_name": "Ann Lee",
+                "cohort": "north",
+                "email": "ann.lee@clinic.example",
+            },
+            {
+                "username": "bo.chan",
+                "display_name": "Bo Chan",
+                "cohort": "north",
+                "email": "bo.chan@clinic.example",
+            },
+        ],
+        columns=list(INVITE_COLUMNS),
     )
     return to_csv(frame)

@@ -1,11 +1,14 @@
-"""My account: who you are, and changing your own password (also the forced change at sign-in)."""
+"""My account: who you are, changing your own password (also the forced change at sign-in),
+and the email reminders you get."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from app import useradmin
+from app import addresses, reminders, useradmin
 from app.accounts import MIN_PASSWORD, AccountError, SignedOutEverywhere, User
+from app.mail import InvalidAddress
 from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.resources import engine
 
@@ -84,6 +87,61 @@ def render() -> None:
     st.caption("To change your name, role or cohort, ask a manager.")
     st.subheader("Change your password")
     password_form(keys.PASSWORD_FORM, "Change password")
+    _reminders(user)
+    st.subheader("Your data")
+    st.caption(
+        "Everything this app holds about you (your account, attempts and answers, comments, "
+        "certifications, reports and what the audit log says about you), as one zip file."
+    )
+    personaldata.export_button(user, user, "Export my data")
+
+
+def _reminders(user: User) -> None:
+    """Which reminders this account gets, where they go, and those sent (app.reminders)."""
+    mine = reminders.for_user(engine(), user)
+    st.subheader("Email reminders")
+    if user.role == "trainee":
+        st.markdown(f"Resurface emails you {mine.schedule}.")
+    elif user.role == "trainer":
+        st.markdown(
+            "Resurface emails you once a week the trainees of your cohort whose certification "
+            "is expiring or has lapsed."
+        )
+    if mine.email:
+        st.markdown(f"They go to **{fmt.plain(mine.email)}**.")
+    else:
+        st.warning("No email address is set for you, so no reminder can reach you.")
+    with st.form(keys.ACCOUNT_EMAIL_FORM, border=False):
+        st.text_input(
+            "Email address", value=mine.email or "", key=keys.ACCOUNT_EMAIL, autocomplete="email"
+        )
+        st.form_submit_button("Save address", on_click=_save_email)
+    said = st.session_state.pop(keys.ACCOUNT_EMAIL_MESSAGE, None)
+    if said:
+        (st.success if said[1] == "success" else st.error)(said[0])
+    if mine.sent:
+        st.markdown("**Sent to you**")
+        frame = pd.DataFrame(
+            {"Sent": [fmt.when(s.at) for s in mine.sent], "Subject": [s.subject for s in mine.sent]}
+        )
+        st.dataframe(frame, hide_index=True, width="stretch")
+    else:
+        st.caption("No reminder has been sent to you yet.")
+
+
+@auth.callback
+def _save_email(user: User) -> None:
+    typed = st.session_state.get(keys.ACCOUNT_EMAIL, "")
+    try:
+        kept = addresses.set_email(engine(), user, user.username, typed)
+    except (AccountError, InvalidAddress) as exc:
+        st.session_state[keys.ACCOUNT_EMAIL_MESSAGE] = (
+            f"{str(exc)[:1].upper()}{str(exc)[1:]}.",
+            "error",
+        )
+        return
+    text = f"Reminders now go to {kept}." if kept else "Your address was removed."
+    st.session_state[keys.ACCOUNT_EMAIL_MESSAGE] = (text, "success")
     st.subheader("Your data")
     st.caption(
         "Everything this app holds about you (your account, attempts and answers, comments, "

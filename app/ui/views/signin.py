@@ -12,6 +12,7 @@ from app.accounts import AccountError, User
 from app.ui import auth, fmt, keys, nav
 from app.ui.fmt import when
 from app.ui.resources import engine
+from app.ui.views import invite
 from app.ui.views.account import password_form
 
 
@@ -52,6 +53,10 @@ def render() -> None:
     user = auth.must_change()
     if user is not None:
         _choose_password(user)
+        return
+    link = invite.token()
+    if link is not None:
+        invite.render(link)
         return
     st.title("Resurface")
     st.caption("Laser skin resurfacing training and certification")

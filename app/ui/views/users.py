@@ -17,7 +17,7 @@ from app.permissions import EVERY_COHORT, Action, NewAccount, Role, allowed
 from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.fmt import day, when
 from app.ui.resources import engine
-from app.ui.views import users_import
+from app.ui.views import users_import, users_invite
 from app.useradmin import Listed
 
 ALL: Final = "All"
@@ -48,11 +48,15 @@ def render() -> None:
         "add one or import several."
     )
     _messages()
-    accounts_tab, new_tab, import_tab = st.tabs(["Accounts", "New user", "Import trainees"])
+    accounts_tab, new_tab, invite_tab, import_tab = st.tabs(
+        ["Accounts", "New user", "Invite by email", "Import trainees"]
+    )
     with accounts_tab:
         _accounts(me)
     with new_tab:
         _new_user(me)
+    with invite_tab:
+        users_invite.render(me)
     with import_tab:
         users_import.render(me, _say)
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app import clock, userimport
+from app import clock, invitations, userimport
 from app.accounts import User
+from app.errors import ResurfaceError
 from app.permissions import EVERY_COHORT, Action, allowed
 from app.ui import fmt, keys
 from app.ui.resources import engine
@@ -23,6 +24,12 @@ def render(me: User, say: Callable[[str, str], None]) -> None:
         return
     every = allowed(me, Action.MANAGE_USER, EVERY_COHORT)
     where = "any cohort" if every else f"your cohort ({me.cohort})"
+    invite = st.toggle(
+        "Invite by email (an email column instead of passwords)", key=keys.USERS_IMPORT_INVITE
+    )
+    if invite:
+        _invite_mode(me, where, say)
+        return
     st.markdown(
         "Upload a CSV file with a header row naming the columns **username**, "
         "**display_name** and **cohort**, and optionally **password**. Trainees may go into "
@@ -68,6 +75,57 @@ def render(me: User, say: Callable[[str, str], None]) -> None:
         cohorts = ", ".join(sorted({u.cohort or "" for u in imported.users}))
         summary = f"Imported {len(imported.users)} trainees from {upload.name} into {cohorts}."
         st.session_state[keys.USERS_IMPORTED] = (summary, imported.passwords_csv())
+        st.session_state[keys.USERS_UPLOADS] = generation + 1
+        st.rerun()
+
+
+def _invite_mode(me: User, where: str, say: Callable[[str, str], None]) -> None:
+    st.markdown(
+        "Upload a CSV file with a header row naming the columns **username**, "
+        f"**display_name**, **cohort** and **email**. Trainees may go into {where}. Each gets "
+        "an email with a link to choose their own password. Nothing is imported unless every "
+        "row is valid."
+    )
+    st.download_button(
+        "Download an example file",
+        userimport.invite_template_csv(),
+        file_name="trainees-to-invite-example.csv",
+        mime="text/csv",
+        key=keys.USERS_INVITE_TEMPLATE,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    generation = st.session_state.get(keys.USERS_UPLOADS, 0)
+    upload = st.file_uploader(
+        "CSV file of trainees to invite",
+        type=["csv", "txt"],
+        key=keys.users_invite_upload(generation),
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    checked = userimport.preview(engine(), me, data, invite=True)
+    _preview(upload.name, checked)
+    if not checked.ok:
+        return
+    count = len(checked.rows)
+    if st.button(f"Invite {count} trainees", key=keys.USERS_IMPORT_INVITE_GO, type="primary"):
+        try:
+            imported = userimport.apply(engine(), me, data, invite=True)
+            failed = invitations.send_all(list(imported.invitations), me.display_name, engine())
+        except ResurfaceError as exc:
+            say(f"Nobody invited from {upload.name}: {exc}.", "error")
+            st.rerun()
+        text = f"Imported {len(imported.users)} trainees from {upload.name}"
+        if failed:
+            names = ", ".join(made.user.username for made, _ in failed)
+            say(
+                f"{text}, but {len(failed)} invitations were not sent ({names}): {failed[0][1]}. "
+                "Send each again from the Invite by email tab once the mail server works.",
+                "error",
+            )
+        else:
+            say(f"{text}; each got an invitation by email.", "success")
         st.session_state[keys.USERS_UPLOADS] = generation + 1
         st.rerun()
 
