@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, text, update
 
 from app import (
+    accommodations,
     accounts,
     attempts,
     bank,
@@ -18,6 +19,7 @@ from app import (
     config,
     dbcopy,
     demo,
+    examwindows,
     passmark,
     progress,
     useradmin,
@@ -80,6 +82,12 @@ def fill(engine: Engine, catalogue: bank.Catalogue) -> None:
     qids = passmark.pool(exam, catalogue)[:3]
     passmark.rate(
         engine, trainer, catalogue, exam.id, dict(zip(qids, (0.65, 1 / 3, 0.9), strict=True))
+    )
+    accommodations.set_accommodation(
+        engine, manager, "trainee", extra_minutes=15, time_factor=1.25, reason="Learning plan"
+    )
+    examwindows.set_window(
+        engine, manager, catalogue, "certification-exam", "north", NOW, NOW + timedelta(days=7)
     )
     websession.begin(engine, trainee)  # a session: left behind
     sign_in_outcome(engine, "trainee", "not the password", NOW, client="10.1.2.3")  # throttled
