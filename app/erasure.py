@@ -2,13 +2,15 @@
 
 What goes: the username, the display name (now and before), the password (an unusable value:
 nobody can sign in as them again), their browser sessions, any grant to edit questions, their
-sign-in delays. The account is deactivated. What stays: the account row itself under the
+sign-in delays, their e-mail address, invitations and record of mail sent to them, and any exam
+accommodation (its reason may speak of their health). The account is deactivated. What stays: the account row itself under the
 pseudonym (``erased-7f3a9c``, shown as "Erased person 7f3a9c"), its role and its cohort, and
 every attempt, answer and score, so item analysis, cohort dashboards and certification counts
 read the same before and after. A cohort is a clinic or site shared by many people; on its own
 it names nobody, and without it the cohort figures would change (docs/administration.md).
 
-The names are replaced, as whole words in any case, wherever they are written: audit lines
+The names (and the e-mail address) are replaced, as whole words in any case, wherever they are
+written: audit lines
 (target and details), comments on their attempts and comments they wrote, question reports they
 filed or resolved. In that free text the parts of a display name (``Zelda`` of "Zelda
 Quarrington") go too, as written (a name's parts are often everyday words in lower case), since a
@@ -36,7 +38,7 @@ from app.bank import Catalogue
 from app.certstatus import CERTIFIED, certifications_from
 from app.errors import ResurfaceError
 from app.permissions import Action, acting, allowed
-from app.personal import name_pattern, names_of
+from app.personal import identifiers_of, name_pattern, names_of
 from app.store import audit as audit_store
 from app.store import personal as store
 from app.store import throttle as throttle_store
@@ -46,7 +48,7 @@ from app.useradmin import keep_a_manager
 
 PREFIX = "erased-"  # the pseudonym's username: erased-7f3a9c
 SHOWN = "Erased person"  # its display name: Erased person 7f3a9c
-ERASED_HASH = f"{store.UNUSABLE}erased"  # no password verifies against it (not an argon2 hash)
+ERASED_HASH = store.ERASED_HASH  # no password verifies against it (not an argon2 hash)
 MAX_REASON = 500
 # Parts of a display name shorter than this are left in free text: initials, "de", "Li"...
 MIN_NAME_PART = 3
@@ -79,7 +81,7 @@ class Erased:
 
 def is_erased(row: dict[str, Any]) -> bool:
     """Whether an account row was erased (its password is the unusable marker)."""
-    return str(row["password_hash"]).startswith(store.UNUSABLE)
+    return row["password_hash"] == ERASED_HASH
 
 
 def erase(
@@ -131,7 +133,7 @@ def search(engine: Engine, username: str) -> Search | None:
         row = user_store.by_key(conn, username_key(username.strip()))
         if row is None:
             return None
-        names = names_of(conn, row)
+        names = identifiers_of(conn, row)
         up_to = store.last_audit_id(conn)
         lines = store.audit_about_or_by(conn, row["id"], names, up_to=up_to)
     return Search(row["id"], names, [line["id"] for line in lines], up_to)
@@ -192,7 +194,8 @@ def erase_in(
     if row["active"] and row["role"] == "manager":
         keep_a_manager(conn)
     names = names_of(conn, row)
-    whole = name_pattern(names)
+    known = identifiers_of(conn, row)  # the names and the e-mail address
+    whole = name_pattern(known)
     # Parts only as written ("Will", not "will"): a name's parts are often everyday words too.
     pieces = {p for n in names for p in re.split(r"[^\w'-]+", n) if len(p) >= MIN_NAME_PART}
     parts = name_pattern(pieces, ignore_case=False) if pieces else None
@@ -221,6 +224,7 @@ def erase_in(
         must_change_password=False,
     )
     store.end_access(conn, row["id"])
+    store.forget_contact(conn, row["id"])
     throttle_store.clear_user(conn, row["username_key"])
     rewritten = {"comments": 0, "question_reports": 0, "audit_lines": 0}
     for c in store.comments_about_or_by(conn, row["id"]):
@@ -234,9 +238,11 @@ def erase_in(
         if changed:
             store.set_report_text(conn, r["id"], **changed)
             rewritten["question_reports"] += 1
-    for line in _audit_lines(conn, row["id"], names, found):
+    for line in _audit_lines(conn, row["id"], known, found):
         target = None if line["target"] is None else swap(whole, line["target"])
-        detail = _swapped(line["detail"], lambda text: swap(whole, text))
+        # Details hold free text too (a reason, a comment quoted), where a first name alone
+        # names the person as well as the whole one.
+        detail = _swapped(line["detail"], in_free_text)
         if target != line["target"] or detail != line["detail"]:
             store.set_audit_line(conn, line["id"], target, detail)
             rewritten["audit_lines"] += 1

@@ -36,6 +36,8 @@ from app.permissions import Action, acting, allowed
 from app.store import attempts as attempt_store
 from app.store import audit as audit_store
 from app.store import content as content_store
+from app.store import fair as fair_store
+from app.store import mail as mail_store
 from app.store import personal as store
 from app.store import regrades as regrade_store
 from app.store import users as user_store
@@ -47,8 +49,9 @@ MIME = "application/zip"
 FILES: dict[str, tuple[list[str], str]] = {
     "account.csv": (
         ["username", "display_name", "role", "cohort", "active", "created_at",
-         "must_change_password", "edits_content"],
-        "the account: names, role, cohort, whether it can sign in. Never the password.",
+         "must_change_password", "edits_content", "email"],
+        "the account: names, role, cohort, e-mail address, whether it can sign in. Never the "
+        "password.",
     ),
     "attempts.csv": (
         ["attempt_id", "quiz_id", "quiz_title", "status", "started_at", "deadline",
@@ -82,8 +85,17 @@ FILES: dict[str, tuple[list[str], str]] = {
         "certificates issued as documents: none are (the app does not issue them yet).",
     ),
     "reminders.csv": (
-        ["sent_at", "certification", "channel"],
-        "reminders sent: none are (the app does not send reminders yet).",
+        ["kind", "about", "threshold", "subject", "status", "claimed_at", "sent_at", "error"],
+        "reminders before a certification lapses and trainers' weekly digests e-mailed to them "
+        "(status sent), or tried and to be retried (failed, with the mail server's answer).",
+    ),
+    "accommodation.csv": (
+        ["extra_minutes", "time_factor", "extra_attempts", "reason", "set_at"],
+        "their exam accommodation, if they have one: extra time and attempts, and why.",
+    ),
+    "invitations.csv": (
+        ["created_at", "expires_at", "used_at", "invited_by"],
+        "links e-mailed to them to choose a password: when, until when, when used, by whom.",
     ),
     "question_reports.csv": (
         ["report_id", "role", "question_id", "attempt_id", "question_number", "kind", "comment",
@@ -130,6 +142,14 @@ def names_of(conn: Connection, row: dict[str, Any]) -> list[str]:
         *store.former_display_names(conn, row["username"]),
     }
     return sorted((n for n in names if n), key=lambda n: (-len(n), n))
+
+
+def identifiers_of(conn: Connection, row: dict[str, Any]) -> list[str]:
+    """What the records may name the account by: its names and its e-mail address (a mail
+    server's refusal in the audit log quotes it), longest first."""
+    email = mail_store.email_of(conn, row["id"])
+    found = {*names_of(conn, row), *([email] if email else [])}
+    return sorted(found, key=lambda n: (-len(n), n))
 
 
 def name_pattern(names: Iterable[str], ignore_case: bool = True) -> re.Pattern[str]:
@@ -204,7 +224,12 @@ def _read(
             "created_at": row["created_at"],
             "must_change_password": target.must_change_password,
             "edits_content": content_store.granted(conn, target.id),
+            "email": mail_store.email_of(conn, target.id),
         },
+        "accommodation": [
+            _accommodation(a) for a in [fair_store.accommodation(conn, target.id)] if a
+        ],
+        "invitations": store.invitations_of(conn, target.id),
         "attempts": [_attempt(conn, a, catalogue) for a in sorted(own, key=lambda a: a["id"])],
         "comments": [_comment(c, target.id) for c in store.comments_about_or_by(conn, target.id)],
         "certifications": [
@@ -218,7 +243,7 @@ def _read(
             for c in certifications_from(store.certifying_rows(conn, target.id), catalogue, now)
         ],
         "certificates": [],
-        "reminders": [],
+        "reminders": [_mail(m) for m in store.mail_to(conn, target.id)],
         "question_reports": [
             _report(r, target.id) for r in store.reports_by_or_about(conn, target.id)
         ],
@@ -276,6 +301,16 @@ def _attempt(conn: Connection, a: dict[str, Any], catalogue: Catalogue) -> dict[
     }
 
 
+def _accommodation(a: dict[str, Any]) -> dict[str, Any]:
+    keep = ("extra_minutes", "time_factor", "extra_attempts", "reason", "set_at")
+    return {k: a[k] for k in keep}
+
+
+def _mail(m: dict[str, Any]) -> dict[str, Any]:
+    keep = ("kind", "about", "threshold", "subject", "status", "claimed_at", "sent_at", "error")
+    return {k: m[k] for k in keep}
+
+
 def _comment(c: dict[str, Any], user_id: int) -> dict[str, Any]:
     return {
         "comment_id": c["id"],
@@ -306,7 +341,7 @@ def _report(r: dict[str, Any], user_id: int) -> dict[str, Any]:
 
 
 def _audit(conn: Connection, row: dict[str, Any], user_id: int) -> list[dict[str, Any]]:
-    names = names_of(conn, row)
+    names = identifiers_of(conn, row)
     pattern = name_pattern(names)
     found = []
     for line in store.audit_about_or_by(conn, user_id, names):
@@ -359,6 +394,8 @@ def _tables(held: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "certifications.csv": held["certifications"],
         "certificates.csv": held["certificates"],
         "reminders.csv": held["reminders"],
+        "accommodation.csv": held["accommodation"],
+        "invitations.csv": held["invitations"],
         "question_reports.csv": held["question_reports"],
         "pass_mark_ratings.csv": held["pass_mark_ratings"],
         "audit.csv": audit,

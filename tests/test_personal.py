@@ -16,7 +16,9 @@ from sqlalchemy import JSON, String, Text, select
 from ui_helpers import shipped_catalogue
 
 from app import (
+    accommodations,
     accounts,
+    addresses,
     attempts,
     certification,
     comments,
@@ -30,18 +32,24 @@ from app import (
     useradmin,
     websession,
 )
+from app import (
+    invitations as invitations_core,
+)
 from app.accounts import AccountInactive, Forbidden, NotFound
 from app.bank import Catalogue
 from app.exports import formula_like
 from app.store import attempts as attempt_store
 from app.store import audit as audit_store
+from app.store import mail as mail_store
 from app.store import users as user_store
 from app.store.db import writing
-from app.store.tables import metadata, users, web_sessions
+from app.store.tables import accommodations as accommodation_table
+from app.store.tables import invitations, mail_sent, metadata, users, web_sessions
 from app.useradmin import LastManager
 from conftest import PW, clock_at, finish, sign_in_outcome
 
 FORMULA = '=HYPERLINK("http://evil.example","Zelda")'
+ZELDA_MAIL = "zq.quarrington@north-clinic.example"
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +76,28 @@ def seeded(fresh_db, people, catalogue) -> dict[str, Any]:
     )
     qid = passmark.pool(catalogue.quizzes["certification-exam"], catalogue)[0]
     passmark.rate(fresh_db, tina, catalogue, "certification-exam", {qid: 0.7})
+    # Contact details and what they brought: an address, a reminder the mail server refused (its
+    # answer, which quotes the address, in the audit log), an invitation, an accommodation.
+    addresses.set_email(fresh_db, boss, "zelda-q", ZELDA_MAIL)
+    accommodations.set_accommodation(
+        fresh_db, tina, "zelda-q", extra_minutes=20, reason="Zelda's reading plan"
+    )
+    when = datetime.now(UTC)
+    with writing(fresh_db) as conn:
+        values = {
+            "user_id": zelda.id, "kind": "reminder", "about": "certification-exam",
+            "period": "2027-01-01", "threshold": "30", "claimed_at": when,
+            "subject": "Your certification expires in 30 days",
+        }  # fmt: skip
+        mail_id = mail_store.claim(conn, values, when)
+        mail_store.mark(conn, mail_id, "failed", when, f"550 <{ZELDA_MAIL}>: mailbox full")
+        audit_store.record(
+            conn, when, None, "mail.failed", "zelda-q", error=f"550 <{ZELDA_MAIL}>: mailbox full"
+        )
+        mail_store.add_invitation(
+            conn, token_hash="cd" * 32, user_id=zelda.id, invited_by=boss.id,
+            created_at=when, expires_at=when + timedelta(hours=72), used_at=None,
+        )  # fmt: skip
     # Someone else's work, which must come through the erase untouched.
     finish(fresh_db, people["ann"], catalogue, "practice-aftercare", right=5)
     finish(fresh_db, people["bob"], catalogue, "practice-aftercare", right=1)
@@ -119,7 +149,14 @@ def test_the_export_holds_every_kind_of_record(fresh_db, seeded, catalogue):
     assert [c["certification"] for c in held["certifications"]] == ["Laser resurfacing technician"]
     assert held["certifications"][0]["status"] == "Never"
     assert held["certificates"] == []
-    assert held["reminders"] == []
+    assert held["account"]["email"] == ZELDA_MAIL
+    assert [(m["threshold"], m["status"]) for m in held["reminders"]] == [("30", "failed")]
+    assert held["reminders"][0]["subject"] == "Your certification expires in 30 days"
+    assert [(a["extra_minutes"], a["reason"]) for a in held["accommodation"]] == [
+        (20, "Zelda's reading plan")
+    ]
+    assert [i["invited_by"] for i in held["invitations"]] == ["boss"]
+    assert "token_hash" not in held["invitations"][0]
     actions = {(line["action"], line["relation"]) for line in held["audit"]}
     assert {("user.create", "about"), ("user.edit", "about"), ("login", "by, about")} <= actions
     assert ("attempt.start", "by") in actions or any(r == "by" for _, r in actions)
@@ -131,6 +168,8 @@ def test_the_export_holds_every_kind_of_record(fresh_db, seeded, catalogue):
         "3",
     ]
     assert csv_rows(files["certificates.csv"]) == []
+    assert csv_rows(files["account.csv"])[0]["email"] == ZELDA_MAIL
+    assert csv_rows(files["reminders.csv"])[0]["status"] == "failed"
     assert "certificates.csv" in files["README.txt"].decode()
 
 
@@ -255,7 +294,10 @@ def test_an_erase_leaves_no_name_and_the_same_statistics(fresh_db, seeded, catal
     with fresh_db.connect() as conn:
         last_line = max(line["id"] for line in audit_store.lines(conn))
     found = [t for t in every_text(fresh_db) if "zelda" in t[2].lower() or "quarr" in t[2].lower()]
-    assert {t[0] for t in found} >= {"users", "audit_log", "comments", "question_reports"}
+    assert {t[0] for t in found} >= {
+        "users", "audit_log", "comments", "question_reports", "user_emails", "mail_sent",
+        "accommodations",
+    }  # fmt: skip
 
     done = erasure.erase(fresh_db, boss, "zelda-q", "Asked to be forgotten by Zelda", catalogue)
 
@@ -283,6 +325,38 @@ def test_an_erase_leaves_no_name_and_the_same_statistics(fresh_db, seeded, catal
     assert body == f"Well done {done.display_name}, look again at question 4."
     assert sign_in_outcome(fresh_db, "zelda-q", PW, datetime.now(UTC)) == "LoginFailed"
     assert sign_in_outcome(fresh_db, done.username, PW, datetime.now(UTC)) != "ok"
+
+
+def test_an_erase_forgets_the_address_invitations_mail_and_accommodation(
+    fresh_db, seeded, catalogue
+):
+    zelda = seeded["zelda"]
+    useradmin.set_active(fresh_db, seeded["boss"], "zelda-q", False)
+    erasure.erase(fresh_db, seeded["boss"], "zelda-q", "left", catalogue)
+    with fresh_db.connect() as conn:
+        assert mail_store.email_of(conn, zelda.id) is None
+        assert mail_store.of_user(conn, zelda.id) == []
+        held = {
+            t.name: conn.execute(select(t).where(t.c.user_id == zelda.id)).all()
+            for t in (invitations, mail_sent, accommodation_table)
+        }
+    assert held == {"invitations": [], "mail_sent": [], "accommodations": []}
+    assert not [t for t in every_text(fresh_db) if ZELDA_MAIL in t[2]]
+
+
+def test_an_invited_account_that_never_chose_a_password_can_be_erased(
+    fresh_db, people, catalogue, monkeypatch
+):
+    monkeypatch.setenv("RESURFACE_PUBLIC_URL", "https://training.example.org")
+    monkeypatch.setenv("RESURFACE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RESURFACE_MAIL_FROM", "training@example.org")
+    invitations_core.invite(
+        fresh_db, people["boss"], "newbie", "New Bie", "north", "newbie@north-clinic.example"
+    )
+    done = erasure.erase(fresh_db, people["boss"], "newbie", "never started", catalogue)
+    assert done.username.startswith("erased-")
+    with pytest.raises(erasure.AlreadyErased):
+        erasure.erase(fresh_db, people["boss"], done.username, "again", catalogue)
 
 
 def test_an_erased_person_cannot_sign_in_and_their_sessions_end(fresh_db, seeded, catalogue):

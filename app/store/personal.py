@@ -11,20 +11,25 @@ from sqlalchemy import Connection, Text, and_, cast, delete, func, not_, or_, se
 from sqlalchemy.orm import aliased
 
 from app.store.tables import (
+    accommodations,
     angoff_ratings,
     attempts,
     audit_log,
     comments,
     content_editors,
+    invitations,
+    mail_sent,
     question_reports,
+    user_emails,
     users,
     web_sessions,
 )
 
 Row = dict[str, Any]
-# An erased account's password hash starts so: no argon2 hash does, so nothing verifies against
-# it, and it tells an erased account from a deactivated one (app.erasure).
-UNUSABLE = "!"
+# An erased account's password hash: no argon2 hash looks so, so nothing verifies against it, and
+# it tells an erased account from a deactivated one (app.erasure). Other unusable hashes start
+# with "!" too (an invited account's, "!invited", until its link is used): only this one is erased.
+ERASED_HASH = "!erased"
 
 
 def _rows(conn: Connection, query: Any) -> list[Row]:
@@ -156,6 +161,36 @@ def certifying_rows(conn: Connection, user_id: int) -> list[Row]:
 # --- erasure --------------------------------------------------------------------------------------
 
 
+def invitations_of(conn: Connection, user_id: int) -> list[Row]:
+    """The links sent to the person to choose a password (when, until, used), oldest first;
+    never the token, which the table does not hold either."""
+    query = (
+        select(
+            invitations.c.created_at,
+            invitations.c.expires_at,
+            invitations.c.used_at,
+            users.c.username.label("invited_by"),
+        )
+        .outerjoin(users, users.c.id == invitations.c.invited_by)
+        .where(invitations.c.user_id == user_id)
+        .order_by(invitations.c.created_at)
+    )
+    return _rows(conn, query)
+
+
+def mail_to(conn: Connection, user_id: int) -> list[Row]:
+    """Every reminder and digest e-mailed to the person, or tried, oldest first."""
+    query = select(mail_sent).where(mail_sent.c.user_id == user_id).order_by(mail_sent.c.claimed_at)
+    return _rows(conn, query)
+
+
+def forget_contact(conn: Connection, user_id: int) -> None:
+    """Delete the person's e-mail address, invitations, record of mail sent to them and exam
+    accommodation (its reason may say why they need one: health is special-category data)."""
+    for table in (user_emails, invitations, mail_sent, accommodations):
+        conn.execute(delete(table).where(table.c.user_id == user_id))
+
+
 def end_access(conn: Connection, user_id: int) -> None:
     """Delete the person's browser sessions and any grant to edit questions."""
     conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
@@ -187,7 +222,7 @@ def _kept_deactivations(erasing: list[str] | None = None) -> Any:
     audit retention keeps them."""
     inactive = select(users.c.username).where(
         users.c.active.is_(False),
-        not_(users.c.password_hash.startswith(UNUSABLE)),
+        users.c.password_hash != ERASED_HASH,
         users.c.username.not_in(erasing or []),
     )
     return and_(audit_log.c.action == "user.deactivate", audit_log.c.target.in_(inactive))
@@ -222,7 +257,7 @@ def deactivated(conn: Connection) -> list[Row]:
     query = (
         select(users.c.id, users.c.username, users.c.role, since.c.since)
         .outerjoin(since, since.c.target == users.c.username)
-        .where(users.c.active.is_(False), not_(users.c.password_hash.startswith(UNUSABLE)))
+        .where(users.c.active.is_(False), users.c.password_hash != ERASED_HASH)
         .order_by(users.c.username_key)
     )
     return _rows(conn, query)
