@@ -26,6 +26,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_SESSION_HOURS", "12", "how long a sign-in lasts"),
     ("RESURFACE_IDLE_MINUTES", "30", "a sign-in unused this long ends"),
     ("RESURFACE_PUBLIC_URL", "unset", "the address people open; other hosts are refused"),
+    ("RESURFACE_CLINIC_NAME", "Resurface training", "the issuer named on certificates"),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -124,6 +125,18 @@ def public_host() -> str | None:
             f"not {raw!r}"
         )
     return parsed.netloc
+
+
+def public_url() -> str | None:
+    """``RESURFACE_PUBLIC_URL`` without a trailing slash, or None. Raises SettingError."""
+    if public_host() is None:
+        return None
+    return os.environ["RESURFACE_PUBLIC_URL"].strip().rstrip("/")
+
+
+def clinic_name() -> str:
+    """``RESURFACE_CLINIC_NAME``: who issues the certificates (default "Resurface training")."""
+    return " ".join(os.environ.get("RESURFACE_CLINIC_NAME", "").split()) or "Resurface training"
 
 
 def check() -> None:

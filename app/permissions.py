@@ -131,6 +131,9 @@ class Action(StrEnum):
     VOID = "question.void"  # give a question's point to everyone, or drop it, in one quiz
     EDIT_CONTENT = "content.edit"  # edit, create and retire questions (the YAML banks)
     GRANT_EDITING = "content.grant"  # Person: let a trainer edit content, or stop them
+    DOWNLOAD_CERTIFICATE = "certificate.download"  # Person: the certificates' owner
+    DOWNLOAD_CERTIFICATES = "certificate.bulk"  # Cohort: a zip of a cohort's; EVERY_COHORT
+    REVOKE_CERTIFICATE = "certificate.revoke"
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -151,6 +154,8 @@ REFUSALS: dict[Action, str] = {
     Action.VOID: "voiding a question is for managers: it changes every cohort's scores",
     Action.EDIT_CONTENT: "editing questions is for managers and the trainers they allow",
     Action.GRANT_EDITING: "only managers let trainers edit questions",
+    Action.DOWNLOAD_CERTIFICATES: "downloading a cohort's certificates is for managers",
+    Action.REVOKE_CERTIFICATE: "only managers revoke certificates",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -262,6 +267,11 @@ def _grant_editing(actor: Person, target: Any) -> bool:
     return actor.role == "manager" and (target is None or target.role == "trainer")
 
 
+def _download_certificate(actor: Person, owner: Any) -> bool:
+    """One's own certificates; a trainee's, for whoever may see their record."""
+    return owner is None or owner.id == actor.id or _view_record(actor, owner)
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -295,6 +305,9 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.VOID: _roles("manager"),
     Action.EDIT_CONTENT: _edit_content,
     Action.GRANT_EDITING: _grant_editing,
+    Action.DOWNLOAD_CERTIFICATE: _download_certificate,
+    Action.DOWNLOAD_CERTIFICATES: _roles("manager"),
+    Action.REVOKE_CERTIFICATE: _roles("manager"),
 }
 
 
