@@ -52,7 +52,7 @@ class CertificateNotFound(ResurfaceError, LookupError):
 
 
 class InvalidRevocation(ResurfaceError, ValueError):
-    """A revocation without a reason, with too long a reason, or of a certificate revoked already."""
+    """A revocation without a reason, with too long a one, or of a certificate revoked already."""
 
 
 class CertificateRevoked(ResurfaceError):

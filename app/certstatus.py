@@ -8,8 +8,8 @@ pass), a pass lost by a regrade stops certifying then. As of a moment a certific
 *expiring* (current, but it ends within EXPIRING_WITHIN, the last day included), *expired* or
 *never* (no pass yet). A certificate (app.certificates) stands for one pass: *current*,
 *expiring* or *expired* as its pass, or *revoked* when a manager revoked it or a regrade took the
-pass away; a revoked pass certifies no longer, from that moment. Every page, export and report asks this module, so a dashboard and a CSV
-never disagree about who is certified.
+pass away; a revoked pass certifies no longer, from that moment. Every page, export and report
+asks this module, so a dashboard and a CSV never disagree about who is certified.
 """
 
 from __future__ import annotations

@@ -178,7 +178,8 @@ def test_a_manager_revokes_with_a_reason_audited_and_the_pass_no_longer_certifie
         "Exam taken by another",
     )
     found = certificates.lookup(fresh_db, cert.code, at)
-    assert found is not None and found.status == "revoked"
+    assert found is not None
+    assert found.status == "revoked"
     [line] = audit_lines(fresh_db, "certificate.revoke")
     assert (line["target"], line["detail"]["reason"]) == ("ann", "Exam taken by another")
     # Home and the record: the certification went with it (a moment before, it held).
@@ -209,7 +210,8 @@ def test_only_active_managers_revoke_and_a_reason_is_needed(fresh_db, people, pa
     with pytest.raises(AccountInactive):
         certificates.revoke(fresh_db, other, cert.code, "why")
     found = certificates.lookup(fresh_db, cert.code)
-    assert found is not None and found.revoked_at is None
+    assert found is not None
+    assert found.revoked_at is None
 
 
 def test_who_downloads_whose_certificates(fresh_db, people, catalogue, passed):
@@ -260,6 +262,8 @@ def test_a_regrade_that_takes_the_pass_away_revokes_the_certificate(fresh_db, pe
     later = SUBMITTED + timedelta(days=10)
     regrade.apply(fresh_db, people["boss"], loaded(content), "exam", "care-q-00", "Key", now=later)
     found = certificates.lookup(fresh_db, cert.code, later)
-    assert found is not None and found.status == "revoked"
+    assert found is not None
+    assert found.status == "revoked"
     earlier = certificates.lookup(fresh_db, cert.code, later - timedelta(seconds=1))
-    assert earlier is not None and earlier.status == "current"
+    assert earlier is not None
+    assert earlier.status == "current"

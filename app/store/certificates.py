@@ -1,4 +1,4 @@
-"""Queries on certificates and the verification page's counter (app.certificates holds the rules)."""
+"""Queries on certificates and the verification page's counter (rules: app.certificates)."""
 
 from __future__ import annotations
 
@@ -124,13 +124,15 @@ def hit(conn: Connection, address: str, now: datetime, window_start: datetime) -
         query = query.with_for_update()
     row = conn.execute(query).mappings().one()
     if row["window_start"] < window_start:
-        values = {"window_start": now, "hits": 1}
+        start, hits = now, 1
     else:
-        values = {"hits": row["hits"] + 1}
+        start, hits = row["window_start"], row["hits"] + 1
     conn.execute(
-        update(verify_throttle).where(verify_throttle.c.address == address).values(**values)
+        update(verify_throttle)
+        .where(verify_throttle.c.address == address)
+        .values(window_start=start, hits=hits)
     )
-    return int(values["hits"])
+    return int(hits)
 
 
 def forget_before(conn: Connection, moment: datetime) -> None:
