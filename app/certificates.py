@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from app import certificate_pdf, clock, config
-from app.accounts import User, get_user_by_id, recheck, require
+from app.accounts import NotFound, User, get_user_by_id, recheck, require, username_key
 from app.certstatus import (
     CertificateStatus,
     certificate_status,
@@ -36,6 +36,7 @@ from app.certstatus import (
 from app.errors import ResurfaceError
 from app.permissions import Action, Cohort, acting
 from app.store import certificates as store
+from app.store import users as user_store
 from app.store.audit import record as audit
 from app.store.db import writing
 
@@ -81,7 +82,10 @@ class Certificate:
 
     @property
     def filename(self) -> str:
-        return f"certificate-{self.username}-{self.quiz_id}-{self.passed_at:%Y-%m-%d}.pdf"
+        return (
+            f"certificate-{self.username}-{self.quiz_id}-{self.passed_at:%Y-%m-%d}"
+            f"-{self.attempt_id}.pdf"
+        )
 
 
 def new_code() -> str:
@@ -137,6 +141,15 @@ def of_user(
     issue(engine, now, user_id=user_id)
     with engine.connect() as conn:
         return [_certificate(r, now) for r in store.listed(conn, user_id=user_id)]
+
+
+def of_username(engine: Engine, username: str, now: datetime | None = None) -> list[Certificate]:
+    """A user's certificates, by username, for the console. Raises NotFound."""
+    with engine.connect() as conn:
+        row = user_store.by_key(conn, username_key(username.strip()))
+    if row is None:
+        raise NotFound(f"no user '{username}'")
+    return of_user(engine, None, row["id"], now)
 
 
 def of_cohort(

@@ -240,7 +240,7 @@ def test_a_cohort_zip_holds_the_certificates_that_hold_and_is_audited(
     )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
-        assert names == ["certificate-ann-certification-exam-2030-01-07.pdf"]
+        assert names == [f"certificate-ann-certification-exam-2030-01-07-{passed}.pdf"]
         assert "ann" in text_of(archive.read(names[0]))
     [line] = audit_lines(fresh_db, "certificate.bulk")
     assert (line["target"], line["detail"]) == ("north", {"certificates": 1})
@@ -267,3 +267,23 @@ def test_a_regrade_that_takes_the_pass_away_revokes_the_certificate(fresh_db, pe
     earlier = certificates.lookup(fresh_db, cert.code, later - timedelta(seconds=1))
     assert earlier is not None
     assert earlier.status == "current"
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_the_command_line_lists_and_revokes(fresh_db, db_url, people, passed, monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", db_url)
+    assert main(["certificates", "list", "--user", "ann"]) == 0
+    [cert] = certificates.of_username(fresh_db, "ann")
+    listed = capsys.readouterr().out
+    assert cert.code in listed
+    assert "Current" in listed
+    assert main(["certificates", "revoke", cert.code, "--reason", "Lost the paper"]) == 0
+    assert "revoked Laser resurfacing technician of ann" in capsys.readouterr().out
+    assert main(["certificates", "revoke", cert.code, "--reason", "again"]) == 1
+    assert "revoked already (Lost the paper)" in capsys.readouterr().err
+    assert main(["certificates", "list", "--cohort", "north"]) == 0
+    assert "Revoked" in capsys.readouterr().out

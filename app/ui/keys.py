@@ -364,3 +364,15 @@ def resolve_error(qid: str) -> str:
 def reported_question(qid: str) -> str:
     """The bordered box of one question in the queue; a CSS class, so no dot."""
     return f"reported-{qid}"
+
+
+# Certificates (app.certificates): by attempt, never by code (keys reach the browser).
+CERTIFICATE_REVOKE_PICK = "certificate.revoke.pick"
+CERTIFICATE_REVOKE_REASON = "certificate.revoke.reason"
+CERTIFICATE_REVOKE = "certificate.revoke"
+CERTIFICATE_ZIP = "certificate.zip"
+
+
+def certificate_download(attempt_id: int) -> str:
+    """The download button of the certificate of one pass."""
+    return f"certificate.download.{attempt_id}"

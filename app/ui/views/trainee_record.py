@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import certstatus, dashboard, present
 from app.accounts import NotFound
+from app.ui import certificates as certificate_ui
 from app.ui import fmt, nav
 from app.ui.resources import catalogue, engine
 
@@ -28,6 +29,7 @@ def render() -> None:
         return
     person = record.user
     st.title(fmt.plain(person.display_name))
+    nav.show_notice()
     inactive = " · :orange-badge[Deactivated]" if not person.active else ""
     cohort = fmt.plain(person.cohort or "(none)")
     st.caption(f"{fmt.plain(person.username)} · cohort {cohort}{inactive}")
@@ -36,6 +38,8 @@ def render() -> None:
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""
         badge = f":{BADGE_COLOUR[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
         st.markdown(f"**{cert.name}**: {badge}{until}{ended}")
+    found = certificate_ui.listing(user, person.id, heading="##### Certificates")
+    certificate_ui.revoking(user, found)
     _mastery(record, cat)
     st.markdown("##### Attempts")
     if not record.attempts:
