@@ -14,7 +14,17 @@ import segno
 from pypdf import PdfReader
 from regrade_support import loaded, write_content
 
-from app import accounts, attempts, certificates, config, progress, regrade, useradmin
+from app import (
+    accounts,
+    attempts,
+    certificates,
+    certification,
+    config,
+    dashboard,
+    progress,
+    regrade,
+    useradmin,
+)
 from app.accounts import AccountInactive, Forbidden, NotFound
 from app.bank import load
 from app.certificate_pdf import qr_matrix
@@ -189,6 +199,11 @@ def test_a_manager_revokes_with_a_reason_audited_and_the_pass_no_longer_certifie
         fresh_db, people["boss"], people["ann"].id, catalogue, at - timedelta(seconds=1)
     )
     assert earlier.status == "current"
+    # ... and so in the trainee's record, the trainees list and the certification roster.
+    record = dashboard.trainee_record(fresh_db, people["boss"], people["ann"].id, catalogue, at)
+    assert [c.status for c in record.certifications] == ["never"]
+    roster = certification.trainee_statuses(fresh_db, people["boss"], catalogue, now=at)
+    assert roster[roster["username"] == "ann"]["status"].tolist() == ["never"]
     with pytest.raises(CertificateRevoked):
         certificates.pdf(done)
     with pytest.raises(InvalidRevocation, match="revoked already"):
