@@ -16,6 +16,7 @@ download. Someone who read the database would learn far more from it than the co
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from app.store.db import writing
 
 CODE_BYTES = 24  # 192 bits: no one finds a certificate by guessing its address
 MAX_CODE = 64
+_CODE = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CODE}}}")
 MAX_REASON = 500
 # The public page answers this many lookups per client address per window, then 429.
 VERIFY_LIMIT = 30
@@ -169,7 +171,9 @@ def of_cohort(
 def lookup(engine: Engine, code: str, now: datetime | None = None) -> Certificate | None:
     """The certificate with this code, or None (the public page: no actor, no issuing)."""
     code = code.strip()
-    if not code or len(code) > MAX_CODE:
+    # Only what new_code makes can match: anything else (a NUL byte PostgreSQL would refuse, a
+    # megabyte of text) never reaches the database.
+    if not _CODE.fullmatch(code):
         return None
     with engine.connect() as conn:
         row = store.by_code(conn, code)

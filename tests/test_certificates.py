@@ -160,6 +160,8 @@ def test_verification_reads_current_expiring_expired_and_unknown(fresh_db, peopl
     assert certificates.lookup(fresh_db, cert.code[:-1] + "x", until) is None
     assert certificates.lookup(fresh_db, "", until) is None
     assert certificates.lookup(fresh_db, "x" * 10_000, until) is None
+    assert certificates.lookup(fresh_db, "\x00", until) is None  # PostgreSQL refuses NUL
+    assert certificates.lookup(fresh_db, "' OR 1=1 --", until) is None
 
 
 def test_the_page_is_rate_limited_per_address(fresh_db):
