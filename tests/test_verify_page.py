@@ -64,7 +64,7 @@ def test_an_unknown_code_is_no_such_certificate(site):
     assert status == 404
     assert "No such certificate" in body
     assert HOSTILE not in body
-    assert get(f"{base}/verify/%00")[0] == 404  # a NUL byte, refused before any query
+    assert get(f"{base}/verify/%00")[0] in (400, 404)  # a NUL byte: refused, never a 500
 
 
 def test_an_address_is_refused_after_its_lookups_for_the_window(site):
