@@ -6,8 +6,10 @@ that turns an attempt's result round (app.regrade) counts from the moment it was
 gained by a regrade certifies from then (until the months run out from the submission, as any
 pass), a pass lost by a regrade stops certifying then. As of a moment a certification is *current*,
 *expiring* (current, but it ends within EXPIRING_WITHIN, the last day included), *expired* or
-*never* (no pass yet). Every page, export and report asks this module, so a dashboard and a CSV
-never disagree about who is certified.
+*never* (no pass yet). A certificate (app.certificates) stands for one pass: *current*,
+*expiring* or *expired* as its pass, or *revoked* when a manager revoked it or a regrade took the
+pass away; a revoked pass certifies no longer, from that moment. Every page, export and report
+asks this module, so a dashboard and a CSV never disagree about who is certified.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ Status = Literal["current", "expiring", "expired", "never"]
 STATUSES: tuple[Status, ...] = ("current", "expiring", "expired", "never")
 CERTIFIED: tuple[Status, ...] = ("current", "expiring")
 EXPIRING_WITHIN = timedelta(days=30)
+
+# A certificate's status: a certification's, but a pass that no longer counts is revoked, and a
+# certificate never stands for no pass at all.
+CertificateStatus = Literal["current", "expiring", "expired", "revoked"]
+CERTIFICATE_STATUSES: tuple[CertificateStatus, ...] = ("current", "expiring", "expired", "revoked")
 
 # --- the words users read (the window is written once: above) -----------------------------------
 
@@ -47,6 +54,19 @@ HELP: dict[Status, str] = {
     "expiring": f"Current, but ends {WITHIN}",
     "expired": "Passed once; the certification has lapsed",
     "never": "No pass yet",
+}
+
+CERTIFICATE_NAMES: dict[CertificateStatus, str] = {
+    "current": NAMES["current"],
+    "expiring": NAMES["expiring"],
+    "expired": NAMES["expired"],
+    "revoked": "Revoked",
+}
+CERTIFICATE_LABELS: dict[CertificateStatus, str] = {
+    "current": LABELS["current"],
+    "expiring": LABELS["expiring"],
+    "expired": LABELS["expired"],
+    "revoked": f"⛔ {CERTIFICATE_NAMES['revoked']}",
 }
 
 
@@ -72,8 +92,12 @@ def passing_at(row: dict[str, Any], now: datetime) -> bool:
     a regrade, ``pass_changed_at``) counted as passed at ``now``.
 
     Before ``pass_changed_at`` the attempt had the other result; from that moment on, ``passed``.
+    A pass whose certificate was revoked (``revoked_at``) no longer counts from then.
     """
     if row["status"] != "submitted" or row["passed"] is None:
+        return False
+    revoked = row.get("revoked_at")
+    if revoked is not None and now >= revoked:
         return False
     changed = row.get("pass_changed_at")
     if changed is not None and now < changed:
@@ -95,6 +119,18 @@ def status_at(valid_until: datetime | None, now: datetime) -> Status:
     if valid_until <= now:
         return "expired"
     return "expiring" if valid_until - now <= EXPIRING_WITHIN else "current"
+
+
+def certificate_status(
+    row: dict[str, Any], valid_until: datetime, now: datetime
+) -> CertificateStatus:
+    """A certificate's status as of ``now``: revoked if its pass (``row``, as ``passing_at``
+    reads it, with the certificate's ``revoked_at``) no longer counts; otherwise its pass's
+    status until ``valid_until``."""
+    if not passing_at(row, now):
+        return "revoked"
+    status = status_at(valid_until, now)
+    return "expired" if status == "never" else status
 
 
 def weakest(statuses: Iterable[Status]) -> Status:

@@ -40,6 +40,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
         "keep",
         "`resurface retention`: accounts deactivated longer are erased",
     ),
+    ("RESURFACE_CLINIC_NAME", "Resurface training", "the issuer named on certificates"),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -226,6 +227,11 @@ def inactive_retention_days() -> int | None:
     erased (pseudonymised) by ``resurface retention`` (unset or ``keep``: None, never).
     Raises SettingError."""
     return _days("RESURFACE_INACTIVE_RETENTION_DAYS")
+
+
+def clinic_name() -> str:
+    """``RESURFACE_CLINIC_NAME``: who issues the certificates (default "Resurface training")."""
+    return " ".join(os.environ.get("RESURFACE_CLINIC_NAME", "").split()) or "Resurface training"
 
 
 def check() -> None:

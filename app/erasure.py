@@ -3,8 +3,9 @@
 What goes: the username, the display name (now and before), the password (an unusable value:
 nobody can sign in as them again), their browser sessions, any grant to edit questions, their
 sign-in delays, their e-mail address, invitations and record of mail sent to them, and any exam
-accommodation (its reason may speak of their health). The account is deactivated. What stays: the account row itself under the
-pseudonym (``erased-7f3a9c``, shown as "Erased person 7f3a9c"), its role and its cohort, and
+accommodation (its reason may speak of their health). The account is deactivated. What stays:
+the account row itself under the pseudonym (``erased-7f3a9c``, shown as "Erased person
+7f3a9c"), its role and its cohort, and
 every attempt, answer and score, so item analysis, cohort dashboards and certification counts
 read the same before and after. A cohort is a clinic or site shared by many people; on its own
 it names nobody, and without it the cohort figures would change (docs/administration.md).

@@ -137,6 +137,9 @@ class Action(StrEnum):
     ERASE_PERSON = "person.erase"  # Person: replace their identity with a pseudonym
     ACCOMMODATE = "trainee.accommodate"  # Person: a trainee's extra time and extra attempts
     SET_EXAM_WINDOW = "quiz.window"  # Cohort: when a quiz opens and closes; EVERY_COHORT
+    DOWNLOAD_CERTIFICATE = "certificate.download"  # Person: the certificates' owner
+    DOWNLOAD_CERTIFICATES = "certificate.bulk"  # Cohort: a zip of a cohort's; EVERY_COHORT
+    REVOKE_CERTIFICATE = "certificate.revoke"
 
 
 # What a refusal says, for the actions refused by role alone.
@@ -161,6 +164,8 @@ REFUSALS: dict[Action, str] = {
     Action.ERASE_PERSON: "only managers erase a person, and never themselves",
     Action.ACCOMMODATE: "accommodations are set by the trainee's trainer or a manager",
     Action.SET_EXAM_WINDOW: "only managers set when a quiz opens and closes",
+    Action.DOWNLOAD_CERTIFICATES: "downloading a cohort's certificates is for managers",
+    Action.REVOKE_CERTIFICATE: "only managers revoke certificates",
 }
 
 # Which roles may open each page. Every page checks it again when it renders, so a deep link to a
@@ -303,6 +308,11 @@ def _set_exam_window(actor: Person, _cohort: Any) -> bool:
     return actor.role == "manager"
 
 
+def _download_certificate(actor: Person, owner: Any) -> bool:
+    """One's own certificates; a trainee's, for whoever may see their record."""
+    return owner is None or owner.id == actor.id or _view_record(actor, owner)
+
+
 def _roles(*roles: str) -> Callable[[Person, Any], bool]:
     return lambda actor, _resource: actor.role in roles
 
@@ -342,6 +352,9 @@ _RULES: dict[Action, Callable[[Person, Any], bool]] = {
     Action.ERASE_PERSON: _erase_person,
     Action.ACCOMMODATE: _accommodate,
     Action.SET_EXAM_WINDOW: _set_exam_window,
+    Action.DOWNLOAD_CERTIFICATE: _download_certificate,
+    Action.DOWNLOAD_CERTIFICATES: _roles("manager"),
+    Action.REVOKE_CERTIFICATE: _roles("manager"),
 }
 
 

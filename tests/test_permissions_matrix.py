@@ -35,6 +35,7 @@ from app import (
     addresses,
     attempts,
     auditlog,
+    certificates,
     certification,
     comments,
     config,
@@ -131,6 +132,10 @@ def world(fresh_db, people, catalogue, tmp_path) -> World:
         name: questionreports.report(fresh_db, people["ann"], ann_done, i, "wrong", name).id
         for i, name in enumerate(ACTING.values())
     }
+    # Two passes of cat's, each with its certificate: one for each actor allowed to revoke one.
+    for _ in range(2):
+        finish(fresh_db, people["cat"], catalogue, "certification-exam")
+    cat_codes = [c.code for c in certificates.of_user(fresh_db, None, people["cat"].id)]
     useradmin.set_active(fresh_db, boss, "gone", False)
     users = {**people, "gone": accounts.get_user(fresh_db, boss, "gone")}
     assert not users["gone"].active
@@ -147,6 +152,7 @@ def world(fresh_db, people, catalogue, tmp_path) -> World:
             "boss_comment": boss_comment,
             "tina_comment": tina_comment,
             "report": report,
+            "cat_codes": cat_codes,
             "content": Path(shutil.copytree(config.quizzes_dir(), tmp_path / "quizzes")),
         },
     )
@@ -229,6 +235,9 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.ERASE_PERSON: MANAGERS,
     Action.ACCOMMODATE: STAFF_ONLY,
     Action.SET_EXAM_WINDOW: MANAGERS,
+    Action.DOWNLOAD_CERTIFICATE: EVERYONE,  # one's own at least
+    Action.DOWNLOAD_CERTIFICATES: MANAGERS,
+    Action.REVOKE_CERTIFICATE: MANAGERS,
 }
 
 
@@ -304,6 +313,9 @@ ON_PEOPLE: dict[Action, dict[str, str]] = {
     Action.ACCOMMODATE: {  # trainees only: their own cohort's for a trainer, any for a manager
         "trainee": "NNNNN", "trainer": "NYNNN", "manager": "NYYNN", "deactivated": "NNNNN",
     },
+    Action.DOWNLOAD_CERTIFICATE: {  # one's own; a trainee's, for whoever sees their record
+        "trainee": "YNNNN", "trainer": "YYNNN", "manager": "YYYNN", "deactivated": "NNNNN",
+    },
 }  # fmt: skip
 
 # Per action aimed at something else: the resources, and "Y"/"N" for each per kind of actor.
@@ -336,6 +348,9 @@ ON_OTHER_THINGS: dict[Action, tuple[tuple[Any, ...], dict[str, str]]] = {
     }),
     Action.REMOVE_COMMENT: (COMMENTS_BY, {  # one's own, or any as a manager
         "trainee": "YNN", "trainer": "NYN", "manager": "YYY", "deactivated": "NNN",
+    }),
+    Action.DOWNLOAD_CERTIFICATES: (COHORTS, {  # a cohort's zip: managers only
+        "trainee": "NNN", "trainer": "NNN", "manager": "YYY", "deactivated": "NNN",
     }),
 }  # fmt: skip
 
@@ -1238,6 +1253,38 @@ def _cases() -> list[Case]:
         "exports.may_export (handing over a prepared file)",
         exports.may_export,
         lambda w, a: exports.may_export(w.engine, a),
+        Forbidden, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
+    # certificates: one's own and those of the trainees one sees; a cohort's zip and revoking
+    # are for managers
+    add(
+        "ann's certificates",
+        certificates.of_user,
+        lambda w, a: certificates.of_user(w.engine, a, w.users["ann"].id),
+        OK, OK, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "cat's certificates",
+        certificates.of_user,
+        lambda w, a: certificates.of_user(w.engine, a, w.users["cat"].id),
+        NotFound, NotFound, OK, NotFound,
+    )  # fmt: skip
+    add(
+        "the certificates of cohort south",
+        certificates.of_cohort,
+        lambda w, a: certificates.of_cohort(w.engine, a, "south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "a zip of cohort south's certificates",
+        certificates.cohort_zip,
+        lambda w, a: certificates.cohort_zip(w.engine, a, "south"),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "revoke one of cat's certificates",
+        certificates.revoke,
+        lambda w, a: certificates.revoke(w.engine, a, w.extra["cat_codes"][a is None], "Why"),
         Forbidden, Forbidden, OK, AccountInactive,
     )  # fmt: skip
     audit_calls = {

@@ -11,14 +11,26 @@ from collections.abc import Sequence
 
 from app import __version__
 from app.bank import ContentPathError
-from app.cli import audit, bench, content, db, exams, export, mail, person, serve, users
+from app.cli import (
+    audit,
+    bench,
+    certificates,
+    content,
+    db,
+    exams,
+    export,
+    mail,
+    person,
+    serve,
+    users,
+)
 from app.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
 from app.config import SettingError
 from app.errors import ResurfaceError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-GROUPS = (content, db, users, person, serve, export, audit, bench, exams, mail)
+GROUPS = (content, db, users, person, certificates, serve, export, audit, bench, exams, mail)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,14 @@ from sqlalchemy import Connection, Select, Text, and_, cast, func, insert, selec
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.store.tables import attempt_questions, attempts, responses, snapshots, users
+from app.store.tables import (
+    attempt_questions,
+    attempts,
+    certificates,
+    responses,
+    snapshots,
+    users,
+)
 
 Row = dict[str, Any]
 
@@ -70,8 +77,13 @@ def count_for(conn: Connection, user_id: int, quiz_id: str) -> int:
 
 
 def of_user(conn: Connection, user_id: int) -> list[Row]:
-    """A user's attempts, newest first."""
-    query = select(attempts).where(attempts.c.user_id == user_id).order_by(attempts.c.id.desc())
+    """A user's attempts, newest first, each with its certificate's ``revoked_at`` (if any)."""
+    query = (
+        select(attempts, certificates.c.revoked_at)
+        .outerjoin(certificates, certificates.c.attempt_id == attempts.c.id)
+        .where(attempts.c.user_id == user_id)
+        .order_by(attempts.c.id.desc())
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
-from app.store.tables import attempts, users
+from app.store.tables import attempts, certificates, users
 
 SUMMARY_COLUMNS = (
     attempts.c.id,
@@ -51,20 +51,25 @@ def passes(
     (for its validity)."""
     if not quiz_ids:
         return []
-    query = select(
-        attempts.c.id,
-        attempts.c.user_id,
-        attempts.c.quiz_id,
-        attempts.c.status,
-        attempts.c.submitted_at,
-        attempts.c.passed,
-        attempts.c.pass_changed_at,
-        attempts.c.quiz,
-    ).where(
-        attempts.c.quiz_id.in_(quiz_ids),
-        attempts.c.status == "submitted",
-        # A pass lost by a regrade still certified until then (app.certstatus.passing_at).
-        or_(attempts.c.passed.is_(True), attempts.c.original_passed.is_(True)),
+    query = (
+        select(
+            attempts.c.id,
+            attempts.c.user_id,
+            attempts.c.quiz_id,
+            attempts.c.status,
+            attempts.c.submitted_at,
+            attempts.c.passed,
+            attempts.c.pass_changed_at,
+            certificates.c.revoked_at,
+            attempts.c.quiz,
+        )
+        .outerjoin(certificates, certificates.c.attempt_id == attempts.c.id)
+        .where(
+            attempts.c.quiz_id.in_(quiz_ids),
+            attempts.c.status == "submitted",
+            # A pass lost by a regrade still certified until then (app.certstatus.passing_at).
+            or_(attempts.c.passed.is_(True), attempts.c.original_passed.is_(True)),
+        )
     )
     return [dict(r) for r in conn.execute(_scope(query, cohort, user_id)).mappings()]
 
@@ -151,8 +156,10 @@ def at_quizzes(
         attempts.c.score_percent,
         attempts.c.passed,
         attempts.c.pass_changed_at,
+        certificates.c.revoked_at,  # a revoked certificate's pass no longer certifies
         attempts.c.quiz,
-    ).where(attempts.c.quiz_id.in_(quiz_ids))
+    ).outerjoin(certificates, certificates.c.attempt_id == attempts.c.id)
+    query = query.where(attempts.c.quiz_id.in_(quiz_ids))
     query = _scope(query, cohort, None).order_by(attempts.c.id)
     if before is not None:
         query = query.where(attempts.c.started_at < before)

@@ -385,3 +385,36 @@ accommodations = Table(
     Column("set_by", Integer, ForeignKey("users.id"), nullable=True),  # None: the console
     Column("set_at", UTCDateTime(), nullable=False),
 )
+
+# A certificate: one per pass of a certifying quiz (app.certificates), issued when first asked
+# for. ``code`` is the random key of its public verification address; a manager's revocation
+# keeps the row (who, when, why) so the address then says "revoked".
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column(
+        "attempt_id",
+        Integer,
+        ForeignKey("attempts.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("revoked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("revoke_reason", Text, nullable=True),
+    Index("ix_certificates_user", "user_id"),
+)
+
+# Lookups of the public verification page per client address in the current window
+# (app.certificates.VERIFY_LIMIT): in the database, so every server counts the same.
+verify_throttle = Table(
+    "verify_throttle",
+    metadata,
+    Column("address", String(100), primary_key=True),
+    Column("window_start", UTCDateTime(), nullable=False),
+    Column("hits", Integer, nullable=False),
+)

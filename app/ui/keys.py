@@ -436,3 +436,13 @@ PERSON_ERASE_FORM = "person.erase"  # a manager's "Erase this person": reason, u
 PERSON_ERASE_REASON = "person.erase.reason"
 PERSON_ERASE_CONFIRM = "person.erase.confirm"
 PERSON_ERASE_ERROR = "person.erase.error"
+# Certificates (app.certificates): by attempt, never by code (keys reach the browser).
+CERTIFICATE_REVOKE_PICK = "certificate.revoke.pick"
+CERTIFICATE_REVOKE_REASON = "certificate.revoke.reason"
+CERTIFICATE_REVOKE = "certificate.revoke"
+CERTIFICATE_ZIP = "certificate.zip"
+
+
+def certificate_download(attempt_id: int) -> str:
+    """The download button of the certificate of one pass."""
+    return f"certificate.download.{attempt_id}"

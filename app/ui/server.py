@@ -1,4 +1,5 @@
-"""The ASGI entry point: Streamlit's app plus the two routes that set and clear the session cookie.
+"""The ASGI entry point: Streamlit's app, the two routes that set and clear the session cookie,
+and the public page that checks a certificate (``/verify/<code>``).
 
 ``resurface serve`` runs ``streamlit run`` on this file; Streamlit finds ``app`` and serves it with
 uvicorn. The routes exist because a Streamlit page talks over a websocket, where no cookie can be
@@ -13,13 +14,14 @@ from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import config, websession
+from app import certificates, config, verification, websession
 from app.accounts import AccountInactive
 from app.store import open_store
 
@@ -84,6 +86,23 @@ async def end_session(request: Request) -> Response:
             websession.SECURE_COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=True
         )
     return response
+
+
+async def verify_certificate(request: Request) -> Response:
+    """GET /verify/<code>: a certificate's public check, no sign-in (app.verification); each
+    client address may look up certificates.VERIFY_LIMIT a window, counted in the database so
+    every server counts the same. Behind nginx the address is the browser's (X-Forwarded-For
+    from this machine, which uvicorn trusts)."""
+    engine = _engine()
+    address = request.client.host if request.client else None
+    headers = {"cache-control": "no-store"}
+    if not await run_in_threadpool(certificates.verify_allowed, engine, address):
+        retry = str(int(certificates.VERIFY_WINDOW.total_seconds()))
+        return HTMLResponse(verification.too_many(), 429, {**headers, "retry-after": retry})
+    found = await run_in_threadpool(certificates.lookup, engine, request.path_params["code"])
+    if found is None:
+        return HTMLResponse(verification.not_found(), 404, headers)
+    return HTMLResponse(verification.page(found), 200, headers)
 
 
 # Sent with every page and file the server answers. Images only from the app itself (a remote
@@ -175,6 +194,7 @@ app = st.App(
     routes=[
         Route("/auth/session", start_session, methods=["POST"]),
         Route("/auth/signout", end_session, methods=["POST"]),
+        Route("/verify/{code}", verify_certificate, methods=["GET"]),
     ],
     middleware=[Middleware(SecurityHeaders)],
 )

@@ -14,6 +14,7 @@ from app.accounts import Forbidden, User
 from app.bank.schema import Quiz
 from app.permissions import EVERY_COHORT, Action, allowed
 from app.ui import auth, fmt, keys, nav, windows
+from app.ui import certificates as certificate_ui
 from app.ui.resources import catalogue, engine
 
 ALL = "__all__"
@@ -71,6 +72,7 @@ def render() -> None:
         st.error(f"Not allowed: {fmt.plain(str(exc))}.")
         return
     _rules(choice)
+    certificate_ui.cohort_zip(user, choice.cohort)
     if view.roster.empty:
         st.info(
             "No trainees to show. Trainees appear here once they have an account"

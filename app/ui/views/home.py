@@ -11,6 +11,7 @@ from app.accounts import User
 from app.attempts import AttemptError
 from app.examwindows import QuizNotOpen
 from app.ui import auth, fmt, keys, nav, reporting
+from app.ui import certificates as certificate_ui
 from app.ui.resources import catalogue, engine
 
 
@@ -88,6 +89,7 @@ def render() -> None:
         st.markdown("### Certifications")
         for cert in seen.certifications:
             _certificate(cert)
+        certificate_ui.listing(user, user.id, heading="#### Your certificates")
 
     exams = [s for s in seen.standings if s.quiz.mode == "exam"]
     practice = [s for s in seen.standings if s.quiz.mode != "exam"]

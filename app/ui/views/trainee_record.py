@@ -10,6 +10,7 @@ from app.accommodations import BadAccommodation
 from app.accounts import Forbidden, NotFound, User
 from app.permissions import Action, allowed
 from app.ui import auth, fmt, keys, nav, personaldata
+from app.ui import certificates as certificate_ui
 from app.ui.resources import catalogue, engine
 
 BADGE_COLOUR = {"current": "green", "expiring": "orange", "expired": "red", "never": "gray"}
@@ -30,6 +31,7 @@ def render() -> None:
         return
     person = record.user
     st.title(fmt.plain(person.display_name))
+    nav.show_notice()
     inactive = " · :orange-badge[Deactivated]" if not person.active else ""
     cohort = fmt.plain(person.cohort or "(none)")
     st.caption(f"{fmt.plain(person.username)} · cohort {cohort}{inactive}")
@@ -41,6 +43,8 @@ def render() -> None:
         badge = f":{BADGE_COLOUR[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
         st.markdown(f"**{cert.name}**: {badge}{until}{ended}")
     _accommodation(user, person)
+    found = certificate_ui.listing(user, person.id, heading="##### Certificates")
+    certificate_ui.revoking(user, found)
     _mastery(record, cat)
     st.markdown("##### Attempts")
     if not record.attempts:
