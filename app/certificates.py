@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app import certificate_pdf, clock, config
 from app.accounts import NotFound, User, get_user_by_id, recheck, require, username_key
@@ -143,6 +143,12 @@ def of_user(
     issue(engine, now, user_id=user_id)
     with engine.connect() as conn:
         return [_certificate(r, now) for r in store.listed(conn, user_id=user_id)]
+
+
+def held(conn: Connection, user_id: int, now: datetime) -> list[Certificate]:
+    """A user's certificates as issued so far, newest pass first, inside the caller's
+    transaction (no permission check, no issuing: for the personal-data export)."""
+    return [_certificate(r, now) for r in store.listed(conn, user_id=user_id)]
 
 
 def of_username(engine: Engine, username: str, now: datetime | None = None) -> list[Certificate]:

@@ -14,6 +14,7 @@ from app import (
     accounts,
     attempts,
     bank,
+    certificates,
     certification,
     comments,
     config,
@@ -89,6 +90,8 @@ def fill(engine: Engine, catalogue: bank.Catalogue) -> None:
     examwindows.set_window(
         engine, manager, catalogue, "certification-exam", "north", NOW, NOW + timedelta(days=7)
     )
+    assert certificates.issue(engine, NOW) >= 1  # the demo trainee's passed exam
+    assert certificates.verify_allowed(engine, "10.9.8.7", NOW)  # a verification counted
     websession.begin(engine, trainee)  # a session: left behind
     sign_in_outcome(engine, "trainee", "not the password", NOW, client="10.1.2.3")  # throttled
     with writing(engine) as conn:

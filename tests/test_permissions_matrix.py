@@ -1315,7 +1315,7 @@ def _cases() -> list[Case]:
     add(
         "erasure.erase",
         erasure.erase,
-        lambda w, a: erasure.erase(w.engine, a, "bob" if a else "cat", "left", w.catalogue),
+        lambda w, a: erasure.erase(w.engine, a, "bob" if a else "tom", "left", w.catalogue),
         NotFound, Forbidden, OK, AccountInactive,
     )  # fmt: skip
     return cases

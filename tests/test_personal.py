@@ -20,6 +20,7 @@ from app import (
     accounts,
     addresses,
     attempts,
+    certificates,
     certification,
     comments,
     dashboard,
@@ -171,6 +172,22 @@ def test_the_export_holds_every_kind_of_record(fresh_db, seeded, catalogue):
     assert csv_rows(files["account.csv"])[0]["email"] == ZELDA_MAIL
     assert csv_rows(files["reminders.csv"])[0]["status"] == "failed"
     assert "certificates.csv" in files["README.txt"].decode()
+
+
+def test_the_export_holds_each_certificate_with_its_code_and_status(fresh_db, seeded, catalogue):
+    exam = finish(fresh_db, seeded["zelda"], catalogue, "certification-exam", right=30)
+    # Asked for nowhere before the export: the export issues it, as Home would.
+    files = unzip(personal.export(fresh_db, seeded["boss"], "zelda-q", catalogue).data)
+    (shown,) = csv_rows(files["certificates.csv"])
+    (issued,) = certificates.of_user(fresh_db, seeded["boss"], seeded["zelda"].id)
+    assert issued.attempt_id == exam
+    assert shown["code"] == issued.code
+    assert shown["verification_address"].endswith(f"/verify/{issued.code}")
+    assert (shown["certification"], shown["status"]) == ("Laser resurfacing technician", "Current")
+    certificates.revoke(fresh_db, seeded["boss"], issued.code, "Issued in error")
+    files = unzip(personal.export(fresh_db, seeded["boss"], "zelda-q", catalogue).data)
+    (shown,) = csv_rows(files["certificates.csv"])
+    assert (shown["status"], shown["revoke_reason"]) == ("Revoked", "Issued in error")
 
 
 def test_the_export_withholds_the_keys_of_a_failed_exams_secure_questions(
