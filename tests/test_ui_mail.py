@@ -105,6 +105,9 @@ def test_my_account_shows_the_reminders_and_those_sent(ui, inbox, fresh_db):
     submit_form(at, keys.ACCOUNT_EMAIL_FORM)
     assert values(at.success) == ["Reminders now go to ann@clinic.example."]
     assert "They go to **ann@clinic.example**." in values(at.markdown)
+    # Saving the address draws the page once: one "Your data" section, in its place at the end.
+    assert [h.value for h in at.subheader].count("Your data") == 1
+    assert at.subheader[-1].value == "Your data"
 
     passed = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
     finish(fresh_db, ui["ann"], catalogue, "certification-exam", at=passed)

@@ -90,8 +90,9 @@ def render() -> None:
     _reminders(user)
     st.subheader("Your data")
     st.caption(
-        "Everything this app holds about you (your account, attempts and answers, comments, "
-        "certifications, reports and what the audit log says about you), as one zip file."
+        "Everything this app holds about you (your account and email address, attempts and "
+        "answers, comments, certifications and certificates, reminders sent, reports and what "
+        "the audit log says about you), as one zip file."
     )
     personaldata.export_button(user, user, "Export my data")
 
@@ -142,9 +143,3 @@ def _save_email(user: User) -> None:
         return
     text = f"Reminders now go to {kept}." if kept else "Your address was removed."
     st.session_state[keys.ACCOUNT_EMAIL_MESSAGE] = (text, "success")
-    st.subheader("Your data")
-    st.caption(
-        "Everything this app holds about you (your account, attempts and answers, comments, "
-        "certifications, reports and what the audit log says about you), as one zip file."
-    )
-    personaldata.export_button(user, user, "Export my data")
