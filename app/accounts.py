@@ -37,6 +37,8 @@ from app.store import users as user_store
 from app.store.db import writing
 
 MIN_PASSWORD = 10
+# What a password field tells the person choosing one (the rule above, in their words).
+PASSWORD_HINT = f"At least {MIN_PASSWORD} characters. A short sentence is easy to remember."
 ZXCVBN_MAX = 72  # zxcvbn refuses longer input; a longer password is judged by its first 72
 MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody types that
 MAX_COHORT = 100

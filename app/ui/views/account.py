@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app import addresses, reminders, useradmin
-from app.accounts import MIN_PASSWORD, AccountError, SignedOutEverywhere, User
+from app.accounts import PASSWORD_HINT, AccountError, SignedOutEverywhere, User
 from app.mail import InvalidAddress
 from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui.resources import engine
@@ -58,7 +58,7 @@ def password_form(form_key: str, submit: str) -> None:
             type="password",
             key=keys.PASSWORD_NEW,
             autocomplete="new-password",
-            help=f"At least {MIN_PASSWORD} characters. A short sentence is easy to remember.",
+            help=PASSWORD_HINT,
         )
         st.text_input(
             "New password again",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import invitations
-from app.accounts import MIN_PASSWORD, AccountError
+from app.accounts import PASSWORD_HINT, AccountError
 from app.invitations import QUERY, InvitationError
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine
@@ -70,7 +70,7 @@ def render(link: str) -> None:
             type="password",
             key=keys.INVITE_NEW,
             autocomplete="new-password",
-            help=f"At least {MIN_PASSWORD} characters. A short sentence is easy to remember.",
+            help=PASSWORD_HINT,
         )
         st.text_input(
             "New password again",
