@@ -6,8 +6,10 @@ PostgreSQL."""
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import segno
@@ -30,7 +32,7 @@ from app.bank import load
 from app.certificate_pdf import qr_matrix
 from app.certificates import CertificateNotFound, CertificateRevoked, InvalidRevocation
 from app.store import audit as audit_store
-from conftest import PW, finish
+from conftest import PW, finish, required
 
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 SUBMITTED = T0 + timedelta(minutes=5)  # ``finish`` submits five minutes after it starts
@@ -131,6 +133,32 @@ def test_the_qr_code_holds_the_verification_address(fresh_db, people, passed):
     pdf = certificates.pdf(cert, "https://t.example.org")
     content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
     assert content.count(" re") > 100
+
+
+PDFTOPPM, ZBARIMG = Path("/usr/bin/pdftoppm"), Path("/usr/bin/zbarimg")
+
+
+def test_a_phone_reading_the_printed_qr_code_gets_the_verification_address(
+    fresh_db, people, passed, tmp_path
+):
+    """The page as printed (rendered by poppler) and the code read by a real QR reader (zbar),
+    not by the library that drew it."""
+    for tool, package in ((PDFTOPPM, "poppler-utils"), (ZBARIMG, "zbar-tools")):
+        if not tool.exists():
+            required(f"no {tool}: install it with `apt-get install -y {package}`")
+    [cert] = mine(fresh_db, people)
+    (tmp_path / "certificate.pdf").write_bytes(certificates.pdf(cert, "https://t.example.org"))
+    subprocess.run(
+        [PDFTOPPM, "-png", "-r", "150", tmp_path / "certificate.pdf", tmp_path / "page"],
+        check=True,
+    )
+    read = subprocess.run(
+        [ZBARIMG, "--quiet", "--raw", tmp_path / "page-1.png"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert read.stdout.strip() == f"https://t.example.org/verify/{cert.code}"
 
 
 def test_without_a_public_address_the_certificate_says_where_to_check(
