@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,6 +126,37 @@ def test_window_changes_are_checked_refused_for_trainers_and_audited(fresh_db, p
     with pytest.raises(AccountInactive):
         examwindows.clear_window(fresh_db, other, exam.id, "north")
     assert examwindows.clear_window(fresh_db, None, exam.id, "north")  # the console may
+
+
+def test_two_managers_saving_the_same_new_window_at_once_both_succeed(
+    fresh_db, people, exam, catalogue
+):
+    second = accounts.create_user(fresh_db, people["boss"], "max", PW, "manager", None)
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def save(who, days):
+        barrier.wait()
+        try:
+            examwindows.set_window(
+                fresh_db, who, catalogue, exam.id, "north", JAN, JAN + timedelta(days=days)
+            )
+        except Exception as exc:  # collected and asserted empty below
+            errors.append(exc)
+
+    for _ in range(5):  # each round a window that does not exist yet
+        threads = [
+            threading.Thread(target=save, args=(who, days))
+            for who, days in ((people["boss"], 7), (second, 14))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        [window] = [w for w in examwindows.windows(fresh_db, None) if w.cohort == "north"]
+        assert window.closes_at in (JAN + timedelta(days=7), JAN + timedelta(days=14))
+        examwindows.clear_window(fresh_db, None, exam.id, "north")
 
 
 # --- accommodations ---------------------------------------------------------------------------

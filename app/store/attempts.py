@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, Text, and_, cast, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.store.db import upsert
 from app.store.tables import (
     attempt_questions,
     attempts,
@@ -22,11 +21,6 @@ from app.store.tables import (
 )
 
 Row = dict[str, Any]
-
-
-def _insert(conn: Connection, table):
-    """INSERT with the dialect's ON CONFLICT support."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def add_snapshots(conn: Connection, items: list[tuple[str, str, dict]], at: datetime) -> None:
@@ -42,7 +36,7 @@ def add_snapshots(conn: Connection, items: list[tuple[str, str, dict]], at: date
             {"hash": h, "qid": qid, "content": c, "created_at": at}
             for h, (qid, c) in sorted(unique.items())
         ]
-        conn.execute(_insert(conn, snapshots).on_conflict_do_nothing(index_elements=["hash"]), rows)
+        conn.execute(upsert(conn, snapshots).on_conflict_do_nothing(index_elements=["hash"]), rows)
 
 
 def add_attempt(conn: Connection, questions: list[Row], **values: Any) -> int:
@@ -127,7 +121,7 @@ def save_response(
     conn: Connection, attempt_id: int, position: int, answer: Any, at: datetime
 ) -> None:
     """Insert or replace the answer to one question of an attempt."""
-    stmt = _insert(conn, responses).values(
+    stmt = upsert(conn, responses).values(
         attempt_id=attempt_id, position=position, answer=answer, answered_at=at
     )
     stmt = stmt.on_conflict_do_update(

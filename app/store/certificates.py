@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.store.db import upsert
 from app.store.tables import attempts, certificates, users, verify_throttle
 
 _COLUMNS = (
@@ -71,10 +71,9 @@ def passes_without(
 def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert these certificates unless their attempt has one already (two servers issuing the
     same pass at once make one row, not two)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for row in rows:
         conn.execute(
-            dialect.insert(certificates)
+            upsert(conn, certificates)
             .values(**row)
             .on_conflict_do_nothing(index_elements=["attempt_id"])
         )
@@ -113,9 +112,8 @@ def revoke(conn: Connection, code: str, by: int | None, at: datetime, reason: st
 def hit(conn: Connection, address: str, now: datetime, window_start: datetime) -> int:
     """Count one lookup from ``address`` in the window that began at ``window_start`` (a counter
     older than that starts again at 1); returns the count so far, inside the caller's write."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
-        dialect.insert(verify_throttle)
+        upsert(conn, verify_throttle)
         .values(address=address, window_start=now, hits=0)
         .on_conflict_do_nothing(index_elements=["address"])
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select
 
+from app.store.db import upsert
 from app.store.tables import accommodations, exam_windows
 
 Row = dict[str, Any]
@@ -31,9 +32,10 @@ def window(conn: Connection, quiz_id: str, cohort: str | None) -> Row | None:
 def put_window(conn: Connection, quiz_id: str, cohort: str | None, **values: Any) -> None:
     """Insert or replace the window of ``quiz_id`` for ``cohort`` (None: everyone)."""
     key = {"quiz_id": quiz_id, "cohort": cohort or EVERYONE}
-    where = (exam_windows.c.quiz_id == quiz_id, exam_windows.c.cohort == key["cohort"])
-    if conn.execute(update(exam_windows).where(*where).values(**values)).rowcount == 0:
-        conn.execute(insert(exam_windows).values(**key, **values))
+    # One statement: two managers saving the same window at once replace it in turn (an update
+    # then an insert would let both insert, and one fail on the key).
+    stmt = upsert(conn, exam_windows).values(**key, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 def drop_window(conn: Connection, quiz_id: str, cohort: str | None) -> bool:
@@ -54,9 +56,8 @@ def accommodation(conn: Connection, user_id: int) -> Row | None:
 
 
 def put_accommodation(conn: Connection, user_id: int, **values: Any) -> None:
-    where = accommodations.c.user_id == user_id
-    if conn.execute(update(accommodations).where(where).values(**values)).rowcount == 0:
-        conn.execute(insert(accommodations).values(user_id=user_id, **values))
+    stmt = upsert(conn, accommodations).values(user_id=user_id, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
 
 
 def drop_accommodation(conn: Connection, user_id: int) -> bool:

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.store.db import upsert
 from app.store.tables import sign_in_throttle as t
 
 
@@ -23,9 +23,8 @@ def rows(conn: Connection, keys: list[str], lock: bool = False) -> dict[str, dic
 def ensure(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert these rows unless their keys exist: afterwards each key has a row to lock, even
     when two clients arrive at once (PostgreSQL cannot lock a row not yet there)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for row in rows:
-        conn.execute(dialect.insert(t).values(**row).on_conflict_do_nothing(index_elements=["key"]))
+        conn.execute(upsert(conn, t).values(**row).on_conflict_do_nothing(index_elements=["key"]))
 
 
 def put(conn: Connection, row: dict[str, Any]) -> None:
