@@ -362,7 +362,10 @@ EXEMPT = {
     "st.session_state.__setitem__",
 }
 GUARDS = ("auth.callback", "auth.password_callback", "auth.public_callback")
-PUBLIC = {"views/signin.py": {"_submit"}}  # the only callbacks that need no session: signing in
+# The only callbacks that need no session: signing in, and choosing a password through an
+# invitation link, whose token is the credential (app.invitations.accept checks it again inside
+# the transaction that uses it) or leaving that page for the sign-in page.
+PUBLIC = {"views/signin.py": {"_submit"}, "views/invite.py": {"_choose", "_leave"}}
 
 
 def _decorated(func: ast.FunctionDef) -> bool:
