@@ -192,9 +192,10 @@ def export(
     """
     now = now or clock.now()
     with engine.connect() as conn:
-        found = user_store.by_key(conn, username_key(username.strip()))
-    if found is not None:  # passes not yet asked about get their certificate (app.certificates)
-        certificates.issue(engine, now, user_id=found["id"])
+        _, target = _target(conn, actor, username, now)
+    # Passes not yet asked about get their certificate (app.certificates), once the actor is
+    # known to be allowed: a refused export writes nothing.
+    certificates.issue(engine, now, user_id=target.id)
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one snapshot for every query of the read
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -210,15 +211,24 @@ def export(
     return PersonalData(_zip(held, now), f"personal-data-{safe}-{now:%Y%m%d}.zip", name)
 
 
-def _read(
-    conn: Connection, actor: User | None, username: str, catalogue: Catalogue, now: datetime
-) -> dict[str, Any]:
+def _target(
+    conn: Connection, actor: User | None, username: str, now: datetime
+) -> tuple[dict[str, Any], User]:
+    """The account whose data ``actor`` (re-read) may export. Raises NotFound, Forbidden,
+    AccountInactive, SessionEnded."""
     actor = recheck(conn, actor, now)
     row = user_store.by_key(conn, username_key(username.strip()))
     if row is None or not allowed(acting(actor), Action.VIEW_USER, User.of(row)):
         raise NotFound(f"no user '{username}'")
     target = User.of(row)
     require(acting(actor), Action.EXPORT_PERSONAL_DATA, target)
+    return row, target
+
+
+def _read(
+    conn: Connection, actor: User | None, username: str, catalogue: Catalogue, now: datetime
+) -> dict[str, Any]:
+    row, target = _target(conn, actor, username, now)
     own = attempt_store.of_user(conn, target.id)
     return {
         "exported_at": now,
