@@ -255,7 +255,7 @@ class Mine:
     """A user's reminders: the address they go to (None: none yet), when, and those sent."""
 
     email: str | None
-    schedule: str
+    gets: str | None  # what they are sent, in their words (None: nothing, e.g. a manager)
     sent: tuple[Sent, ...]
 
 
@@ -265,7 +265,12 @@ def for_user(engine: Engine, user: User) -> Mine:
     with engine.connect() as conn:
         email = mail_store.email_of(conn, user.id)
         rows = mail_store.of_user(conn, user.id)
-    return Mine(email, SCHEDULE, tuple(Sent(r["sent_at"], r["subject"]) for r in rows))
+    gets = {
+        "trainee": f"Resurface emails you {SCHEDULE}.",
+        "trainer": "Resurface emails you once a week the trainees of your cohort whose "
+        "certification is expiring or has lapsed.",
+    }.get(user.role)
+    return Mine(email, gets, tuple(Sent(r["sent_at"], r["subject"]) for r in rows))
 
 
 # --- the words -----------------------------------------------------------------------------------

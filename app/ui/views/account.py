@@ -101,13 +101,8 @@ def _reminders(user: User) -> None:
     """Which reminders this account gets, where they go, and those sent (app.reminders)."""
     mine = reminders.for_user(engine(), user)
     st.subheader("Email reminders")
-    if user.role == "trainee":
-        st.markdown(f"Resurface emails you {mine.schedule}.")
-    elif user.role == "trainer":
-        st.markdown(
-            "Resurface emails you once a week the trainees of your cohort whose certification "
-            "is expiring or has lapsed."
-        )
+    if mine.gets:
+        st.markdown(mine.gets)
     if mine.email:
         st.markdown(f"They go to **{fmt.plain(mine.email)}**.")
     else:
