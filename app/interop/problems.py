@@ -28,16 +28,17 @@ class Problems(InteropError):
         super().__init__("\n".join(lines))
 
 
-def decode_text(data: bytes, what: str) -> str:
+def decode_text(data: bytes, what: str, how: str = "save it as UTF-8 text") -> str:
     """``data`` as UTF-8 text (with or without a byte-order mark), or InteropError naming the line
-    of the first byte that is not UTF-8. ``what`` names the file kind in the message."""
+    of the first byte that is not UTF-8. ``what`` names the file kind in the message, ``how``
+    says how to save it right."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InteropError(
             f"line {line}: the {what} is not UTF-8 text (byte 0x{data[e.start]:02X}); "
-            "save it as UTF-8 (in Excel: 'CSV UTF-8') and try again"
+            f"{how} and try again"
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1

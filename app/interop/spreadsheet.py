@@ -109,7 +109,7 @@ def read(data: bytes, name: str) -> Reading:
 def read_csv(data: bytes, name: str) -> Reading:
     """The questions of a CSV file (comma, semicolon or tab separated; UTF-8)."""
     _check_size(data, name)
-    text = decode_text(data, "CSV file")
+    text = decode_text(data, "CSV file", "save it as 'CSV UTF-8' (Excel's name for it)")
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     try:
@@ -252,6 +252,7 @@ def _row(number: int, row: list[Cell], columns: dict[str, int], problems: list[s
         cell = row[index] if index < len(row) else ""
         if isinstance(cell, _Formula):
             bad(column, f"a formula ({cell.text[:40]}); type the text itself, not a formula")
+            values[column] = cell.text  # reported; kept so it is not also called empty
             continue
         value = cell.strip()
         if len(value) > MAX_CELL:
