@@ -100,11 +100,13 @@ def test_malformed_questions(text, problem):
 
 
 def test_hostile_files_are_refused():
-    with pytest.raises(InteropError, match=r"^line 2: the Aiken file is not UTF-8 text \(byte 0xE9\)"):
+    with pytest.raises(
+        InteropError, match=r"^line 2: the Aiken file is not UTF-8 text \(byte 0xE9\)"
+    ):
         _read("aiken_latin1.txt")
     with pytest.raises(InteropError, match="larger than 5 MB"):
         aiken.read(b"Q?\n" * (MAX_IMPORT_BYTES // 3 + 1), "big.txt")
-    with pytest.raises(InteropError, match="line 3: .* NUL character"):
+    with pytest.raises(InteropError, match=r"line 3: .* NUL character"):
         aiken.read(b"Q?\nA. a\nB. \x00b\nANSWER: A\n", "nul.txt")
     # UTF-16 (what Notepad once called "Unicode") is refused, not read as noise.
     with pytest.raises(InteropError, match="not UTF-8"):
@@ -157,7 +159,13 @@ def test_export_of_every_kind():
             choices=(Choice("Yes", True, "Good."), Choice("No", False)),
             general_feedback="Because.",
         ),
-        Item(kind="true_false", stem="Sunscreen is needed.", where="q2", ident="bank-002", answer=False),
+        Item(
+            kind="true_false",
+            stem="Sunscreen is needed.",
+            where="q2",
+            ident="bank-002",
+            answer=False,
+        ),
         Item(
             kind="multiple",
             stem="Which?",
@@ -165,9 +173,20 @@ def test_export_of_every_kind():
             ident="bank-003",
             choices=(Choice("a", True), Choice("b", True)),
         ),
-        Item(kind="matching", stem="Match", where="q4", ident="bank-004", pairs=(("a", "1"), ("b", "2"))),
-        Item(kind="single", stem="A. looks like an option", where="q5", ident="bank-005",
-             choices=(Choice("x", True), Choice("y", False))),
+        Item(
+            kind="matching",
+            stem="Match",
+            where="q4",
+            ident="bank-004",
+            pairs=(("a", "1"), ("b", "2")),
+        ),
+        Item(
+            kind="single",
+            stem="A. looks like an option",
+            where="q5",
+            ident="bank-005",
+            choices=(Choice("x", True), Choice("y", False)),
+        ),
     ]
     written = aiken.write(items, "Bank")
     assert written.data.decode() == (

@@ -126,8 +126,8 @@ def _item_xml(item: Item, ident: str) -> bytes:
         ]
     else:
         choices = []
-    for choice_id, _text, right, feedback in choices:
-        if right:
+    for choice_id, _text, is_right, feedback in choices:
+        if is_right:
             _el(correct, "value", choice_id)
         if feedback:
             feedbacks.append((choice_id, feedback))
@@ -224,7 +224,11 @@ def _item_xml(item: Item, ident: str) -> bytes:
             )
     for choice_id, feedback in feedbacks:
         modal = _el(
-            root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=choice_id, showHide="show"
+            root,
+            "modalFeedback",
+            outcomeIdentifier="FEEDBACK",
+            identifier=choice_id,
+            showHide="show",
         )
         _paragraphs(modal, feedback)
     if item.general_feedback:

@@ -22,9 +22,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
+
+from defusedxml import DefusedXmlException
 
 from app.interop.common import MAX_IMPORT_BYTES, Choice, InteropError, Item, Kind, Reading
 from app.interop.problems import Problems, decode_text
@@ -39,6 +42,8 @@ MAX_ROWS = 5000
 # Unpacked, an .xlsx of MAX_IMPORT_BYTES holding text is well under this; a zip bomb is far over.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
+# Columns of a workbook read (there are 32); cells further right are not looked at.
+MAX_COLUMNS = 64
 # Longer than any question; a cell past this is a pasted document.
 MAX_CELL = 10_000
 
@@ -67,7 +72,10 @@ COLUMNS: tuple[Column, ...] = (
         "correct",
         "the right option letters: one for single (B), one or more for multiple (A,C)",
     ),
-    *(Column(f"feedback_{x}", f"shown when option {x.upper()} is picked (optional)") for x in LETTERS),
+    *(
+        Column(f"feedback_{x}", f"shown when option {x.upper()} is picked (optional)")
+        for x in LETTERS
+    ),
     Column("answer", "true or false (true_false only)"),
     *(
         column
@@ -94,6 +102,9 @@ class _Formula:
 
 
 Cell = str | _Formula
+Row = TypeVar("Row")
+# Reports a problem of the row being read: bad(column, message).
+Bad = Callable[[str, str], None]
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -130,19 +141,36 @@ def read_xlsx(data: bytes, name: str) -> Reading:
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
     except Exception as e:  # openpyxl raises many kinds for a damaged workbook
-        raise InteropError(f"{name} is not an Excel workbook this app can read ({e})") from None
+        raise _unreadable(name, e) from None
     try:
         sheet = workbook.worksheets[0]
+        # The sheet's declared size is ignored (it can claim all 16,384 columns) and a row is
+        # read only as far as MAX_COLUMNS, so a few cells far out cannot make rows huge.
+        sheet.reset_dimensions()
         rows: list[list[Cell]] = []
-        for row in _limited(sheet.iter_rows()):
+        for row in _limited(sheet.iter_rows(max_col=MAX_COLUMNS)):
             rows.append([_xlsx_cell(cell) for cell in row])
     except InteropError:
         raise
     except Exception as e:
-        raise InteropError(f"{name}: its first sheet cannot be read ({e})") from None
+        raise _unreadable(name, e) from None
     finally:
         workbook.close()
     return _rows_to_reading(rows)
+
+
+def _unreadable(name: str, error: BaseException) -> InteropError:
+    # openpyxl parses with defusedxml (a dependency for that reason), which refuses entity
+    # declarations (billion laughs, external entities) with its own exception; say so plainly.
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return InteropError(
+                f"{name} holds XML entity or document type declarations, which a workbook "
+                "saved by a spreadsheet never has; refused"
+            )
+        cause = cause.__cause__ or cause.__context__
+    return InteropError(f"{name} is not an Excel workbook this app can read ({error})")
 
 
 def _check_size(data: bytes, name: str) -> None:
@@ -169,7 +197,7 @@ def _check_zip(data: bytes, name: str) -> None:
         )
 
 
-def _limited(rows: Iterable[list]) -> Iterator[list]:  # type: ignore[type-arg]
+def _limited(rows: Iterable[Row]) -> Iterator[Row]:
     for count, row in enumerate(rows):
         if count > MAX_ROWS:  # the header plus MAX_ROWS questions
             raise InteropError(f"more than {MAX_ROWS} rows; split the file")
@@ -303,7 +331,9 @@ def _row(number: int, row: list[Cell], columns: dict[str, int], problems: list[s
             bad(column, f"not used by a {kind} question; leave it empty")
     if len(problems) > before:
         return None
-    tags = tuple(t.strip() for t in values.get("tags", "").replace(";", ",").split(",") if t.strip())
+    tags = tuple(
+        t.strip() for t in values.get("tags", "").replace(";", ",").split(",") if t.strip()
+    )
     return Item(
         kind=kind,
         stem=values["stem"],
@@ -318,7 +348,7 @@ def _row(number: int, row: list[Cell], columns: dict[str, int], problems: list[s
     )
 
 
-def _choices(kind: str, values: dict[str, str], bad) -> tuple[Choice, ...]:  # type: ignore[no-untyped-def]
+def _choices(kind: str, values: dict[str, str], bad: Bad) -> tuple[Choice, ...]:
     present = [x for x in LETTERS if f"option_{x}" in values]
     # Options fill from A with no gaps, so a letter always means the same option.
     filled = LETTERS[: len(present)]
@@ -354,7 +384,7 @@ def _choices(kind: str, values: dict[str, str], bad) -> tuple[Choice, ...]:  # t
     )
 
 
-def _pairs(values: dict[str, str], bad) -> tuple[tuple[str, str], ...]:  # type: ignore[no-untyped-def]
+def _pairs(values: dict[str, str], bad: Bad) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for n in range(1, PAIRS + 1):
         left, right = values.get(f"left_{n}"), values.get(f"right_{n}")
