@@ -110,6 +110,9 @@ def test_every_kind_is_valid_qti_2_1_in_a_valid_content_package(schemas):
     assert sorted(hrefs) == sorted(n for n in files if n != "imsmanifest.xml")
     types = manifest.xpath("//cp:resource/@type", namespaces=NS)
     assert types == ["imsqti_test_xmlv2p1"] + ["imsqti_item_xmlv2p1"] * 4
+    # What Canvas looks for to take the package as QTI 2 (not 1.2): the QTI 2.1 namespace.
+    assert manifest.nsmap["imsqti"] == NS["q"]
+    assert manifest.xpath("cp:metadata/cp:schema/text()", namespaces=NS) == ["QTIv2.1 Package"]
     test = files["test.xml"]
     assert test.get("title") == "Physics & safety"
     assert test.xpath("//q:assessmentItemRef/@href", namespaces=NS) == [

@@ -1,11 +1,12 @@
 """IMS QTI 2.1 export: a content package (zip) that Canvas, TAO, Moodle plug-ins and other
 assessment systems import.
 
-Why 2.1 and not 3.0: QTI 2.1 is what the systems people are likely to import into read today
-(Canvas imports QTI 1.2 and 2.x packages; TAO, Learnosity, ONYX/OPAL and Inspera read 2.1;
-QTI 3.0 importers are still few), and 3.0 is a renaming of 2.x's model (``qti-`` prefixed
-kebab-case elements), so nothing of our questions is lost by choosing 2.1; a converter from 2.1
-to 3.0 exists for those who need it.
+Why 2.1 and not 3.0: QTI 2.1 is what the systems people are likely to import into read today.
+Canvas's QTI importer works in 2.1 itself: it takes a package whose manifest names the QTI 2
+namespace as it is and converts a QTI 1.2 package to 2.1 first; it has no 3.0 path. TAO,
+Learnosity's converter, ONYX/OPAL and Inspera read 2.1; 3.0 importers are still few. And 3.0
+is a renaming of 2.x's model (``qti-`` prefixed kebab-case elements) with the same interactions,
+so nothing of our questions is lost by choosing 2.1, and converters from 2.1 to 3.0 exist.
 
 The package: ``imsmanifest.xml`` (IMS Content Packaging 1.1) lists one ``assessmentItem`` file
 per question under ``items/`` and one ``assessmentTest`` (``test.xml``) that takes them in order.
@@ -301,7 +302,9 @@ def _manifest(title: str, refs: list[tuple[str, str]]) -> bytes:
         resource.set("href", href)
         el(resource, "file", href=href)
     del title  # the package has no title of its own; the test carries it
-    return _bytes(root)
+    # Canvas tells a QTI 2 package from a 1.2 one by the QTI 2.1 namespace in the manifest (or
+    # "QTIv2." in its schema): declared on the root, though no element of the manifest uses it.
+    return _bytes(root).replace(b"<manifest ", f'<manifest xmlns:imsqti="{NS}" '.encode(), 1)
 
 
 def write(items: list[Item], title: str) -> Written:
