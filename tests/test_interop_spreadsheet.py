@@ -16,6 +16,7 @@ from app.interop.common import MAX_IMPORT_BYTES, Choice, InteropError, Item
 from app.interop.problems import Problems
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interop"
+ROOT = Path(__file__).parent.parent
 
 
 def _read(name: str):
@@ -301,3 +302,21 @@ def test_a_sheet_claiming_every_column_is_read_only_as_far_as_the_columns_go():
     assert _problems(out.getvalue(), "wide.xlsx") == [
         "row 5, column BL: a value under no column name"
     ]
+
+
+def test_the_docs_table_names_every_column():
+    """Each column, or the first and last of a numbered family (option_a ... option_f), is in
+    the columns table of the docs, in whichever guide it now lives."""
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
+    families: dict[str, list[str]] = {}
+    for name in spreadsheet.NAMES:
+        stem, _, last = name.rpartition("_")
+        family = stem if stem and len(last) == 1 else name
+        families.setdefault(family, []).append(name)
+    missing = [
+        name
+        for names in families.values()
+        for name in {names[0], names[-1]}
+        if f"`{name}`" not in docs
+    ]
+    assert missing == []
