@@ -207,3 +207,15 @@ def test_export_of_every_kind():
     back = aiken.read(written.data, "back.txt").items
     assert back[1].kind == "single"
     assert _options(back[1]) == [("True", False), ("False", True)]
+
+
+def test_a_file_wrong_everywhere_lists_fifty_problems_and_counts_the_rest():
+    text = "".join(f"Q{n}?\nA. a\nB. b\nANSWER: C\n\n" for n in range(60))
+    with pytest.raises(Problems) as caught:
+        aiken.read(text.encode(), "x.txt")
+    assert len(caught.value.problems) == 60
+    message = str(caught.value).splitlines()
+    assert message[0] == "60 problems; nothing was imported:"
+    assert message[1] == "line 4: ANSWER: C names no option (the options are A, B)"
+    assert len(message) == 1 + 50 + 1
+    assert message[-1] == "... and 10 more"

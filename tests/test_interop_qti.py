@@ -261,12 +261,16 @@ def test_questions_qti_cannot_hold_are_left_out_with_the_reason():
         Item(kind="single", stem="One option", where="row 2", choices=(Choice("a", True),)),
         Item(kind="true_false", stem="No answer", where="row 3"),
         Item(kind="matching", stem="No pairs", where="row 4"),
+        Item(kind="single", stem="Two right", where="row 5", choices=(Choice("a", True),) * 2),
+        Item(kind="multiple", stem="None right", where="row 6", choices=(Choice("a", False),) * 2),
     ]
     written = qti.write(items, "t")
     assert written.left_out == [
         Skipped("row 2", "fewer than two options"),
         Skipped("row 3", "a true/false question without its answer"),
         Skipped("row 4", "a matching question without pairs"),
+        Skipped("row 5", "a single-answer question with 2 right"),
+        Skipped("row 6", "a multiple-answer question with 0 right"),
     ]
     assert sorted(_package(written.data)) == ["imsmanifest.xml", "test.xml"]
 

@@ -320,3 +320,16 @@ def test_the_docs_table_names_every_column():
         if f"`{name}`" not in docs
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "questions.bin"),
+        (b"anything", "questions.xls"),
+        (b"PK\x03\x04", "questions.ods"),
+    ],
+)
+def test_old_excel_and_opendocument_files_are_named_not_read_as_noise(data, name):
+    with pytest.raises(InteropError, match=r"old Excel \(\.xls\) or OpenDocument \(\.ods\)"):
+        spreadsheet.read(data, name)

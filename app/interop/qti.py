@@ -318,6 +318,10 @@ def write(items: list[Item], title: str) -> Written:
         if item.kind in ("single", "multiple") and len(item.choices) < 2:
             left_out.append(Skipped(where, "fewer than two options"))
             continue
+        right = sum(c.correct for c in item.choices)
+        if (item.kind == "single" and right != 1) or (item.kind == "multiple" and not right):
+            left_out.append(Skipped(where, f"a {item.kind}-answer question with {right} right"))
+            continue
         if item.kind == "true_false" and item.answer is None:
             left_out.append(Skipped(where, "a true/false question without its answer"))
             continue

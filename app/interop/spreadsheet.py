@@ -112,7 +112,13 @@ Bad = Callable[[str, str], None]
 
 def read(data: bytes, name: str) -> Reading:
     """Dispatch on the file: an .xlsx (zip magic or the suffix) or a CSV."""
-    if data[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
+    lower = name.lower()
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or lower.endswith((".xls", ".ods")):
+        raise InteropError(
+            f"{name} is an old Excel (.xls) or OpenDocument (.ods) file; save it as an Excel "
+            "workbook (.xlsx) or as CSV UTF-8 and import that"
+        )
+    if data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm")):
         return read_xlsx(data, name)
     return read_csv(data, name)
 
