@@ -219,3 +219,33 @@ def test_a_file_wrong_everywhere_lists_fifty_problems_and_counts_the_rest():
     assert message[1] == "line 4: ANSWER: C names no option (the options are A, B)"
     assert len(message) == 1 + 50 + 1
     assert message[-1] == "... and 10 more"
+
+
+def test_the_shipped_single_answer_questions_round_trip():
+    """Every shipped single-answer question written and read back: the same options, the same
+    right one, the stem on one line."""
+    from app.bank import catalogue
+
+    root = Path(__file__).parent.parent
+    cat = catalogue.load([root / "quizzes"], root=root)
+    singles = [
+        Item(
+            kind="single",
+            stem=e.question.stem,
+            where=e.question.id,
+            ident=e.question.id,
+            choices=tuple(Choice(o.text, o.correct) for o in e.question.options),
+        )
+        for e in cat.entries.values()
+        if e.question.type == "single" and not e.question.case
+    ]
+    assert len(singles) > 10
+    written = aiken.write(singles, "Bank")
+    assert written.left_out == []
+    back = aiken.read(written.data, "back.txt").items
+
+    def one_line(item: Item) -> tuple[str, tuple[Choice, ...]]:
+        choices = tuple(Choice(" ".join(c.text.split()), c.correct) for c in item.choices)
+        return " ".join(item.stem.split()), choices
+
+    assert [one_line(i) for i in singles] == [(b.stem, b.choices) for b in back]
