@@ -333,3 +333,8 @@ def test_the_docs_table_names_every_column():
 def test_old_excel_and_opendocument_files_are_named_not_read_as_noise(data, name):
     with pytest.raises(InteropError, match=r"old Excel \(\.xls\) or OpenDocument \(\.ods\)"):
         spreadsheet.read(data, name)
+
+
+def test_a_password_protected_workbook_is_named_as_such():
+    with pytest.raises(InteropError, match="questions.xlsx is password-protected"):
+        spreadsheet.read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "questions.xlsx")

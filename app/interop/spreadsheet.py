@@ -113,7 +113,13 @@ Bad = Callable[[str, str], None]
 def read(data: bytes, name: str) -> Reading:
     """Dispatch on the file: an .xlsx (zip magic or the suffix) or a CSV."""
     lower = name.lower()
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or lower.endswith((".xls", ".ods")):
+    ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file, not a zip
+    if ole and lower.endswith((".xlsx", ".xlsm")):
+        raise InteropError(
+            f"{name} is password-protected (Excel keeps such a workbook encrypted); open it, "
+            "remove the password, save it and import it again"
+        )
+    if ole or lower.endswith((".xls", ".ods")):
         raise InteropError(
             f"{name} is an old Excel (.xls) or OpenDocument (.ods) file; save it as an Excel "
             "workbook (.xlsx) or as CSV UTF-8 and import that"
