@@ -336,5 +336,5 @@ def test_old_excel_and_opendocument_files_are_named_not_read_as_noise(data, name
 
 
 def test_a_password_protected_workbook_is_named_as_such():
-    with pytest.raises(InteropError, match="questions.xlsx is password-protected"):
+    with pytest.raises(InteropError, match=r"questions\.xlsx is password-protected"):
         spreadsheet.read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "questions.xlsx")
