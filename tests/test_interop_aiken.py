@@ -3,9 +3,12 @@ every problem and its line; single-answer questions written and read back unchan
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.interop import aiken
 from app.interop.common import MAX_IMPORT_BYTES, Choice, InteropError, Item, Skipped
@@ -249,3 +252,63 @@ def test_the_shipped_single_answer_questions_round_trip():
         return " ".join(item.stem.split()), choices
 
     assert [one_line(i) for i in singles] == [(b.stem, b.choices) for b in back]
+
+
+def _visible(text: str) -> str:
+    """The text without control characters other than white space (what Aiken writes)."""
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+
+
+_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from(" \n\t.):"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: _visible(s).split())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    stem=_words,
+    options=st.lists(_words, min_size=2, max_size=8),
+    right=st.integers(min_value=0, max_value=7),
+)
+def test_any_single_answer_question_round_trips(stem, options, right):
+    right %= len(options)
+    item = Item(
+        kind="single",
+        stem=stem,
+        where="q",
+        choices=tuple(Choice(text, n == right) for n, text in enumerate(options)),
+    )
+    written = aiken.write([item], "t")
+    assert written.left_out == []
+    (back,) = aiken.read(written.data, "t.txt").items
+
+    def one_line(text: str) -> str:
+        return " ".join(_visible(text).split())
+
+    expected_stem = one_line(stem)
+    if aiken._OPTION.match(expected_stem) or aiken._ANSWER.match(expected_stem):
+        expected_stem = "Q: " + expected_stem
+    assert back.stem == expected_stem
+    assert back.choices == tuple(Choice(one_line(c.text), c.correct) for c in item.choices)
+
+
+def test_a_question_with_nothing_to_show_is_left_out():
+    items = [
+        Item(
+            kind="single",
+            stem="\x00 \x1b",
+            where="q1",
+            choices=(Choice("a", True), Choice("b", False)),
+        ),
+        Item(
+            kind="single", stem="Q?", where="q2", choices=(Choice("a", True), Choice("\x07", False))
+        ),
+    ]
+    written = aiken.write(items, "t")
+    assert written.data == b""
+    assert written.left_out == [
+        Skipped("q1", "an empty question or option text"),
+        Skipped("q2", "an empty question or option text"),
+    ]

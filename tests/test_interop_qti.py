@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from app.bank import catalogue
@@ -320,3 +322,33 @@ def test_the_schema_check_is_not_vacuous(schemas):
     body = _x(root, "q:itemBody")[0]
     body.insert(0, etree.Element(f"{{{NS['q']}}}script"))  # no scripts in QTI
     assert not qti_xsd.validate(root)
+
+
+_any_text = st.text(st.characters(), min_size=1, max_size=30)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stem=_any_text,
+    options=st.lists(_any_text, min_size=2, max_size=4),
+    feedback=st.none() | _any_text,
+    ident=st.none() | _any_text,
+    pairs=st.lists(st.tuples(_any_text, _any_text), min_size=1, max_size=3),
+)
+def test_any_text_gives_valid_qti(schemas, stem, options, feedback, ident, pairs):
+    items = [
+        Item(
+            kind="multiple",
+            stem=stem,
+            where="q1",
+            ident=ident,
+            name=ident,
+            vignette=feedback,
+            choices=tuple(Choice(o, n == 0, feedback) for n, o in enumerate(options)),
+            general_feedback=feedback,
+        ),
+        Item(kind="matching", stem=stem, where="q2", ident=ident, pairs=tuple(pairs)),
+    ]
+    _valid(_package(qti.write(items, stem).data), schemas)

@@ -151,8 +151,13 @@ def _item(
     )
 
 
+# Control characters other than white space (NUL and the like): never meant, and a reader
+# (ours among them) may refuse a text file that holds them; white space is made single spaces.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 def write(items: list[Item], title: str) -> Written:
@@ -181,6 +186,9 @@ def write(items: list[Item], title: str) -> Written:
             left_out.append(Skipped(where, f"not exactly one right option: {_NOT_CARRIED}"))
             continue
         stem = _one_line(item.stem)
+        if not stem or not all(_one_line(c.text) for c in choices):
+            left_out.append(Skipped(where, "an empty question or option text"))
+            continue
         if item.vignette:
             stem = f"{_one_line(item.vignette)} {stem}"
         if _OPTION.match(stem) or _ANSWER.match(stem):
