@@ -57,7 +57,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A question the file holds that we cannot represent, and why ("essay question", "numerical")."""
+    """A question the file holds that we cannot represent, and why ("essay question")."""
 
     where: str
     reason: str
@@ -73,7 +73,7 @@ class Reading:
 
 @dataclass
 class Written:
-    """What a format's ``write(items, title)`` returns: the file's bytes and what it could not hold."""
+    """What a format's ``write(items, title)`` returns: the file's bytes and what it left out."""
 
     data: bytes
     media_type: str
