@@ -329,6 +329,8 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
         badges.append(f":gray-badge[Variant group {q.variant}]")
     if q.retired:
         badges.append(":gray-badge[:material/archive: Retired: never drawn]")
+    if q.draft:
+        badges.append(":orange-badge[:material/edit_note: Draft: not drawn until cited]")
     st.markdown(" ".join(badges))
     bank = cat.banks.get(entry.bank)
     about = [f"`{entry.file}:{entry.line}`", f"bank {bank.title if bank else entry.bank}"]
