@@ -340,7 +340,7 @@ def _order_key(order: Sequence[str]) -> Any:
 
 # Plain words YAML 1.1 (PyYAML, which loads the banks) reads as booleans, though ruamel's YAML 1.2
 # writes them unquoted: a text that is one of them is written quoted.
-_YAML11_BOOLS = frozenset("y yes n no true false on off".split())
+_YAML11_BOOLS = frozenset(["y", "yes", "n", "no", "true", "false", "on", "off"])
 
 
 def _text(value: str, indent: int, key: str, flow: bool) -> Any:

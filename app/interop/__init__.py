@@ -105,8 +105,7 @@ def guess(name: str, data: bytes) -> str:
         if lower.endswith(SUFFIXES[fmt]):
             return fmt
     raise InteropError(
-        f"cannot tell the format of '{name}' from its name; say which "
-        f"({', '.join(importers())})"
+        f"cannot tell the format of '{name}' from its name; say which ({', '.join(importers())})"
     )
 
 

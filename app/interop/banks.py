@@ -89,13 +89,16 @@ class Plan:
         """The report, question by question, in file order: what became of each."""
         out = [Row(item.where, f"draft {qid}", _kind(item)) for qid, item in self.imported]
         out += [Row(s.where, "skipped", s.reason) for s in self.skipped]
-        out += [Row(f"{p.file}:{p.line}", "problem", f"{p.subject}: {p.message}") for p in self.problems]
+        out += [
+            Row(f"{p.file}:{p.line}", "problem", f"{p.subject}: {p.message}") for p in self.problems
+        ]
         return sorted(out, key=lambda r: _order(r.where))
 
     def summary(self) -> str:
         verb = "replaces" if self.replaces else "new file"
         return (
-            f"{len(self.imported)} question(s) from {self.source} ({LABELS.get(self.fmt, self.fmt)}) "
+            f"{len(self.imported)} question(s) from {self.source} "
+            f"({LABELS.get(self.fmt, self.fmt)}) "
             f"as drafts in bank '{self.bank}' ({self.path.name}, {verb}); "
             f"{len(self.skipped)} skipped"
         )
@@ -115,7 +118,7 @@ def _kind(item: Item) -> str:
 
 
 def slug(text: str) -> str | None:
-    """``text`` as one of our ids (lowercase words joined by hyphens), or None if nothing is left."""
+    """``text`` as one of our ids (lowercase words joined by hyphens), or None if none is left."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     out = "-".join(words)[:64].strip("-")
     if out and not out[0].isalpha():
@@ -192,7 +195,7 @@ def plan_import(
     path = existing or content / "banks" / f"{bank}.yaml"
     plan = Plan(name, fmt, bank, title or bank, topic, path, existing is not None, "")
     plan.skipped = list(reading.skipped)
-    questions = []
+    questions: list[dict[str, Any]] = []
     for item in reading.items:
         qid = f"{bank}-{len(questions) + 1:03d}"
         fields = question_fields(item, qid)
@@ -284,7 +287,9 @@ def write_bank(plan: Plan) -> None:
             try:
                 os.link(temp, plan.path)  # fails if the file was created meanwhile
             except FileExistsError:
-                raise InteropError(f"{plan.path.name} was created meanwhile; read the file again")
+                raise InteropError(
+                    f"{plan.path.name} was created meanwhile; read the file again"
+                ) from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temp)
@@ -365,9 +370,7 @@ def items_of(cat: Catalogue, banks: Sequence[str] = ()) -> tuple[list[Item], lis
             left_out.append(Skipped(qid, "draft: not exported until its passages are cited"))
             continue
         header = cat.banks[entry.bank]
-        choices = tuple(
-            Choice(o.text, o.correct, o.feedback) for o in getattr(q, "options", [])
-        )
+        choices = tuple(Choice(o.text, o.correct, o.feedback) for o in getattr(q, "options", []))
         items.append(
             Item(
                 kind=q.type,  # type: ignore[arg-type]
@@ -387,7 +390,9 @@ def items_of(cat: Catalogue, banks: Sequence[str] = ()) -> tuple[list[Item], lis
     return items, left_out
 
 
-def export(cat: Catalogue, fmt: str, banks: Sequence[str] = (), title: str | None = None) -> Written:
+def export(
+    cat: Catalogue, fmt: str, banks: Sequence[str] = (), title: str | None = None
+) -> Written:
     """The questions of ``banks`` in format ``fmt``, with everything it could not hold listed.
 
     Raises InteropError (no such format or bank, nothing to export).

@@ -22,7 +22,14 @@ from app.interop.common import Choice, Item, Reading, Skipped, Written
 from app.interop.text import decode, html_to_text, tidy
 
 # Private-use characters stand in for escaped specials while a question is taken apart.
-_ESCAPES = {":": "\ue000", "#": "\ue001", "=": "\ue002", "{": "\ue003", "}": "\ue004", "~": "\ue005"}
+_ESCAPES = {
+    ":": "\ue000",
+    "#": "\ue001",
+    "=": "\ue002",
+    "{": "\ue003",
+    "}": "\ue004",
+    "~": "\ue005",
+}
 _BACKSLASH, _NEWLINE = "\ue006", "\ue007"
 _RESTORE = {v: k for k, v in _ESCAPES.items()} | {_BACKSLASH: "\\", _NEWLINE: "\n"}
 _WEIGHT = re.compile(r"^%(-?[0-9]+(?:\.[0-9]*)?)%")
@@ -185,7 +192,9 @@ def _choice(inside: str, html: bool, feedback: str | None, base: dict[str, Any])
     )
 
 
-def _matching(inside: str, html: bool, feedback: str | None, base: dict[str, Any]) -> Item | Skipped:
+def _matching(
+    inside: str, html: bool, feedback: str | None, base: dict[str, Any]
+) -> Item | Skipped:
     parts = [p.strip() for p in inside.split("=")]
     if parts and not parts[0]:
         parts = parts[1:]
@@ -228,8 +237,6 @@ def write(items: list[Item], title: str) -> Written:
         if item.category and item.category != category:
             category = item.category
             out += [f"$CATEGORY: $course$/top/{item.category}", ""]
-        if item.tags:
-            left_out.append(Skipped(where, "tags: GIFT has none"))
         stem = f"{item.vignette}\n\n{item.stem}" if item.vignette else item.stem
         if item.vignette:
             left_out.append(Skipped(where, "case vignette: written before the stem"))
@@ -259,6 +266,11 @@ def write(items: list[Item], title: str) -> Written:
         if item.general_feedback:
             lines.append(f"\t####{escape(item.general_feedback)}")
         out += [*lines, "}", ""]
+    tagged = sum(bool(item.tags) for item in items)
+    if tagged:
+        left_out.append(
+            Skipped("tags", f"GIFT has no tags: those of {tagged} question(s) left out")
+        )
     return Written(
         data="\n".join(out).encode("utf-8"),
         media_type="text/plain; charset=utf-8",

@@ -60,7 +60,9 @@ def _parse(data: bytes, name: str) -> Element:
             f"{str(exc).split(':')[0]}"
         ) from None
     if root.tag != "quiz":
-        raise InteropError(f"{name} is not Moodle XML: its root element is <{root.tag}>, not <quiz>")
+        raise InteropError(
+            f"{name} is not Moodle XML: its root element is <{root.tag}>, not <quiz>"
+        )
     return root
 
 
@@ -114,9 +116,7 @@ def read(data: bytes, name: str) -> Reading:
             "general_feedback": _text(q.find("generalfeedback"), qformat) or None,
             "category": category,
             "tags": tuple(
-                t
-                for t in (_text(tag, "plain_text") for tag in q.findall("tags/tag"))
-                if t
+                t for t in (_text(tag, "plain_text") for tag in q.findall("tags/tag")) if t
             ),
         }
         if not base["stem"]:
@@ -152,12 +152,11 @@ def _item(kind: str, q: Element, base: dict[str, Any], qformat: str) -> Item | S
         pairs = []
         for sub in q.findall("subquestion"):
             left = _text(sub, qformat)
-            right = _text(sub.find("answer"), "plain_text")
             if not left:
                 return Skipped(
                     base["where"], "a matching question with extra answers that match no item"
                 )
-            pairs.append((left, right))
+            pairs.append((left, _text(sub.find("answer"), "plain_text")))
         return Item(kind="matching", pairs=tuple(pairs), **base)
     single = (q.findtext("single") or "true").strip().lower() in ("true", "1")
     choices = tuple(
@@ -179,7 +178,11 @@ def _cdata(text: str) -> str:
 
 
 def _html(tag: str, text: str, indent: str, attrs: str = "") -> list[str]:
-    return [f'{indent}<{tag}{attrs} format="html">', f"{indent}  <text>{_cdata(text_to_html(text))}</text>", f"{indent}</{tag}>"]
+    return [
+        f'{indent}<{tag}{attrs} format="html">',
+        f"{indent}  <text>{_cdata(text_to_html(text))}</text>",
+        f"{indent}</{tag}>",
+    ]
 
 
 def _plain(tag: str, text: str, indent: str) -> list[str]:
@@ -193,7 +196,11 @@ def _fraction_text(value: float) -> str:
 def write(items: list[Item], title: str) -> Written:
     """A Moodle XML file of ``items``: a category question wherever the category changes, our
     question id as the name and ``idnumber``, text as HTML in CDATA."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- {_comment(title)}: written by Resurface -->", "<quiz>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f"<!-- {_comment(title)}: written by Resurface -->",
+        "<quiz>",
+    ]
     left_out: list[Skipped] = []
     category: str | None = None
     for item in items:
@@ -215,14 +222,18 @@ def write(items: list[Item], title: str) -> Written:
         out += _plain("name", item.name or item.ident or stem[:60], "    ")
         out += _html("questiontext", stem, "    ")
         out += _html("generalfeedback", item.general_feedback or "", "    ")
-        out += ["    <defaultgrade>1</defaultgrade>", "    <penalty>0</penalty>", "    <hidden>0</hidden>"]
+        out += [
+            "    <defaultgrade>1</defaultgrade>",
+            "    <penalty>0</penalty>",
+            "    <hidden>0</hidden>",
+        ]
         if item.ident:
             out.append(f"    <idnumber>{_escape(item.ident)}</idnumber>")
         if item.kind == "true_false":
             for value in (True, False):
-                fraction = 100 if value == item.answer else 0
                 out += [
-                    f'    <answer fraction="{fraction}" format="moodle_auto_format">',
+                    f'    <answer fraction="{100 if value == item.answer else 0}" '
+                    'format="moodle_auto_format">',
                     f"      <text>{'true' if value else 'false'}</text>",
                     '      <feedback format="html"><text></text></feedback>',
                     "    </answer>",
