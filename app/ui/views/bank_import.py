@@ -128,6 +128,12 @@ def _report(plan: banks.Plan) -> None:
         },
         hide_index=True,
         width="stretch",
+        height=min(38 + 35 * len(rows), 600),  # every row of a usual file, without scrolling
+        column_config={
+            "Where in the file": st.column_config.TextColumn(width="small"),
+            "Outcome": st.column_config.TextColumn(width="small"),
+            "Detail": st.column_config.TextColumn(width="large"),
+        },
     )
     notes = [w for w in plan.warnings if w.rule != "draft"]
     if notes:
