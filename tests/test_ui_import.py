@@ -116,3 +116,25 @@ def test_the_bank_page_offers_a_bank_as_gift(ui, content, downloads):
     items = gift.read(args[1], kwargs["file_name"]).items
     expected = [q for q, e in load([content]).entries.items() if e.bank == "aftercare"]
     assert [i.name for i in items] == expected
+
+
+def test_the_editor_keeps_a_draft_until_its_mark_is_removed(ui, content):
+    at = open_page(sign_in("boss"), "import")
+    at.text_input(key=keys.IMPORT_BANK).input("moodle-care").run()
+    at = upload(at, GIFT, "aftercare.gift")
+    at.button(key=keys.IMPORT_WRITE).click().run()
+    at = open_page(sign_in("boss"), "bank", q="moodle-care-001")
+    at.button(key=keys.BANK_EDIT_OPEN).click().run()
+    draft = at.checkbox(key=keys.edit_field("draft"))
+    assert (draft.label, draft.value) == ("Draft: not drawn until cited", True)
+    # A new stem saves and the question stays a draft.
+    at.text_area(key=keys.edit_field("stem")).input("What must the client avoid at first?").run()
+    at.button(key=keys.BANK_EDIT_SAVE).click().run()
+    assert not at.exception
+    after = load([content]).entries["moodle-care-001"].question
+    assert (after.stem, after.draft) == ("What must the client avoid at first?", True)
+    # Unticked without a citation, it is not a draft and needs one: the save is refused.
+    at.button(key=keys.BANK_EDIT_OPEN).click().run()
+    at.checkbox(key=keys.edit_field("draft")).uncheck().run()
+    assert any("sources" in e for e in values(at.error)), values(at.error)
+    assert at.button(key=keys.BANK_EDIT_SAVE).disabled
