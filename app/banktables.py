@@ -251,11 +251,11 @@ def drawn_by(catalogue: Catalogue) -> dict[str, list[str]]:
 
 def never_drawn(catalogue: Catalogue) -> list[str]:
     """Questions no quiz blueprint can draw (a trainee only meets them in a mistakes practice);
-    a retired question is meant not to be drawn, so it is not listed."""
+    a retired question or a draft is meant not to be drawn, so it is not listed."""
     return [
         qid
         for qid, quizzes in drawn_by(catalogue).items()
-        if not quizzes and not catalogue.entries[qid].question.retired
+        if not quizzes and catalogue.entries[qid].question.drawable
     ]
 
 

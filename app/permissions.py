@@ -99,6 +99,7 @@ class Action(StrEnum):
     OPEN_REVIEW = "page.review"
     OPEN_ITEMS = "page.items"
     OPEN_BANK = "page.bank"
+    OPEN_IMPORT = "page.import"  # the page; writing a bank needs EDIT_CONTENT, asked again there
     OPEN_CERTIFICATION = "page.certification"
     OPEN_USERS = "page.users"
     OPEN_EXPORTS = "page.exports"
@@ -180,6 +181,7 @@ _PAGES: dict[Action, frozenset[str]] = {
     Action.OPEN_REVIEW: STAFF,
     Action.OPEN_ITEMS: STAFF,
     Action.OPEN_BANK: STAFF,
+    Action.OPEN_IMPORT: STAFF,
     Action.OPEN_CERTIFICATION: STAFF,
     Action.OPEN_USERS: STAFF,
     Action.OPEN_EXPORTS: frozenset({"manager"}),

@@ -162,7 +162,7 @@ def recent_mistakes(
         if not is_correct(points or 0)
         and qid in catalogue.entries
         and not catalogue.entries[qid].question.exam_only  # secure: never practised
-        and not catalogue.entries[qid].question.retired  # retired: never drawn again
+        and catalogue.entries[qid].question.drawable  # retired or draft: never drawn
     ]
     return wrong[:limit]
 

@@ -60,6 +60,7 @@ from app.accounts import AccountInactive, Forbidden, NotFound, User
 from app.attempts import AttemptNotFound
 from app.bank import Catalogue, editing
 from app.comments import CommentNotFound
+from app.interop import banks as interop_banks
 from app.invitations import InvitationUsed
 from app.permissions import (
     CONSOLE,
@@ -199,6 +200,7 @@ AT_ALL: dict[Action, tuple[bool, ...]] = {
     Action.OPEN_REVIEW: STAFF_ONLY,
     Action.OPEN_ITEMS: STAFF_ONLY,
     Action.OPEN_BANK: STAFF_ONLY,
+    Action.OPEN_IMPORT: STAFF_ONLY,
     Action.OPEN_CERTIFICATION: STAFF_ONLY,
     Action.OPEN_USERS: STAFF_ONLY,
     Action.OPEN_EXPORTS: MANAGERS,
@@ -409,6 +411,7 @@ def test_which_roles_open_which_pages():
             "review",
             "items",
             "bank",
+            "import",
             "certification",
             "users",
             "passmark",
@@ -1175,6 +1178,17 @@ def _cases() -> list[Case]:
         Forbidden, Forbidden, OK, Forbidden,
     )  # fmt: skip
     add(
+        "interop.banks.commit (write an imported bank of drafts)",
+        interop_banks.commit,
+        lambda w, a: interop_banks.commit(
+            w.engine, a, interop_banks.plan_import(
+                content(w), b"::q:: Which is right? {=this ~that ~other}\n", "q.gift",
+                f"imported-{a.username}", "aftercare",
+            ),
+        ),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
         "contentedit.history",
         contentedit.history,
         lambda w, a: contentedit.history(w.engine, a, qid),
@@ -1408,6 +1422,7 @@ def page_signs(ann_done: int, ann_id: int) -> dict[str, tuple[dict, Callable[[An
         "review": ({"attempt": ann_done}, title("Practice: Aftercare")),
         "items": ({}, title("Item analysis")),
         "bank": ({}, title("Question bank")),
+        "import": ({}, title("Import questions")),
         "reported": ({}, title("Reported questions")),
         "certification": ({}, title("Certification")),
         "users": ({}, title("Users")),

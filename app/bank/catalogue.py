@@ -18,9 +18,11 @@ from app.bank.model import Catalogue, Entry
 from app.bank.problems import Problem, field_name, from_validation_error
 from app.bank.quizrules import quiz_rules, quiz_warnings
 from app.bank.schema import (
+    DRAFT_EXPLANATION,
     BankFile,
     BankHeader,
     Case,
+    DraftQuestion,
     Question,
     QuestionBase,
     Quiz,
@@ -52,6 +54,7 @@ STOPPED = (
 )
 SPECIAL = {"topics.yaml": "topics", "sources.yaml": "sources", "quizzes.yaml": "quizzes"}
 _QUESTION = TypeAdapter(Question)
+_DRAFT = TypeAdapter(DraftQuestion)  # ``draft: true``: sources may be empty (app.interop imports)
 _QUIZ = TypeAdapter(Quiz)
 
 
@@ -122,6 +125,17 @@ def source_index(folder: Path) -> SourceIndex:
     return SourceIndex(
         {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
     )
+
+
+def _draft_note(q: QuestionBase) -> str:
+    """What the validator says of a draft (under its ``draft`` field): what is missing before
+    quizzes may draw it."""
+    missing = [] if q.sources else ["no citations yet"]
+    if q.explanation == DRAFT_EXPLANATION:
+        missing.append("no explanation yet")
+    if not missing:
+        return "cited; remove 'draft: true' so quizzes may draw it"
+    return "; ".join(missing) + "; quizzes never draw it until its passages are cited"
 
 
 def _look_up(name: str, given: list[Path]) -> list[Path]:
@@ -284,7 +298,7 @@ class _Loader:
             if q is not None:
                 loaded.append((i, q))
         self.case_rules(loaded, file, located)
-        skewed = writing.longest_key_share(q for _, q in loaded if not q.retired)
+        skewed = writing.longest_key_share(q for _, q in loaded if q.drawable)
         if skewed:
             line = located.line_of(("bank", "id"))
             self.warn(file, line, "bank", (), "longest-key-share", skewed)
@@ -317,8 +331,9 @@ class _Loader:
 
     def likeness(self) -> None:
         """Near-duplicate questions not declared variants, secure questions a practice question
-        gives away, and variant groups of one. Retired questions are never drawn: not compared."""
-        entries = [e for e in self.cat.entries.values() if not e.question.retired]
+        gives away, and variant groups of one. Retired questions and drafts are never drawn: not
+        compared."""
+        entries = [e for e in self.cat.entries.values() if e.question.drawable]
         texts = [writing.likeness_words(e.question) for e in entries]
         exposed: set[tuple[str, str]] = set()
 
@@ -393,8 +408,9 @@ class _Loader:
             if isinstance(raw, dict) and isinstance(raw.get("id"), str)
             else field_name(base)
         )
+        draft = isinstance(raw, dict) and raw.get("draft") is True
         try:
-            q: QuestionBase = _QUESTION.validate_python(raw)
+            q: QuestionBase = (_DRAFT if draft else _QUESTION).validate_python(raw)
         except ValidationError as exc:
             self.errors(exc, located, file, subject, base)
             return None
@@ -415,6 +431,8 @@ class _Loader:
             self.cat.entries[q.id] = Entry(q, header.id, header.topic, case, file, line)
             for where, rule, msg in writing.question_flags(q):
                 self.warn(file, located.line_of((*base, *where)), q.id, where, rule, msg)
+            if q.draft:
+                self.warn(file, line, q.id, ("draft",), "draft", _draft_note(q))
             return q
         return None
 

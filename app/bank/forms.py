@@ -62,11 +62,11 @@ class Unit:
 def units(catalogue: Catalogue) -> list[Unit]:
     """Every unit of the catalogue, in catalogue order (a case where its first question is).
 
-    Retired questions are in none: never drawn, and not counted in any pool.
+    Retired questions and drafts are in none: never drawn, and not counted in any pool.
     """
     grouped: dict[str, list[str]] = {}
     for qid, entry in catalogue.entries.items():
-        if entry.question.retired:
+        if not entry.question.drawable:
             continue
         grouped.setdefault(entry.case.id if entry.case else f"\0{qid}", []).append(qid)
     out = []

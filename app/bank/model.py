@@ -23,7 +23,10 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         """The question as a plain object, the shape ``resurface banks --json`` prints."""
         out: dict[str, Any] = {"id": self.question.id, "bank": self.bank, "topic": self.topic}
-        out |= self.question.model_dump(mode="json", exclude={"id"})
+        # ``draft`` only when true: the shape stays what it was for every cited question.
+        out |= self.question.model_dump(
+            mode="json", exclude={"id"} if self.question.draft else {"id", "draft"}
+        )
         out["case"] = self.case.model_dump(mode="json") if self.case else None
         return out
 

@@ -78,6 +78,15 @@ class QuestionBase(Strict):
     # Retired: never drawn again (app.bank.forms), still read in old attempts through their
     # snapshots; kept in the file so its history and statistics stay readable.
     retired: bool = False
+    # Draft: imported from another format (app.interop) and not yet cited. A draft may have no
+    # sources; the validator reports it and it is never drawn, until someone cites its passages
+    # and removes the flag.
+    draft: bool = False
+
+    @property
+    def drawable(self) -> bool:
+        """Whether quizzes may draw it: not retired and not a draft."""
+        return not (self.retired or self.draft)
 
 
 class SingleQuestion(QuestionBase):
@@ -102,6 +111,38 @@ class MatchingQuestion(QuestionBase):
 
 Question = Annotated[
     SingleQuestion | MultipleQuestion | TrueFalseQuestion | MatchingQuestion,
+    Field(discriminator="type"),
+]
+
+# What an imported question without general feedback is given as its explanation; the validator
+# names it in the draft's warning.
+DRAFT_EXPLANATION = "No explanation yet: write one from the passages you cite."
+
+
+class _Draft(BaseModel):
+    """A draft may be saved before its passages are cited (``draft: true``)."""
+
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class DraftSingle(_Draft, SingleQuestion):
+    pass
+
+
+class DraftMultiple(_Draft, MultipleQuestion):
+    pass
+
+
+class DraftTrueFalse(_Draft, TrueFalseQuestion):
+    pass
+
+
+class DraftMatching(_Draft, MatchingQuestion):
+    pass
+
+
+DraftQuestion = Annotated[
+    DraftSingle | DraftMultiple | DraftTrueFalse | DraftMatching,
     Field(discriminator="type"),
 ]
 

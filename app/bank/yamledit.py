@@ -18,7 +18,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import (
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 from ruamel.yaml.tokens import CommentToken
 
 from app.errors import ResurfaceError
@@ -35,6 +39,7 @@ ORDERS: dict[str, tuple[str, ...]] = {
         "exam_only",
         "variant",
         "retired",
+        "draft",
         "stem",
         "options",
         "answer",
@@ -52,6 +57,7 @@ ORDERS: dict[str, tuple[str, ...]] = {
 DEFAULTS: dict[str, Any] = {
     "exam_only": False,
     "retired": False,
+    "draft": False,
     "variant": None,
     "case": None,
     "tags": [],
@@ -133,6 +139,23 @@ def append_question(text: str, fields: Mapping[str, Any]) -> str:
             None,
         ]
     return dump(doc)
+
+
+def new_bank(header: Mapping[str, Any], questions: Sequence[Mapping[str, Any]], note: str) -> str:
+    """The text of a new bank file: its header on one line, ``note`` as comment lines under it,
+    then ``questions`` laid out as the shipped banks are, a blank line between them."""
+    doc = CommentedMap()
+    head = CommentedMap({k: _text(v, 0, k, flow=True) for k, v in header.items()})
+    head.fa.set_flow_style()
+    doc["bank"] = head
+    seq = CommentedSeq()
+    for i, fields in enumerate(questions):
+        seq.append(_fresh(fields, 4, "question", flow=False))
+        if i:
+            seq.ca.items[i] = [None, [CommentToken("\n", CommentMark(0))], None, None]
+    doc["questions"] = seq
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in note.splitlines())
+    return dump(doc).replace("\nquestions:", "\n" + comment + "questions:", 1)
 
 
 def remove_question(text: str, qid: str) -> str:
@@ -315,7 +338,14 @@ def _order_key(order: Sequence[str]) -> Any:
     return lambda k: (order.index(k) if k in order else len(order), "")
 
 
+# Plain words YAML 1.1 (PyYAML, which loads the banks) reads as booleans, though ruamel's YAML 1.2
+# writes them unquoted: a text that is one of them is written quoted.
+_YAML11_BOOLS = frozenset(["y", "yes", "n", "no", "true", "false", "on", "off"])
+
+
 def _text(value: str, indent: int, key: str, flow: bool) -> Any:
+    if value.lower() in _YAML11_BOOLS:
+        return SingleQuotedScalarString(value)
     if flow:
         return value  # inside {...} only a one-line scalar may stand; ruamel quotes as needed
     if "\n" in value:

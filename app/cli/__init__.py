@@ -19,6 +19,7 @@ from app.cli import (
     db,
     exams,
     export,
+    interop,
     mail,
     person,
     serve,
@@ -30,7 +31,20 @@ from app.errors import ResurfaceError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-GROUPS = (content, db, users, person, certificates, serve, export, audit, bench, exams, mail)
+GROUPS = (
+    content,
+    interop,
+    db,
+    users,
+    person,
+    certificates,
+    serve,
+    export,
+    audit,
+    bench,
+    exams,
+    mail,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -184,6 +184,19 @@ BANK_RETIRE = "bank.retire"  # Retire… / Bring back…
 BANK_RETIRE_CONFIRM = "bank.retire.confirm"  # the qid whose retirement awaits confirmation
 BANK_RETIRE_YES = "bank.retire.yes"
 BANK_RETIRE_NO = "bank.retire.no"
+BANK_EXPORT_FORMAT = "bank.export.format"  # the Question bank page's Export bank format
+BANK_EXPORT_BANKS = "bank.export.banks"
+BANK_EXPORT = "bank.export"  # its download button
+
+# The Import questions page (app/ui/views/bank_import.py)
+IMPORT_FORMAT = "import.format"
+IMPORT_BANK = "import.bank"
+IMPORT_TITLE = "import.title"
+IMPORT_TOPIC = "import.topic"
+IMPORT_REPLACE = "import.replace"
+IMPORT_WRITE = "import.write"
+IMPORT_UPLOADS = "import.uploads"  # imports this session wrote: a fresh uploader after each
+IMPORT_MESSAGE = "import.message"  # (text, kind) for the next run
 
 
 def edit_field(name: str) -> str:
@@ -311,6 +324,10 @@ USERS_IMPORTED = "users.imported"  # (summary, passwords CSV) until the manager 
 USERS_IMPORT_DONE = "users.import.done"
 USERS_TEMPLATE = "users.template"
 USERS_PASSWORDS = "users.passwords"
+
+
+def import_upload(generation: int) -> str:
+    return f"import.upload.{generation}"
 
 
 def users_upload(generation: int) -> str:

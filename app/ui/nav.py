@@ -40,6 +40,7 @@ PAGES = (
     PageDef("review", "Attempt review", ":material/rate_review:", hidden=True),
     PageDef("items", "Item analysis", ":material/analytics:", wide=True),
     PageDef("bank", "Question bank", ":material/library_books:", wide=True),
+    PageDef("import", "Import questions", ":material/upload_file:", module="bank_import"),
     PageDef("reported", "Reported questions", ":material/report:", wide=True),
     PageDef("certification", "Certification", ":material/verified:", wide=True),
     PageDef("users", "Users", ":material/manage_accounts:", wide=True),

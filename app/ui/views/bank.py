@@ -20,7 +20,7 @@ from app.engine import assemble_from
 from app.present import TYPE_LABELS
 from app.ui import auth, fmt, keys, nav, questions, reporting
 from app.ui.resources import Loaded, engine, loaded, revalidate
-from app.ui.views import bank_editor
+from app.ui.views import bank_editor, bank_export
 
 STATS_SECONDS = 120  # how long this session reuses a quiz's item analysis before reading again
 STEM_CHARS = 70
@@ -54,8 +54,10 @@ def _revalidate(_user: User) -> None:
 
 def _status(state: Loaded) -> None:
     cat = state.catalogue
-    row = st.columns([3, 1], vertical_alignment="center")
+    row = st.columns([3, 1, 1], vertical_alignment="center")
     row[0].caption(f"{banktables.summary(cat)} · checked {fmt.when(state.at)}")
+    with row[2].popover("Export bank", icon=":material/ios_share:", width="stretch"):
+        bank_export.render(cat)
     row[1].button(
         "Re-validate now",
         key=keys.BANK_REVALIDATE,
@@ -329,6 +331,8 @@ def _preview(user: User, cat: Catalogue, entry: Entry) -> None:
         badges.append(f":gray-badge[Variant group {q.variant}]")
     if q.retired:
         badges.append(":gray-badge[:material/archive: Retired: never drawn]")
+    if q.draft:
+        badges.append(":orange-badge[:material/edit_note: Draft: not drawn until cited]")
     st.markdown(" ".join(badges))
     bank = cat.banks.get(entry.bank)
     about = [f"`{entry.file}:{entry.line}`", f"bank {bank.title if bank else entry.bank}"]

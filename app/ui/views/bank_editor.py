@@ -64,6 +64,7 @@ def _seed(opened: Opened) -> None:
     state[keys.edit_field("bank")] = opened.bank
     state[keys.edit_field("difficulty")] = f.get("difficulty", 1)
     state[keys.edit_field("exam_only")] = bool(f.get("exam_only"))
+    state[keys.edit_field("draft")] = bool(f.get("draft"))
     state[keys.edit_field("variant")] = f.get("variant") or ""
     state[keys.edit_field("tags")] = ", ".join(f.get("tags") or [])
     state[keys.edit_field("stem")] = f.get("stem") or ""
@@ -132,6 +133,7 @@ def _draft(opened: Opened) -> tuple[dict[str, Any], str]:
         "id": opened.qid or (get(keys.edit_field("id")) or ""),
         "difficulty": get(keys.edit_field("difficulty")),
         "exam_only": bool(get(keys.edit_field("exam_only"))),
+        "draft": bool(get(keys.edit_field("draft"))),
         "variant": get(keys.edit_field("variant")) or None,
         "stem": get(keys.edit_field("stem")) or "",
         "explanation": get(keys.edit_field("explanation")) or "",
@@ -349,6 +351,13 @@ def editor(user: User, cat: Catalogue, opened: Opened) -> None:
         help="Questions of one variant group never sit in one attempt.",
     )
     st.checkbox("Secure: certification exam only", key=keys.edit_field("exam_only"))
+    if opened.fields.get("draft"):  # an imported question (app.interop): cite it, then untick
+        st.checkbox(
+            "Draft: not drawn until cited",
+            key=keys.edit_field("draft"),
+            help="Imported without citations. Cite the passages it rests on, then untick this "
+            "so quizzes may draw it.",
+        )
 
     fields, bank = _draft(opened)
     proposal = _checked(user, cat, opened, fields, bank)
