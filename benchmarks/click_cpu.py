@@ -15,12 +15,12 @@ Baselines, measured in the same run:
   - with ``--before REV``: the quiz page served with the ``app`` package of commit REV (extracted
     with ``git archive``; the same content, database, browser and clicks).
 The servers run side by side and take turns, ROUNDS batches of clicks each, so a machine that
-gets busier during the run weighs on each of them alike. With ``--profile FILE``, py-spy then
-samples the quiz server (the one of this checkout) during as many clicks again, and the frames
-most often on the stack are printed; FILE keeps the raw stacks (keep it out of git).
+gets busier during the run weighs on each of them alike. With ``--profile DIR``, py-spy then
+samples each quiz server during as many clicks again, and the frames most often on the stack
+are printed; DIR keeps the raw stacks, one file a server (keep them out of git).
 Asserts nothing.
 
-    python benchmarks/click_cpu.py [--quick] [--before REV] [--profile results/click.txt]
+    python benchmarks/click_cpu.py [--quick] [--before REV] [--profile results/clickcpu]
 """
 
 from __future__ import annotations
@@ -156,6 +156,12 @@ class Target:
         self.idle = (tree_cpu(self.pid) - before) / span
 
     @property
+    def rss(self) -> int:
+        """Resident bytes of the process that runs Streamlit."""
+        pages = Path(f"/proc/{python_pid(self.pid)}/statm").read_text().split()[1]
+        return int(pages) * os.sysconf("SC_PAGE_SIZE")
+
+    @property
     def per_click(self) -> float:
         return self.cpu / self.clicks
 
@@ -256,6 +262,7 @@ def measure(run: Run, before: str | None = None, profile: Path | None = None) ->
     from playwright.sync_api import sync_playwright
 
     batch = run.size(10, 3)
+    memory: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         db = f"sqlite:///{scratch / 'click.db'}"
@@ -281,8 +288,11 @@ def measure(run: Run, before: str | None = None, profile: Path | None = None) ->
                     t.batch(batch)
             for t in targets:
                 t.measure_idle()
+                memory[t.name] = t.rss
             if profile is not None:
-                profiled(now, batch * ROUNDS, profile)
+                profile.mkdir(parents=True, exist_ok=True)
+                for t in targets[1:]:
+                    profiled(t, batch * ROUNDS, profile / f"{t.name.replace(' ', '-')}.txt")
     what = "server CPU per answer click (resurface serve, Chromium, SQLite)"
     size = f"{now.clicks} clicks, 30-question exam"
     med_app = sorted(app_cpu)[len(app_cpu) // 2]
@@ -303,11 +313,14 @@ def measure(run: Run, before: str | None = None, profile: Path | None = None) ->
         run.note(
             f"click cpu: {t.name}: {seconds(t.per_click)} CPU a click over {t.clicks} clicks "
             f"({seconds(t.wall / t.clicks)} wall each, click to idle); idle the server used "
-            f"{seconds(t.idle)} CPU a second; net of that, {seconds(t.net)} a click"
+            f"{seconds(t.idle)} CPU a second; net of that, {seconds(t.net)} a click; "
+            f"server RSS after the clicks {memory[t.name] / 2**20:.0f} MB"
         )
-    if profile is not None:
-        run.note("click cpu: py-spy (--gil), frames most often on the stack during the clicks:")
-        run.notes.extend(f"    {line}" for line in top_frames(profile))
+    for t in targets[1:] if profile is not None else []:
+        run.note(f"click cpu: {t.name}: py-spy (--gil), the frames most often on the stack:")
+        run.notes.extend(
+            f"    {line}" for line in top_frames(profile / f"{t.name.replace(' ', '-')}.txt")
+        )
     return rows
 
 
@@ -336,7 +349,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 rounds of 3 clicks, not of 10")
     parser.add_argument("--before", help="also serve the app of this commit (git archive)")
-    parser.add_argument("--profile", type=Path, help="py-spy raw stacks of the quiz server here")
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy's raw stacks")
     args = parser.parse_args()
     run = Run(quick=args.quick)
     rows = measure(run, args.before, args.profile.resolve() if args.profile else None)
