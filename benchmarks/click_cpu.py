@@ -319,30 +319,49 @@ def measure(run: Run, before: str | None = None, profile: Path | None = None) ->
     for t in targets[1:] if profile is not None else []:
         run.note(f"click cpu: {t.name}: py-spy (--gil), the frames most often on the stack:")
         run.notes.extend(
-            f"    {line}" for line in top_frames(profile / f"{t.name.replace(' ', '-')}.txt")
+            f"  {line}" for line in top_frames(profile / f"{t.name.replace(' ', '-')}.txt")
         )
     return rows
 
 
-def top_frames(raw: Path, count: int = 40) -> list[str]:
-    """The frames on the stack in the most samples (inclusive), outermost ones left out."""
+# Frames every sample passes through (threads, the event loop, the CLI): left out of the list.
+OUTER = (
+    *("threading.py", "runpy", "click/core.py", "asyncio/", "uvicorn/", "streamlit/web/"),
+    *("streamlit/__main__", "concurrent/futures", "script_runner.py:443", "exec_code.py:136"),
+)
+
+
+def top_frames(raw: Path, count: int = 15) -> list[str]:
+    """The frames on the stack in the most samples, then the innermost frames (where the
+    samples were: a C function such as ``gc.collect`` shows as the line that called it)."""
     inclusive: Counter[str] = Counter()
+    innermost: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
         if not n.isdigit():
             continue
         total += int(n)
-        for frame in set(stack.split(";")):
-            inclusive[frame] += int(n)
+        frames = stack.split(";")
+        innermost[frames[-1]] += int(n)
+        for frame in set(frames):
+            if not any(o in frame for o in OUTER):
+                inclusive[frame] += int(n)
 
     def short(frame: str) -> str:
         for prefix in (str(ROOT) + "/", str(Path(shutil.__file__).parent) + "/"):
             frame = frame.replace(prefix, "")
         return frame.replace(str(Path(sys.prefix)) + "/lib/python3.11/site-packages/", "")
 
-    shown = [(f, n) for f, n in inclusive.most_common() if n < 0.9 * total][:count]
-    return [f"{100 * n / total:5.1f}%  {short(f)}" for f, n in shown] + [f"({total} samples)"]
+    def listed(counts: Counter[str]) -> list[str]:
+        return [f"  {100 * n / total:5.1f}%  {short(f)}" for f, n in counts.most_common(count)]
+
+    return [
+        f"{total} samples; on the stack in:",
+        *listed(inclusive),
+        "innermost frame:",
+        *listed(innermost),
+    ]
 
 
 def main() -> int:
