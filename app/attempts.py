@@ -298,7 +298,7 @@ def get(
         if row is None or not _may_see(conn, actor, row):
             raise AttemptNotFound(f"no attempt {attempt_id}")
         if not (row["status"] == "open" and deadline_passed(row["deadline"], now)):
-            return _view(row, attempt_store.questions(conn, attempt_id))
+            return _view_of_states(conn, row, attempt_store.question_states(conn, attempt_id))
     # Past its deadline: close it under the lock (another request may have just done so).
     with writing(engine) as conn:
         locked = attempt_store.get(conn, attempt_id, lock=True)
@@ -308,7 +308,7 @@ def get(
             _close(conn, locked, now, "deadline")
         closed = attempt_store.get(conn, attempt_id)
         assert closed is not None  # locked above, in this transaction
-        return _view(closed, attempt_store.questions(conn, attempt_id))
+        return _view_of_states(conn, closed, attempt_store.question_states(conn, attempt_id))
 
 
 def close_overdue(
@@ -421,10 +421,35 @@ def _own_open(conn: Connection, actor: User, attempt_id: int) -> dict[str, Any]:
 
 
 def _snapshot_at(conn: Connection, attempt_id: int, position: int) -> Snapshot:
-    content = attempt_store.snapshot_at(conn, attempt_id, position)
-    if content is None:
+    found = attempt_store.snapshot_hash_at(conn, attempt_id, position)
+    if found is None:
         raise NoSuchQuestion(f"attempt {attempt_id} has no question {position + 1}")
-    return Snapshot.from_dict(content)
+    return _snapshots(conn, [found])[found]
+
+
+# Snapshots decoded from the database, by hash. A snapshot's hash is the SHA-256 of its content
+# (Snapshot.content_hash) and its row is never changed, so a decoded one stays right for good;
+# reading an attempt then reads its questions' hashes, not their content (JSON decoding and
+# building 30 snapshots was most of the CPU of every read of an attempt, which each click on
+# the quiz page does twice). Bounded: emptied when full (a bank has hundreds of questions).
+_DECODED: dict[str, Snapshot] = {}
+_DECODED_MAX = 5000
+
+
+def _snapshots(conn: Connection, hashes: list[str]) -> dict[str, Snapshot]:
+    """The snapshots of these hashes, from the decoded ones or else from the database."""
+    found = {}
+    for h in hashes:
+        decoded = _DECODED.get(h)  # .get: another thread may empty the dict at any moment
+        if decoded is not None:
+            found[h] = decoded
+    missing = sorted(set(hashes) - found.keys())
+    if missing:
+        if len(_DECODED) + len(missing) > _DECODED_MAX:
+            _DECODED.clear()
+        for h, content in attempt_store.snapshot_contents(conn, missing).items():
+            found[h] = _DECODED[h] = Snapshot.from_dict(content)
+    return found
 
 
 def _close(conn: Connection, row: dict[str, Any], now: datetime, closed_by: str) -> None:
@@ -489,12 +514,28 @@ def view_of(row: dict[str, Any], questions: list[dict[str, Any]]) -> AttemptView
     return _view(row, questions)
 
 
-def _view(row: dict[str, Any], questions: list[dict[str, Any]]) -> AttemptView:
+def _view_of_states(
+    conn: Connection, row: dict[str, Any], states: list[dict[str, Any]]
+) -> AttemptView:
+    """``_view`` from ``attempt_store.question_states`` rows (no content; snapshots by hash)."""
+    snaps = _snapshots(conn, [q_["snapshot_hash"] for q_ in states])
+    return _view(row, states, snaps)
+
+
+def _view(
+    row: dict[str, Any],
+    questions: list[dict[str, Any]],
+    snaps: dict[str, Snapshot] | None = None,
+) -> AttemptView:
+    """The view of an attempt from its row and its questions' rows: with their ``content``, or
+    with ``snaps`` giving each question's snapshot by its ``snapshot_hash``."""
     states = tuple(
         QuestionState(
             Presented(
                 q_["position"],
-                Snapshot.from_dict(q_["content"]),
+                snaps[q_["snapshot_hash"]]
+                if snaps is not None
+                else Snapshot.from_dict(q_["content"]),
                 tuple(q_["option_order"]),
                 tuple(q_["left_order"]),
                 tuple(q_["right_order"]),

@@ -145,10 +145,10 @@ def user_for(engine: Engine, token: str | None, now: datetime | None = None) -> 
         return None
     now = now or clock.now()
     with engine.connect() as conn:
-        row = session_store.session(conn, _digest(token), now)
-        owner = user_store.by_id(conn, row["user_id"]) if row else None
-    if row is None or owner is None or not owner["active"]:
+        found = session_store.session_and_user(conn, _digest(token), now)
+    if found is None or not found[1]["active"]:
         return None
+    row, owner = found
     if now - (row["seen_at"] or row["created_at"]) >= SEEN_EVERY:
         with writing(engine) as conn:
             session_store.seen(conn, _digest(token), now)

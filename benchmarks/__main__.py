@@ -43,6 +43,10 @@ BENCHMARKS = {
     "export": (("export_responses",), "responses export of 1,000,000 rows vs DataFrame.to_csv"),
     "audit": (("audit_search",), "the audit log's searches over 1,000,000 lines, each database"),
     "click": (("answer_click",), "answer click on the quiz page (AppTest), median of 50"),
+    "clickcpu": (
+        ("click_cpu",),
+        "server CPU per answer click, resurface serve in Chromium, vs a one-line page",
+    ),
     "dashboard": (("dashboard_open",), "the trainer dashboard with 10,000 attempts (AppTest)"),
     "exportpage": (
         ("exports_page",),

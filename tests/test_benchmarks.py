@@ -79,6 +79,22 @@ def test_the_exports_page_benchmark_keeps_the_prepared_file_out_of_memory():
     assert "exports page memory: the server's RSS before the first manager" in done.stdout
 
 
+def test_the_click_benchmark_reads_the_servers_cpu_per_answer_click():
+    done = quick("clickcpu")
+    rows = markdown_table(done.stdout)[1:]
+    assert [r[4] for r in rows] == [
+        "one-line page served, same clicks",
+        "quiz page click in AppTest (process CPU, median)",
+    ]
+    for row in rows:
+        assert row[0] == "server CPU per answer click (resurface serve, Chromium, SQLite)"
+        assert row[1] == "12 clicks, 30-question exam"
+        assert row[2].endswith(("µs", "ms", " s"))
+        assert row[6].endswith("x")
+    assert "click cpu: this checkout:" in done.stdout
+    assert "click cpu: one-line page:" in done.stdout
+
+
 def test_the_signin_benchmark_saves_answers_during_a_flood_of_failed_sign_ins():
     done = quick("signin")
     (row,) = markdown_table(done.stdout)[1:]

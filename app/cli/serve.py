@@ -75,6 +75,16 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
         # app says what it can in its own words, and the server's log has the rest.
         "--client.showErrorDetails",
         "none",
+        # What a click costs the server (benchmarks/click_cpu.py): no full garbage collection
+        # after every script run (with the banks, SQLAlchemy and pandas loaded it walked every
+        # object of the process, most of the CPU of a click; Python's own generational collector
+        # still runs), and no watching of the app's source files for edits (a check of every
+        # loaded module after each run, and a poll of each file five times a second; the banks
+        # reload on their own when their files change, app.ui.resources).
+        "--runner.postScriptGC",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
     print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
     return _run_server(command, env)

@@ -106,6 +106,31 @@ def questions(conn: Connection, attempt_id: int) -> list[Row]:
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def question_states(conn: Connection, attempt_id: int) -> list[Row]:
+    """As ``questions``, without the snapshots' content: each question's ``snapshot_hash`` names
+    it (the content of a hash never changes, so a caller may have decoded it already)."""
+    query = (
+        select(
+            attempt_questions,
+            responses.c.answer,
+            responses.c.answered_at,
+            responses.c.points,
+        )
+        .outerjoin(responses, _ITS_RESPONSE)
+        .where(attempt_questions.c.attempt_id == attempt_id)
+        .order_by(attempt_questions.c.position)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def snapshot_hash_at(conn: Connection, attempt_id: int, position: int) -> str | None:
+    """The snapshot hash of the question at ``position`` of an attempt, or None."""
+    query = select(attempt_questions.c.snapshot_hash).where(
+        attempt_questions.c.attempt_id == attempt_id, attempt_questions.c.position == position
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
 def snapshot_at(conn: Connection, attempt_id: int, position: int) -> dict[str, Any] | None:
     """The snapshot content of the question at ``position`` of an attempt, or None."""
     query = (

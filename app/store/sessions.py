@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import config
-from app.store.tables import settings, web_sessions
+from app.store.tables import settings, users, web_sessions
 
 
 def setting(conn: Connection, key: str) -> str | None:
@@ -45,18 +45,40 @@ def add_session(
     )
 
 
-def session(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | None:
-    """A live session, or None: one not expired and used (or begun) within the idle limit
-    (``config.idle_minutes``) before ``now``. The one home of what "signed in" means."""
+def _live(token_hash: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """What makes a session live at ``now``: not expired, and used (or begun) within the idle
+    limit (``config.idle_minutes``). The one home of what "signed in" means."""
     idle = timedelta(minutes=config.idle_minutes())
     last_used = func.coalesce(web_sessions.c.seen_at, web_sessions.c.created_at)
-    query = select(web_sessions).where(
+    return (
         web_sessions.c.token_hash == token_hash,
         web_sessions.c.expires_at > now,
         last_used > now - idle,
     )
-    row = conn.execute(query).mappings().first()
+
+
+def session(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | None:
+    """A live session, or None."""
+    row = conn.execute(select(web_sessions).where(*_live(token_hash, now))).mappings().first()
     return dict(row) if row else None
+
+
+def session_and_user(
+    conn: Connection, token_hash: str, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A live session and its user's row, read in one query (every page run and every click
+    checks the session); None if the session is not live."""
+    query = (
+        select(web_sessions, users)
+        .join(users, users.c.id == web_sessions.c.user_id)
+        .where(*_live(token_hash, now))
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    n = len(web_sessions.c)
+    session_row = dict(zip(web_sessions.c.keys(), row[:n], strict=True))
+    return session_row, dict(zip(users.c.keys(), row[n:], strict=True))
 
 
 def seen(conn: Connection, token_hash: str, now: datetime) -> None:
