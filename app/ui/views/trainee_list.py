@@ -108,7 +108,8 @@ def _metrics(board: dashboard.Dashboard, people: pd.DataFrame) -> None:
 
 def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
     # What a trainer looks for first (who, certified or not, how they score) on the left, so it
-    # is in view at 1280 px without scrolling and, with the name pinned, on a phone too.
+    # is in view at 1280 px without scrolling, and the name, status and a score on a phone. (A
+    # pinned name column would stay in view while scrolling, but Streamlit greys it out.)
     table = pd.DataFrame(
         {
             "Trainee": people["display_name"],
@@ -116,7 +117,6 @@ def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
         }
     )
     columns = {
-        "Trainee": st.column_config.TextColumn(pinned=True),
         "Certification": st.column_config.TextColumn(help=_status_help()),
     }
     quiz_ids = (
@@ -211,7 +211,13 @@ def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
             alt.Tooltip("questions:Q", title="Questions"),
         ],
     )
-    labels = base.mark_text(fontSize=11).encode(text=alt.Text("percent:Q", format=".1~f"))
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("percent:Q", format=".1~f"),
+        # White on the dark ends of the scale (deep red, deep green), black in between.
+        color=alt.condition(
+            "datum.percent < 25 || datum.percent > 75", alt.value("white"), alt.value("black")
+        ),
+    )
     st.altair_chart((cells + labels).properties(height=alt.Step(34)), width="stretch")
 
 
