@@ -43,11 +43,20 @@ NAMES: dict[Status, str] = {
     "expired": "Expired",
     "never": "Never",
 }
+# A table cell's words: plain text, no emoji (a machine without an emoji font shows boxes), each
+# status its own wording so it reads without the colour a badge adds where markup is shown.
 LABELS: dict[Status, str] = {
-    "current": f"✅ {NAMES['current']}",
-    "expiring": f"⚠️ {NAMES['expiring']}",
-    "expired": f"❌ {NAMES['expired']}",
-    "never": f"— {NAMES['never']}",
+    "current": NAMES["current"],
+    "expiring": f"{NAMES['expiring']} soon",
+    "expired": NAMES["expired"],
+    "never": f"{NAMES['never']} certified",
+}
+# The colour of a status's badge where a page can show one (Streamlit's badge colour names).
+COLOURS: dict[Status, str] = {
+    "current": "green",
+    "expiring": "orange",
+    "expired": "red",
+    "never": "gray",
 }
 HELP: dict[Status, str] = {
     "current": f"The latest pass holds for more than {EXPIRING_WITHIN.days} days yet",
@@ -66,7 +75,7 @@ CERTIFICATE_LABELS: dict[CertificateStatus, str] = {
     "current": LABELS["current"],
     "expiring": LABELS["expiring"],
     "expired": LABELS["expired"],
-    "revoked": f"⛔ {CERTIFICATE_NAMES['revoked']}",
+    "revoked": CERTIFICATE_NAMES["revoked"],
 }
 
 

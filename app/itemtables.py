@@ -15,10 +15,10 @@ import pandas as pd
 
 from app import analytics
 from app.accounts import User
-from app.present import TYPE_LABELS
+from app.present import EMPTY, TYPE_LABELS
 from app.reports import ItemAnalysis
 
-DASH = "—"
+DASH = EMPTY
 WHICH_LABELS = {"first": "First", "last": "Last", "best": "Best", "all": "All"}
 WHICH_SAYS = {
     "first": "each trainee's first attempt (as Moodle)",
@@ -46,6 +46,28 @@ EXPLAIN = {
     "Sample": f"Provisional: fewer than {analytics.PROVISIONAL_BELOW} responses, figures move a "
     "lot with each new attempt.",
 }
+
+
+# The same figures in everyday words, shown as text where they appear (a help tooltip alone
+# reaches neither a phone nor a screen reader): one line each.
+PLAIN_QUESTIONS = (
+    ("Facility", "how easy the question was: 0 means nobody got it right, 1 means everybody did."),
+    (
+        "Discrimination",
+        "whether trainees who did well on the whole quiz got this question right more often "
+        f"than those who did badly: below {analytics.WEAK_R_BELOW:g} it tells them apart "
+        "poorly, below 0 the answer key may be wrong.",
+    ),
+    (
+        "Alpha if deleted",
+        "how consistent the quiz would be without this question; higher than the quiz's own "
+        "figure means the question makes the quiz less consistent.",
+    ),
+)
+PLAIN_RELIABILITY = (
+    "Alpha (KR-20 for right/wrong questions) says how consistently the quiz measures, from 0 to "
+    "1: 0.7 or more is usual for a test that decides something."
+)
 
 
 def figure(value: Any, places: int = 2, suffix: str = "") -> str:

@@ -27,6 +27,9 @@ TYPE_LABELS = {
     "matching": "Matching",
 }
 NO_CHOICE = "(none)"  # a matching item left without a match: in widgets, on pages, in exports
+# A page's table cell with nothing to show (a score of a quiz not taken, the end of a certification
+# never earned): a dash, never "None" or "nan".
+EMPTY = "—"
 NO_ANSWER = "no answer"  # a question left unanswered, on a page (an export leaves it empty)
 SEPARATOR = " | "  # export: between the options of a multiple-answer question, between pairs
 FULL_MARKS = 1  # every question is worth one point; partial credit below it is not "correct"

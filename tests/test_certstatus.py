@@ -96,3 +96,13 @@ def test_a_pass_gained_by_a_regrade_certifies_from_it_until_a_term_after_the_exa
     never_regraded = {"status": "submitted", "passed": True, "submitted_at": SUBMITTED}
     assert certstatus.certifies_from(never_regraded) == SUBMITTED
     assert certstatus.passing_at(never_regraded, SUBMITTED)
+
+
+def test_status_words_need_no_emoji_font():
+    # A machine without an emoji font draws boxes: each status reads in plain letters alone.
+    for words in (certstatus.LABELS, certstatus.CERTIFICATE_LABELS):
+        for label in words.values():
+            assert label.replace(" ", "").isalpha(), label
+            assert label.isascii(), label
+    assert len(set(certstatus.LABELS.values())) == len(certstatus.STATUSES)
+    assert tuple(certstatus.COLOURS) == certstatus.STATUSES

@@ -116,6 +116,19 @@ def test_screenshots_of_the_trainer_pages(context, page, base_url, people):
         assert path.stat().st_size > 10_000, f"{path.name} looks empty"
 
 
+def test_a_reload_keeps_the_attempts_counted(page, base_url, people):
+    sign_in(page, base_url, "tina")
+    open_app(page, f"{base_url}/items?quiz=quick-check")
+    counted = page.get_by_role("radiogroup", name="Attempts counted")
+    expect(counted.get_by_role("radio", name="First", exact=True)).to_be_checked()
+    click(page, counted.get_by_role("radio", name="All", exact=True))
+    expect(page).to_have_url(re.compile(r"[?&]counted=all"))
+    page.reload()
+    settle(page)
+    expect(counted.get_by_role("radio", name="All", exact=True)).to_be_checked()
+    expect(page.get_by_text("Counting every attempt")).to_be_visible()
+
+
 def test_tables_offer_no_download_of_their_own(page, base_url, people):
     """A table's built-in "Download as CSV" wrote formula cells raw and left no audit line; the
     toolbar keeps search and full screen, without it."""

@@ -150,3 +150,25 @@ def test_a_trainee_is_refused(ui, done):
     assert "Item analysis" not in titles(at)
     assert not [m for m in at.metric if m.label == "Attempts"]
     assert not question_tables(at)
+
+
+def test_the_attempts_counted_stay_in_the_url_over_a_reload(ui, fresh_db, catalogue, done):
+    finish(fresh_db, ui["bob"], catalogue, QUIZ, 10)  # bob's second attempt
+    at = items_page("tina", quiz=QUIZ)
+    at.segmented_control(key=keys.ITEMS_WHICH).set_value("all").run()
+    assert at.query_params["counted"] == "all"
+    # A reload is a new session from that URL: the choice is read back from it.
+    again = items_page("tina", quiz=QUIZ, counted="all")
+    assert again.segmented_control(key=keys.ITEMS_WHICH).value == "all"
+    assert metric(again, "Attempts") == "3"
+    unknown = items_page("tina", quiz=QUIZ, counted="nonsense")
+    assert unknown.segmented_control(key=keys.ITEMS_WHICH).value == "first"
+
+
+def test_the_figures_are_explained_in_plain_words_where_they_appear(done):
+    at = items_page("tina", quiz=QUIZ)
+    said = "\n".join(values(at.caption))
+    for term in ("Facility", "Discrimination", "Alpha if deleted"):
+        assert f"**{term}**: " in said, term
+    assert "nobody got it right" in said
+    assert "how consistent the quiz would be without this question" in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -127,3 +128,29 @@ def test_trainees_are_refused_the_trainer_pages(ui, done, page):
     assert titles(at) == [f"Welcome, {ui['ann'].display_name}"]
     assert not at.dataframe
     assert not [m for m in values(at.markdown) if m.startswith("**Question ")]
+
+
+def test_who_is_certified_and_their_scores_come_first_in_plain_words(ui, done):
+    at = open_page(sign_in("tina"), "trainees")
+    rows = table(at)
+    assert list(rows.columns[:4]) == [
+        "Trainee",
+        "Certification",
+        "Quick check: Best %",
+        "Quick check: Latest %",
+    ]
+    # The quick check certifies nothing: nobody is certified, in words (no emoji, which a
+    # machine without an emoji font shows as boxes).
+    assert rows["Certification"].tolist() == ["Never certified", "Never certified"]
+    # ... and their "Certified until" is an empty cell shown as a dash, not "None".
+    assert rows["Certified until"].isna().all()
+    assert at.dataframe(key=keys.DASH_TABLE).proto.placeholder == "—"
+
+
+def test_the_heatmap_reads_topic_names_across_untilted(ui, done):
+    at = open_page(sign_in("tina"), "trainees")
+    (heatmap,) = [c for c in at.get("vega_lite_chart") if "rect" in c.proto.spec]
+    spec = json.loads(heatmap.proto.spec)
+    encoding = spec["layer"][0]["encoding"]
+    assert encoding["y"]["field"] == "topic"  # a topic's name down the side, never tilted
+    assert encoding["x"]["axis"]["labelAngle"] == 0  # the trainees' names across the top

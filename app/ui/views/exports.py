@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from app import accounts, clock, exports
@@ -35,10 +34,10 @@ def render() -> None:
     user = nav.require("exports")
     st.title("Exports")
     st.caption(
-        "Excel workbooks (numbers as numbers, text as text, never a formula; at most "
-        f"{exports.XLSX_MAX_ROWS:,} rows) or CSV files that open in any program (UTF-8, text "
-        "quoted, cells that could run as formulas neutralised). The command `resurface export` "
-        "writes the same files. Every export is recorded in the audit log."
+        "An Excel workbook opens in Excel with numbers as numbers and names exactly as typed "
+        f"(up to {exports.XLSX_MAX_ROWS:,} rows). A CSV file opens in any spreadsheet program. "
+        "Either way, nothing in a cell can run as a formula. Every export is recorded in the "
+        "audit log."
     )
     kind = st.radio("What to export", list(KINDS), format_func=KINDS.get, key=keys.EXPORT_KIND)
     filters = _filters(user, kind)
@@ -51,9 +50,11 @@ def render() -> None:
         key=keys.EXPORT_FORMAT,
     )
     bom = chosen == "csv" and st.toggle(
-        "Byte-order mark (needed by Excel to show accents; turn off for other programs)",
+        "Opens correctly in Excel (accented letters such as é show right)",
         value=True,
         key=keys.EXPORT_BOM,
+        help="Turn off only if the file goes to a program other than a spreadsheet and that "
+        "program shows odd characters at the start of the file.",
     )
     asked = (kind, filters, chosen, bom)
     ready = st.session_state.get(keys.EXPORT_READY)
@@ -78,10 +79,12 @@ def render() -> None:
             key=keys.EXPORT_DOWNLOAD,
         )
     with st.expander("What the columns mean", expanded=ready is None):
-        st.dataframe(
-            pd.DataFrame(list(exports.MEANING[kind].items()), columns=["Column", "Meaning"]),
-            hide_index=True,
-            width="stretch",
+        # A list, not a table: a meaning wraps on a phone rather than running off the side.
+        st.markdown(
+            "\n".join(
+                f"- `{column}`: {fmt.plain(meaning)}"
+                for column, meaning in exports.MEANING[kind].items()
+            )
         )
 
 

@@ -1,6 +1,7 @@
 """Item analysis of one quiz for trainers and managers: per question, per option, per quiz.
 
-The quiz lives in the URL (``?quiz=quick-check``) so a link can point at its analysis. The last
+The quiz and the attempts counted live in the URL (``?quiz=quick-check&counted=all``) so a link
+can point at an analysis and a reload keeps it. The last
 analysis is kept in the session, so picking a question or filtering the table does not recompute
 it; changing the quiz, attempts counted or cohort does, and so does Refresh.
 """
@@ -21,6 +22,7 @@ from app.ui import auth, fmt, keys, nav, regrading, reporting
 from app.ui.resources import catalogue, engine
 
 ALL_COHORTS = ""
+COUNTED = "counted"  # the URL parameter of the "Attempts counted" choice
 
 
 def _seed(key: str, value: object) -> None:
@@ -44,6 +46,11 @@ def _quiz_changed(_user: User) -> None:
 
 
 @auth.callback
+def _which_changed(_user: User) -> None:
+    st.query_params[COUNTED] = st.session_state[keys.ITEMS_WHICH]
+
+
+@auth.callback
 def _refresh(_user: User) -> None:
     st.session_state.pop(keys.ITEMS_RESULT, None)
 
@@ -55,6 +62,8 @@ def _controls(user: User, cat: Catalogue) -> tuple[str, analytics.Which, str | N
     _seed(keys.ITEMS_QUIZ, last[0] if last[0] in ids else ids[0])
     _follow_url(ids)
     _seed(keys.ITEMS_WHICH, last[1])
+    if st.query_params.get(COUNTED) in analytics.WHICH:  # else the URL's word is ignored
+        st.session_state[keys.ITEMS_WHICH] = st.query_params[COUNTED]
     _seed(keys.ITEMS_COHORT, last[2] or ALL_COHORTS)
     every = allowed(user, Action.REPORT, EVERY_COHORT)  # else their own cohort only
     left, right = st.columns([3, 2]) if every else (st.container(), None)
@@ -84,9 +93,11 @@ def _controls(user: User, cat: Catalogue) -> tuple[str, analytics.Which, str | N
         format_func=lambda w: itemtables.WHICH_LABELS[w],
         required=True,
         key=keys.ITEMS_WHICH,
+        on_change=_which_changed,
         help="Moodle counts each trainee's first attempt: later ones are practised, not fresh.",
     )
     assert which is not None  # seeded above, and required: never left unpicked
+    st.query_params[COUNTED] = which
     return quiz_id, which, cohort or None
 
 
@@ -147,8 +158,7 @@ def _summary(result: ItemAnalysis) -> None:
         for label, value, help_ in itemtables.summary_figures(result.summary):
             st.metric(label, value, help=help_, width="content")
     note = itemtables.reliability_note(result.summary)
-    if note:
-        st.caption(note)
+    st.caption(note or itemtables.PLAIN_RELIABILITY)
     notice = itemtables.provisional_notice(result)
     if notice:
         st.warning(notice, icon=":material/hourglass_empty:")
@@ -156,6 +166,7 @@ def _summary(result: ItemAnalysis) -> None:
 
 def _questions(result: ItemAnalysis, cat: Catalogue, user: User, quiz_id: str) -> None:
     st.subheader("Questions")
+    st.caption("  \n".join(f"**{name}**: {line}" for name, line in itemtables.PLAIN_QUESTIONS))
     flagged_only = st.toggle("Flagged questions only", key=keys.ITEMS_FLAGGED)
     topics = {t: topic.title for t, topic in cat.topics.items()}
     table = itemtables.question_table(result, topics, flagged_only)

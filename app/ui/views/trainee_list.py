@@ -107,25 +107,17 @@ def _metrics(board: dashboard.Dashboard, people: pd.DataFrame) -> None:
 
 
 def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
+    # What a trainer looks for first (who, certified or not, how they score) on the left, so it
+    # is in view at 1280 px without scrolling, and the name, status and a score on a phone. (A
+    # pinned name column would stay in view while scrolling, but Streamlit greys it out.)
     table = pd.DataFrame(
         {
             "Trainee": people["display_name"],
-            "Username": people["username"],
-            "Cohort": people["cohort"].fillna(""),
-            "Attempts": people["attempts"],
-            "Open": people["open"],
-            "Last activity": people["last_activity"].map(
-                lambda t: None if pd.isna(t) else fmt.local(t).replace(tzinfo=None)
-            ),
             "Certification": people["status"].map(certstatus.LABELS),
-            "Certified until": people["certified_until"].map(
-                lambda t: None if pd.isna(t) else fmt.local(t).date()
-            ),
         }
     )
     columns = {
-        "Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-        "Certified until": st.column_config.DateColumn(format="D MMM YYYY"),
+        "Certification": st.column_config.TextColumn(help=_status_help()),
     }
     quiz_ids = (
         [board.filters.quiz_id] if board.filters.quiz_id else sorted(set(board.scores["quiz_id"]))
@@ -138,11 +130,25 @@ def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
             name = f"{prefix}{what.capitalize()} %"
             table[name] = people["user_id"].map(of_quiz[what]).astype("float64")
             columns[name] = st.column_config.NumberColumn(format="%.1f")
+    table["Certified until"] = people["certified_until"].map(
+        lambda t: None if pd.isna(t) else fmt.local(t).date()
+    )
+    table["Attempts"] = people["attempts"]
+    table["Open"] = people["open"]
+    table["Last activity"] = people["last_activity"].map(
+        lambda t: None if pd.isna(t) else fmt.local(t).replace(tzinfo=None)
+    )
+    table["Cohort"] = people["cohort"].fillna("")
+    table["Username"] = people["username"]
+    columns["Certified until"] = st.column_config.DateColumn(format="D MMM YYYY")
+    columns["Open"] = st.column_config.NumberColumn(help="Attempts started and not yet submitted")
+    columns["Last activity"] = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
     event = st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config=columns,
+        placeholder=present.EMPTY,
         on_select="rerun",
         selection_mode="single-row",
         key=keys.DASH_TABLE,
@@ -150,7 +156,14 @@ def _table(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
     rows = event.selection.rows if event else []
     if rows:
         nav.go("trainee", user=int(people["user_id"].iloc[rows[0]]))
-    st.caption("Click a row to open that trainee's record. Scores count submitted attempts only.")
+    st.caption(
+        "Click a row to open that trainee's record. Scores count submitted attempts only; "
+        f"{present.EMPTY} means none yet."
+    )
+
+
+def _status_help() -> str:
+    return "  \n".join(f"{certstatus.LABELS[s]}: {certstatus.HELP[s]}" for s in certstatus.STATUSES)
 
 
 def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
@@ -168,13 +181,21 @@ def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
         f"Share of points per topic over each trainee's latest {dashboard.RECENT_ATTEMPTS} "
         "attempts that asked about it. Red is weak, green is strong."
     )
+    # Topics down the side, read across (two lines for a long name, never tilted or cut);
+    # trainees along the top, a name's words on lines of their own so a column stays narrow.
     base = alt.Chart(data).encode(
+        y=alt.Y("topic:N", title=None, axis=fmt.topic_axis()),
         x=alt.X(
-            "topic:N",
+            "trainee:N",
             title=None,
-            axis=alt.Axis(labelAngle=-35, labelLimit=150, labelOverlap=False, orient="top"),
+            axis=alt.Axis(
+                orient="top",
+                labelAngle=0,
+                labelExpr="split(datum.label, ' ')",
+                labelLimit=90,
+                labelOverlap=False,
+            ),
         ),
-        y=alt.Y("trainee:N", title=None, axis=alt.Axis(labelLimit=140)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -190,8 +211,14 @@ def _heatmap(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:
             alt.Tooltip("questions:Q", title="Questions"),
         ],
     )
-    labels = base.mark_text(fontSize=11).encode(text=alt.Text("percent:Q", format=".1~f"))
-    st.altair_chart((cells + labels).properties(height=alt.Step(26)), width="stretch")
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("percent:Q", format=".1~f"),
+        # White on the dark ends of the scale (deep red, deep green), black in between.
+        color=alt.condition(
+            "datum.percent < 25 || datum.percent > 75", alt.value("white"), alt.value("black")
+        ),
+    )
+    st.altair_chart((cells + labels).properties(height=alt.Step(34)), width="stretch")
 
 
 def _distribution(board: dashboard.Dashboard, people: pd.DataFrame, cat) -> None:

@@ -13,8 +13,6 @@ from app.ui import auth, fmt, keys, nav, personaldata
 from app.ui import certificates as certificate_ui
 from app.ui.resources import catalogue, engine
 
-BADGE_COLOUR = {"current": "green", "expiring": "orange", "expired": "red", "never": "gray"}
-
 
 def render() -> None:
     user = nav.require("trainee")
@@ -40,7 +38,7 @@ def render() -> None:
     for cert in record.certifications:
         until = f" until {fmt.day(cert.valid_until)}" if cert.status in certstatus.CERTIFIED else ""
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""
-        badge = f":{BADGE_COLOUR[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
+        badge = f":{certstatus.COLOURS[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
         st.markdown(f"**{cert.name}**: {badge}{until}{ended}")
     _accommodation(user, person)
     found = certificate_ui.listing(user, person.id, heading="##### Certificates")
@@ -165,6 +163,7 @@ def _mastery(record: dashboard.Record, cat) -> None:
     data = record.mastery.assign(
         topic=record.mastery["topic"].map(lambda t: cat.topics[t].title if t in cat.topics else t),
         percent=(record.mastery["share"] * 100).map(present.chart_percent),
+        shown=(record.mastery["share"] * 100).map(present.percent),
     )
     st.markdown("##### Topic mastery")
     st.caption(
@@ -185,14 +184,13 @@ def _mastery(record: dashboard.Record, cat) -> None:
             alt.Tooltip("questions:Q", title="Questions"),
         ],
     )
-    bars = base.mark_bar().encode(
-        color=alt.Color(
-            "percent:Q", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen"), legend=None
-        )
+    colour = alt.Color(
+        "percent:Q", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen"), legend=None
     )
-    # The figure at each bar's end, so a 0% topic still shows a value rather than nothing.
-    labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        text=alt.Text("percent:Q", format=".1~f")  # as chart_percent gave it: "66.6", "80"
-    )
-    chart = (bars + labels).properties(height=alt.Step(30))  # room for two-line names
+    bars = base.mark_bar().encode(color=colour)
+    # A 0% topic has a bar of no length: a tick at its end and the figure beside it ("0%") say
+    # it is zero rather than missing.
+    ends = base.mark_tick(thickness=3, orient="vertical").encode(color=colour)
+    labels = base.mark_text(align="left", dx=5, fontSize=11).encode(text="shown:N")
+    chart = (bars + ends + labels).properties(height=alt.Step(30))  # room for two-line names
     st.altair_chart(chart, width="stretch")
