@@ -164,8 +164,8 @@ def test_saved_answer_is_shown_when_a_new_session_resumes(ui, fresh_db):
 
     second = sign_in("ann")  # another browser: nothing shared but the database
     assert [(p.value, p.proto.query_string) for p in second.page_link] == [
-        ("Resume", f"attempt={view.id}"),
-        ("Resume", f"attempt={view.id}"),
+        ("Resume Quick check", f"attempt={view.id}"),
+        ("Resume Quick check", f"attempt={view.id}"),
     ], "the unfinished attempt at the top, and on its quiz card"
     assert not [b for b in second.button if b.key == keys.home_start("quick-check")]
 

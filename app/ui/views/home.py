@@ -73,7 +73,7 @@ def render() -> None:
             st.markdown(f":material/pending: You have an unfinished attempt at **{title}**{left}.")
             st.page_link(
                 nav.page("quiz"),
-                label="Resume",
+                label=f"Resume {title}",
                 icon=":material/play_arrow:",
                 query_params={"attempt": row["id"]},
             )
@@ -156,7 +156,7 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
             with action:
                 st.page_link(
                     nav.page("quiz"),
-                    label="Resume",
+                    label=f"Resume {quiz.title}",
                     icon=":material/play_arrow:",
                     query_params={"attempt": str(s.open_attempt_id)},
                 )
@@ -166,7 +166,7 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
             action.caption("Not open now")
         elif st.session_state.get(keys.HOME_ASKING) != quiz.id:
             action.button(
-                "Start",
+                f"Start {quiz.title}",  # the name a screen reader gives it: one per quiz
                 key=keys.home_start(quiz.id),
                 on_click=_ask,
                 args=(quiz.id,),
@@ -198,7 +198,7 @@ def _confirmation(quiz_id: str) -> None:
             return
         buttons = st.container(horizontal=True, gap="small")
         buttons.button(
-            f"Start {quiz.title}",
+            f"Start {quiz.title} now",  # not the card's "Start <title>": one name, one button
             key=keys.home_confirm(quiz_id),
             type="primary",
             icon=":material/timer:" if terms.minutes else ":material/play_arrow:",
