@@ -183,8 +183,12 @@ def check(page: Page, control: Locator) -> str:
 
 
 def quiz_card(page: Page, title: str) -> Locator:
-    """The row of a quiz's card on the home page: its title, facts and its button."""
-    return page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_text(title, exact=True))
+    """A quiz's card on the home page: its title, facts and its button."""
+    return (
+        page.get_by_test_id("stMain")
+        .locator("[class*='st-key-resurface-quiz-card-']")
+        .filter(has=page.get_by_text(title, exact=True))
+    )
 
 
 def start_quiz(page: Page, title: str) -> int:

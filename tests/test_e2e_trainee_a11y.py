@@ -15,9 +15,11 @@ from e2e_support import (
     PASSWORD,
     PHONE,
     click,
+    full_page_screenshot,
     matching_items,
     open_app,
     settle,
+    shoot,
     sign_in,
     start_quiz,
     wait_until,
@@ -192,7 +194,7 @@ def answer_by_keyboard(page: Page, kind: str) -> None:
     expect(first).to_be_checked()
 
 
-def test_a_whole_quiz_by_keyboard_alone(page, base_url, engine, people, catalogue):
+def test_a_whole_quiz_by_keyboard_alone(context, page, base_url, engine, people, catalogue):
     kim = people["kim"]
     quiz = catalogue.quizzes[QUICK]
     view = attempts.start_questions(engine, kim, quiz, one_of_each_type(catalogue), catalogue)
@@ -229,6 +231,7 @@ def test_a_whole_quiz_by_keyboard_alone(page, base_url, engine, people, catalogu
         saved = attempts.get(engine, kim, view.id).questions[position].answer
         assert saved is not None, f"question {position + 1} ({snap.type}) was not saved"
         if snap.type == "matching":
+            shoot(context, page, "quiz-matching")
             assert len({c for c in saved if c is not None}) == len(snap.pairs)
             # The same option for a second item: refused, said, and nothing saved.
             forget_status(page)
@@ -296,6 +299,7 @@ def test_on_a_phone_the_countdown_stays_in_view_and_the_menu_says_menu(page, bas
     boxes = [figures.nth(i).bounding_box() for i in range(3)]
     assert len({round(b["y"]) for b in boxes}) == 1, f"the figures are not in one row: {boxes}"
     assert max(b["height"] for b in boxes) < PHONE["height"] / 4, boxes
+    full_page_screenshot(page, "results-figures")
 
 
 def test_the_sign_in_page_says_what_to_do_after_a_forgotten_password(page, base_url):

@@ -89,6 +89,7 @@ _SETUP_JS = f"""(() => {{
   }}
 }})();"""
 
+
 def _script(code: str) -> None:
     """Run ``code`` in the page: from the sidebar, where the element takes no room."""
     st.sidebar.html(f"<script>{code}</script>", unsafe_allow_javascript=True)

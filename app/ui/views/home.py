@@ -14,6 +14,8 @@ from app.ui import auth, fmt, keys, nav, reporting
 from app.ui import certificates as certificate_ui
 from app.ui.resources import catalogue, engine
 
+CARD_KEY = "resurface-quiz-card-"  # + the quiz id: the container of a quiz's card
+
 
 @auth.callback
 def _ask(user: User, quiz_id: str) -> None:
@@ -139,8 +141,10 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
         badge = " :green-badge[:material/check: Passed]"
     elif s.passed is False:
         badge = " :orange-badge[Not passed yet]"
-    with st.container(border=True):
-        text, action = st.columns([3, 1], vertical_alignment="center")
+    # The action under the text, not in a column beside it: "Start <quiz title>" (the name a
+    # screen reader needs, one per quiz) would not fit a quarter of the card.
+    with st.container(border=True, key=f"{CARD_KEY}{quiz.id}"):
+        text, action = st.container(), st.container()
         text.markdown(f"**{quiz.title}**{badge}  \n:gray[{' · '.join(facts)}]")
         if describe:
             text.caption(quiz.description)
@@ -171,7 +175,6 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
                 on_click=_ask,
                 args=(quiz.id,),
                 icon=":material/play_arrow:",
-                width="stretch",
             )
     if st.session_state.get(keys.HOME_ASKING) == quiz.id and s.open_attempt_id is None:
         _confirmation(quiz.id)
