@@ -41,6 +41,9 @@ _STYLES = f"""<style>
   outline: 3px solid var(--resurface-focus);
   outline-offset: 1px;
 }}
+/* A question's heading takes the focus after each move: no "link to this heading" icon on it
+   (a deep link to a question's words means nothing, and the icon showed with the focus). */
+[class*="st-key-resurface-question-"] [data-testid="stHeaderActionElements"] {{ display: none; }}
 /* A timed quiz's countdown stays in view while the page scrolls (on a phone, most of all):
    its container's wrapper is the element that spans nothing but it, inside the page's column. */
 [data-testid="stLayoutWrapper"]:has(> .st-key-{COUNTDOWN_KEY}),
