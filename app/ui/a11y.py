@@ -27,7 +27,7 @@ SCORECARD_KEY = "resurface-scorecard"  # the results page's three figures
 HEADER_HEIGHT = "3.75rem"  # Streamlit's top bar, which covers the top of the page
 
 _STYLES = f"""<style>
-/* ---- resurface accessibility (app/ui/a11y.py): focus ring, phone fixes ---- */
+/* ---- resurface accessibility: focus ring, phone fixes (see the a11y module) ---- */
 :root {{ --resurface-focus: {FOCUS_COLOR}; }}
 .stApp :is(button, a[href], summary, [role="button"], [role="tab"], [tabindex="-1"]):focus-visible,
 .stApp label:has(input[type="radio"]:focus-visible),
