@@ -183,15 +183,19 @@ def check(page: Page, control: Locator) -> str:
 
 
 def quiz_card(page: Page, title: str) -> Locator:
-    """The row of a quiz's card on the home page: its title, facts and its button."""
-    return page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_text(title, exact=True))
+    """A quiz's card on the home page: its title, facts and its button."""
+    return (
+        page.get_by_test_id("stMain")
+        .locator("[class*='st-key-resurface-quiz-card-']")
+        .filter(has=page.get_by_text(title, exact=True))
+    )
 
 
 def start_quiz(page: Page, title: str) -> int:
     """Start a quiz from its card on the home page, confirming the start where the quiz asks
     first (timed or limited quizzes); returns the attempt id in the URL."""
-    click(page, quiz_card(page, title).get_by_role("button", name="Start", exact=True))
-    confirm = page.get_by_role("button", name=f"Start {title}", exact=True)
+    click(page, quiz_card(page, title).get_by_role("button", name=f"Start {title}", exact=True))
+    confirm = page.get_by_role("button", name=f"Start {title} now", exact=True)
     expect(confirm.or_(page.get_by_role("heading", name=title))).to_be_visible()
     if confirm.is_visible():
         click(page, confirm)
@@ -218,20 +222,27 @@ def answer_current(page: Page) -> str:
     boxes = main.get_by_role("checkbox")
     # The widgets come after the question's heading: a page still being drawn can show the one
     # without the others, and counting then would find nothing to answer.
-    expect(radios.or_(boxes).or_(main.get_by_role("combobox")).first).to_be_visible()
+    matching = matching_items(page)
+    expect(radios.or_(boxes).or_(matching).first).to_be_visible()
     settle(page)
     if radios.count() or boxes.count():
         first = radios.first.get_by_role("radio") if radios.count() else boxes
         return check(page, first.first)
-    # Matching: one selectbox per item on the left; answered once every item has a match.
+    # Matching: a row of lettered options per item on the left; answered once every item has
+    # one, each option once (the page refuses one option given to two items).
     picked = []
-    for index in range(main.get_by_role("combobox").count()):
-        main.get_by_role("combobox").nth(index).click()
-        option = page.get_by_role("option").nth(1)  # option 0 is the "(none)" of no choice
-        picked.append(option.inner_text().strip())
-        option.click()
-        settle(page)
+    for index in range(matching.count()):
+        picked.append(check(page, matching.nth(index).get_by_role("radio").nth(index)))
     return "; ".join(picked)
+
+
+def matching_items(page: Page) -> Locator:
+    """A matching question's items: one radio group of option letters each."""
+    return (
+        page.get_by_test_id("stMain")
+        .locator("[class*='st-key-resurface-matching-']")
+        .get_by_role("radiogroup")
+    )
 
 
 def countdown(page: Page) -> timedelta:

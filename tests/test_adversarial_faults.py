@@ -35,6 +35,7 @@ from e2e_support import (
     navigator,
     open_app,
     pill,
+    quiz_card,
     settle,
     shoot,
     sign_in,
@@ -436,9 +437,7 @@ def test_deadline_passing_offline_closes_with_the_answers_saved_before_it(
         sign_in(page, server.url, "off")
         # Home: nothing to resume, the exam can be started afresh.
         expect(page.get_by_text("You have an unfinished attempt")).to_have_count(0)
-        card = page.get_by_test_id("stHorizontalBlock").filter(
-            has=page.get_by_text(EXAM, exact=True)
-        )
+        card = quiz_card(page, EXAM)
         expect(card.get_by_role("link", name="Resume")).to_have_count(0)
         expect(card.get_by_text("attempts 1 of 3")).to_be_visible()
 

@@ -85,8 +85,8 @@ def test_extra_time_shows_in_the_countdown_after_the_start_confirmation(page, ba
     expect(page.get_by_text("You have 15 extra minutes on timed exams.")).to_be_visible()
 
     # A click on Start asks first, and spends nothing.
-    click(page, quiz_card(page, EXAM).get_by_role("button", name="Start", exact=True))
-    confirm = page.get_by_role("button", name=f"Start {EXAM}", exact=True)
+    click(page, quiz_card(page, EXAM).get_by_role("button", name=f"Start {EXAM}", exact=True))
+    confirm = page.get_by_role("button", name=f"Start {EXAM} now", exact=True)
     expect(confirm).to_be_visible()
     expect(
         page.get_by_text(re.compile(r"60 minutes \(15 extra\), attempt 1 of 3;"))
@@ -104,7 +104,7 @@ def test_extra_time_shows_in_the_countdown_after_the_start_confirmation(page, ba
     assert attempts_of(engine, bea) == 0
 
     # Confirmed with the keyboard: the button is a real one, reached and pressed as such.
-    click(page, quiz_card(page, EXAM).get_by_role("button", name="Start", exact=True))
+    click(page, quiz_card(page, EXAM).get_by_role("button", name=f"Start {EXAM}", exact=True))
     confirm.focus()
     confirm.press("Enter")
     settle(page)
@@ -146,6 +146,6 @@ def test_a_manager_sets_a_cohorts_window_and_its_trainees_see_when_it_opens(brow
         card = quiz_card(home, "Quick check")
         expect(card.get_by_text(re.compile(r"Opens \d{2} \w{3} \d{4}, 00:00"))).to_be_visible()
         expect(card.get_by_text("Not open now")).to_be_visible()
-        expect(card.get_by_role("button", name="Start", exact=True)).to_have_count(0)
+        expect(card.get_by_role("button", name=f"Start {EXAM}", exact=True)).to_have_count(0)
     finally:
         trainee.close()

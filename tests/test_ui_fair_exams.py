@@ -39,7 +39,7 @@ def test_starting_a_timed_exam_asks_first_and_cancel_creates_nothing(ui, fresh_d
     assert not at.exception
     assert attempt_count(fresh_db) == 0, "a click on Start alone spends nothing"
     confirm = at.button(key=keys.home_confirm(EXAM))
-    assert confirm.label == f"Start {TITLE}"
+    assert confirm.label == f"Start {TITLE} now"
     assert "45 minutes, attempt 1 of 3; the clock starts now" in texts(at)
     assert not [b for b in at.button if b.key == keys.home_start(EXAM)]
 

@@ -164,8 +164,8 @@ def test_saved_answer_is_shown_when_a_new_session_resumes(ui, fresh_db):
 
     second = sign_in("ann")  # another browser: nothing shared but the database
     assert [(p.value, p.proto.query_string) for p in second.page_link] == [
-        ("Resume", f"attempt={view.id}"),
-        ("Resume", f"attempt={view.id}"),
+        ("Resume Quick check", f"attempt={view.id}"),
+        ("Resume Quick check", f"attempt={view.id}"),
     ], "the unfinished attempt at the top, and on its quiz card"
     assert not [b for b in second.button if b.key == keys.home_start("quick-check")]
 
@@ -174,3 +174,57 @@ def test_saved_answer_is_shown_when_a_new_session_resumes(ui, fresh_db):
     assert "1 of 10 answered" in values(second.caption)
     second.button(key=keys.QUIZ_PREV).click().run()
     assert shown_answer(second, view, 0) == right
+
+
+def _matching_qid(catalogue: Catalogue) -> str:
+    return next(
+        qid for qid, e in catalogue.entries.items() if e.question.type == "matching" and not e.case
+    )
+
+
+def test_matching_shows_its_options_and_refuses_one_option_for_two_items(ui, fresh_db, catalogue):
+    ann = ui["ann"]
+    quiz = catalogue.quizzes["quick-check"]
+    view = attempts.start_questions(fresh_db, ann, quiz, [_matching_qid(catalogue)], catalogue)
+    shown = view.questions[0].presented
+    pairs = shown.snapshot.pairs
+    at = sign_in("ann")
+    open_page(at, "quiz", attempt=view.id)
+
+    # Every option on the right is on the page, by letter, in the order shown.
+    listed = "\n".join(values(at.markdown))
+    for letter, right in zip("ABCDEFGH", shown.right_order, strict=False):
+        assert f"**{letter}** {pairs[right][1]}" in listed
+    rows = [at.radio(key=keys.match(view.id, 0, row)) for row in range(len(pairs))]
+    assert [r.label for r in rows] == [pairs[left][0] for left in shown.left_order]
+
+    first, second = shown.right_order[0], shown.right_order[1]
+    rows[0].set_value(first).run()
+    assert attempts.get(fresh_db, ann, view.id).questions[0].answer is not None
+    saved = attempts.get(fresh_db, ann, view.id).questions[0].answer
+
+    at.radio(key=keys.match(view.id, 0, 1)).set_value(first).run()
+    assert not at.exception
+    assert [w for w in values(at.warning) if w.startswith("Not saved: option A is picked")]
+    assert attempts.get(fresh_db, ann, view.id).questions[0].answer == saved, "nothing saved"
+
+    at.radio(key=keys.match(view.id, 0, 1)).set_value(second).run()
+    assert not [w for w in values(at.warning) if w.startswith("Not saved")]
+    answer = attempts.get(fresh_db, ann, view.id).questions[0].answer
+    assert answer[shown.left_order[0]] == first
+    assert answer[shown.left_order[1]] == second
+
+
+def test_home_names_each_start_and_resume_after_its_quiz(ui, fresh_db, catalogue):
+    at = sign_in("ann")
+    at.button(key=keys.home_start("quick-check")).click().run()
+    at = sign_in("ann")
+    starts = {b.key: b.label for b in at.button if b.key and b.key.startswith(keys.HOME_START)}
+    assert starts == {
+        keys.home_start(q.id): f"Start {q.title}"
+        for q in catalogue.quizzes.values()
+        if q.id != "quick-check"
+    }
+    assert {p.value for p in at.page_link if "attempt=" in p.proto.query_string} == {
+        f"Resume {catalogue.quizzes['quick-check'].title}"
+    }

@@ -166,7 +166,7 @@ def set_answer(at: AppTest, view: AttemptView, position: int, answer: Any) -> No
             at.checkbox(key=keys.option(view.id, position, slot)).set_value(index in answer)
     else:
         for row, left in enumerate(shown.left_order):
-            at.selectbox(key=keys.match(view.id, position, row)).set_value(answer[left])
+            at.radio(key=keys.match(view.id, position, row)).set_value(answer[left])
 
 
 def set_right_answer(at: AppTest, view: AttemptView, position: int) -> None:
@@ -188,7 +188,7 @@ def shown_answer(at: AppTest, view: AttemptView, position: int) -> Any:
         return ticked or None
     chosen: list[int | None] = [None] * len(snap.pairs)
     for row, left in enumerate(shown.left_order):
-        chosen[left] = at.selectbox(key=keys.match(view.id, position, row)).value
+        chosen[left] = at.radio(key=keys.match(view.id, position, row)).value
     return chosen if any(c is not None for c in chosen) else None
 
 

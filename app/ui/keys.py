@@ -61,6 +61,16 @@ def scrolled_to(attempt_id: int) -> str:
     return f"quiz.shown.{attempt_id}"
 
 
+def focused_on(attempt_id: int) -> str:
+    """The position of the question whose heading last got the focus (app/ui/a11y.py)."""
+    return f"quiz.focused.{attempt_id}"
+
+
+QUIZ_REFOCUS = "quiz.refocus"  # a practice check: the focus goes back to the question's heading
+A11Y_SERIAL = "a11y.serial"  # numbers the focus and live-region scripts, so each one runs
+A11Y_SAID = "a11y.said"  # what the polite live region says on the next run ("Answer saved")
+
+
 # Home and History: the attempt a click started, to open at the start of the next run
 # (app/ui/views/home.py, history.py)
 HOME_GO = "home.go"

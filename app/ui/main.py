@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.ui import auth, fmt, keys, nav
+from app.ui import a11y, auth, fmt, keys, nav
 from app.ui.views import signin
 
 st.set_page_config(page_title="Resurface", page_icon=":material/school:", layout="centered")
@@ -14,6 +14,7 @@ def main() -> None:
     user = auth.current_user()
     st.session_state[keys.USER] = user
     auth.sync_cookie()
+    a11y.styles(signed_in=user is not None)
 
     if user is None:
         page = st.navigation(

@@ -153,18 +153,54 @@ def widgets(
                 disabled=disabled,
             )
     else:
-        st.markdown("Match each item on the left with one on the right")
-        rights = [None, *shown.right_order]
+        _matching(view, state, on_change, disabled)
+
+
+def letters(state: QuestionState) -> dict[int, str]:
+    """A matching question's right-hand options by letter, A, B, C…, in the order shown."""
+    return {right: chr(ord("A") + i) for i, right in enumerate(state.presented.right_order)}
+
+
+def _matching(
+    view: AttemptView,
+    state: QuestionState,
+    on_change: Callable[..., None] | None,
+    disabled: bool,
+) -> None:
+    """The options on the right listed once, by letter; each item on the left picks a letter."""
+    aid, pos = view.id, state.presented.position
+    snap, shown = state.presented.snapshot, state.presented
+    letter = letters(state)
+    with st.container(key=f"resurface-matching-{pos}"):
+        st.markdown("Match each item with one option; use each option once.")
+        st.markdown("\n".join(f"- **{letter[r]}** {snap.pairs[r][1]}" for r in shown.right_order))
         for row, left in enumerate(shown.left_order):
-            st.selectbox(
+            st.radio(
                 snap.pairs[left][0],
-                rights,
-                format_func=lambda r: NO_CHOICE if r is None else snap.pairs[r][1],
+                list(shown.right_order),
+                index=None,
+                format_func=lambda r: letter[r],
                 key=keys.match(aid, pos, row),
                 on_change=on_change,
-                args=args,
+                args=(aid, pos),
                 disabled=disabled,
+                horizontal=True,
             )
+
+
+def clash(view: AttemptView, state: QuestionState) -> str | None:
+    """Why the matching answer on screen cannot be saved: one option given to two items."""
+    if state.presented.snapshot.type != "matching":
+        return None
+    chosen = [c for c in (read(view, state) or []) if c is not None]
+    twice = [c for c in state.presented.right_order if chosen.count(c) > 1]
+    if not twice:
+        return None
+    letter = letters(state)
+    return (
+        f"option {letter[twice[0]]} is picked for more than one item; "
+        "each option goes with one item only. Change one of them."
+    )
 
 
 def with_key(presented: Presented) -> None:

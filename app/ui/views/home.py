@@ -14,6 +14,8 @@ from app.ui import auth, fmt, keys, nav, reporting
 from app.ui import certificates as certificate_ui
 from app.ui.resources import catalogue, engine
 
+CARD_KEY = "resurface-quiz-card-"  # + the quiz id: the container of a quiz's card
+
 
 @auth.callback
 def _ask(user: User, quiz_id: str) -> None:
@@ -73,7 +75,7 @@ def render() -> None:
             st.markdown(f":material/pending: You have an unfinished attempt at **{title}**{left}.")
             st.page_link(
                 nav.page("quiz"),
-                label="Resume",
+                label=f"Resume {title}",
                 icon=":material/play_arrow:",
                 query_params={"attempt": row["id"]},
             )
@@ -139,8 +141,10 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
         badge = " :green-badge[:material/check: Passed]"
     elif s.passed is False:
         badge = " :orange-badge[Not passed yet]"
-    with st.container(border=True):
-        text, action = st.columns([3, 1], vertical_alignment="center")
+    # The action under the text, not in a column beside it: "Start <quiz title>" (the name a
+    # screen reader needs, one per quiz) would not fit a quarter of the card.
+    with st.container(border=True, key=f"{CARD_KEY}{quiz.id}"):
+        text, action = st.container(), st.container()
         text.markdown(f"**{quiz.title}**{badge}  \n:gray[{' · '.join(facts)}]")
         if describe:
             text.caption(quiz.description)
@@ -156,7 +160,7 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
             with action:
                 st.page_link(
                     nav.page("quiz"),
-                    label="Resume",
+                    label=f"Resume {quiz.title}",
                     icon=":material/play_arrow:",
                     query_params={"attempt": str(s.open_attempt_id)},
                 )
@@ -166,12 +170,11 @@ def _quiz_card(s: progress.Standing, now: datetime, describe: bool) -> None:
             action.caption("Not open now")
         elif st.session_state.get(keys.HOME_ASKING) != quiz.id:
             action.button(
-                "Start",
+                f"Start {quiz.title}",  # the name a screen reader gives it: one per quiz
                 key=keys.home_start(quiz.id),
                 on_click=_ask,
                 args=(quiz.id,),
                 icon=":material/play_arrow:",
-                width="stretch",
             )
     if st.session_state.get(keys.HOME_ASKING) == quiz.id and s.open_attempt_id is None:
         _confirmation(quiz.id)
@@ -198,7 +201,7 @@ def _confirmation(quiz_id: str) -> None:
             return
         buttons = st.container(horizontal=True, gap="small")
         buttons.button(
-            f"Start {quiz.title}",
+            f"Start {quiz.title} now",  # not the card's "Start <title>": one name, one button
             key=keys.home_confirm(quiz_id),
             type="primary",
             icon=":material/timer:" if terms.minutes else ":material/play_arrow:",

@@ -17,7 +17,7 @@ from app import attempts, clock, feedback, present, questionreports
 from app.accounts import AccountInactive, SessionEnded, User
 from app.attempts import AttemptError, AttemptView, QuestionState
 from app.engine import InvalidAnswer, normalize_answer
-from app.ui import auth, fmt, keys, nav, questions, reporting
+from app.ui import a11y, auth, fmt, keys, nav, questions, reporting
 from app.ui.fmt import clock as countdown_text
 from app.ui.resources import catalogue, engine
 
@@ -27,6 +27,7 @@ NOT_SAVED = (
     "Your answer was NOT saved: the server could not reach the database, even after trying again. "
     "Your choice is still on screen; press Save again below in a moment."
 )
+SAVED = "Answer saved"  # what the live region says after a save (a11y.announce)
 
 
 def _attempt_id() -> int | None:
@@ -54,29 +55,49 @@ def _step(_user: User, position: int) -> None:
 def _save(user: User, attempt_id: int, position: int) -> None:
     """Widget callback: save what the widgets hold for this question, now; a database that does
     not answer is tried again twice, and the page says if it never did (see _save_status)."""
+    _save_answer(user, attempt_id, position)
+
+
+@auth.callback
+def _check(user: User, attempt_id: int, position: int) -> None:
+    """A practice question's "Check answer": save, then the focus goes back to its heading."""
+    _save_answer(user, attempt_id, position)
+    st.session_state[keys.QUIZ_REFOCUS] = True
+
+
+def _save_answer(user: User, attempt_id: int, position: int) -> None:
     for delay in (*RETRY_DELAYS, None):
         try:
-            _save_once(user, attempt_id, position)
+            a11y.said(_save_once(user, attempt_id, position))
             return
         except DBAPIError:
             nav.log.warning("saving an answer failed; %s", "retrying" if delay else "giving up")
             if delay is None:
                 nav.notice(NOT_SAVED, "error")
+                a11y.said(NOT_SAVED)
                 return
             time.sleep(delay)
 
 
-def _save_once(user: User, attempt_id: int, position: int) -> None:
+def _save_once(user: User, attempt_id: int, position: int) -> str:
+    """Save, and return what the live region says: saved, or why not."""
     view = attempts.get(engine(), user, attempt_id)
-    answer = questions.read(view, view.questions[position])
+    state = view.questions[position]
+    clash = questions.clash(view, state)
+    if clash is not None:  # shown under the question until it is mended (_clash)
+        return f"Not saved: {clash}"
+    answer = questions.read(view, state)
     try:
         attempts.save_answer(engine(), user, attempt_id, position, answer)
     except AttemptError as exc:
         nav.notice(f"Your answer was not saved: {exc}.", "error")
+        return f"Not saved: {exc}."
     except InvalidAnswer as exc:
         # The message starts with the question id, which means nothing to a trainee.
         reason = str(exc).split(": ", 1)[-1]
         nav.notice(f"{reason[:1].upper()}{reason[1:]}.", "warning")
+        return f"Not saved: {reason}."
+    return SAVED
 
 
 @auth.callback
@@ -116,6 +137,8 @@ def render() -> None:
     # the first unanswered question (before a practice verdict could show, mid multiple-choice).
     _go_to(position)
     _scroll_to_top_on_change(view.id, position)
+    _focus_on_move(view.id, position)
+    a11y.announce()
     state = view.questions[position]
     total = len(view.questions)
     answered = sum(present.is_complete(s.answer) for s in view.questions)
@@ -129,7 +152,8 @@ def render() -> None:
 
     snap = state.presented.snapshot
     questions.vignette(snap)
-    st.markdown(f"#### {snap.stem}")
+    with st.container(key=_heading_key(position)):
+        st.markdown(f"#### {snap.stem}")
     questions.seed_state(view, state)
     verdict = feedback.immediate(view, position)
     if view.quiz.feedback == "immediate":
@@ -138,7 +162,8 @@ def render() -> None:
             reporting.question(view, position, questionreports.mine(engine(), user), fold=True)
     else:
         questions.widgets(view, state, on_change=_save)
-        _save_status(view, state)
+        if not _clash(view, state):
+            _save_status(view, state)
 
     st.session_state.setdefault(keys.flag(view.id, position), state.flagged)
     st.toggle(
@@ -216,8 +241,9 @@ def _practice_question(view: AttemptView, state, verdict: feedback.Verdict | Non
         with st.form(keys.check_form(view.id, position), border=False):
             questions.widgets(view, state, on_change=None)
             st.form_submit_button(
-                "Check answer", type="primary", on_click=_save, args=(view.id, position)
+                "Check answer", type="primary", on_click=_check, args=(view.id, position)
             )
+        _clash(view, state)
         return
     questions.marked(state)
     snap = verdict.snapshot
@@ -263,6 +289,30 @@ def _scroll_to_top_on_change(attempt_id: int, position: int) -> None:
         "</script>",
         unsafe_allow_javascript=True,
     )
+
+
+def _heading_key(position: int) -> str:
+    """The container of the question's heading: the focus goes there on each move."""
+    return f"resurface-question-{position}"
+
+
+def _focus_on_move(attempt_id: int, position: int) -> None:
+    """Keyboard and screen-reader users land on the new question's heading after Next,
+    Previous, a jump or a check, not on the button they pressed or the top of the page."""
+    key = keys.focused_on(attempt_id)
+    if st.session_state.get(key) == position and not st.session_state.pop(keys.QUIZ_REFOCUS, 0):
+        return
+    st.session_state[key] = position
+    a11y.focus_heading(_heading_key(position))
+
+
+def _clash(view: AttemptView, state: QuestionState) -> bool:
+    """A matching answer with one right-hand option given to two items: say so; not saved."""
+    clash = questions.clash(view, state)
+    if clash is None:
+        return False
+    st.warning(f"Not saved: {clash}", icon=":material/sync_problem:")
+    return True
 
 
 @auth.callback
@@ -316,7 +366,7 @@ def _countdown(attempt_id: int, deadline: datetime) -> None:
     left = deadline - now
     seconds = left.total_seconds()
     warn = " warn" if seconds < WARN_SECONDS else ""
-    st.html(
+    st.container(key=a11y.COUNTDOWN_KEY).html(
         f'<div class="resurface-countdown{warn}" data-resurface-countdown role="timer">'
         '<span class="icon" aria-hidden="true">timer</span> '
         f"<b>{countdown_text(left)}</b> left</div>"

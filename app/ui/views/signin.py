@@ -30,6 +30,12 @@ def delayed(until: datetime) -> str:
     )
 
 
+FORGOTTEN = (
+    ":material/help: Forgotten your password? Ask your trainer or a manager to reset it: they give "
+    "you a temporary one, and you choose your own the next time you sign in."
+)
+
+
 @auth.public_callback
 def _submit() -> None:
     username = st.session_state.get(keys.SIGNIN_USERNAME, "")
@@ -70,6 +76,7 @@ def render() -> None:
     error = st.session_state.pop(keys.SIGNIN_ERROR, None)
     if error:
         st.error(error, icon=":material/error:")
+    st.caption(FORGOTTEN)
 
 
 def _choose_password(user: User) -> None:
