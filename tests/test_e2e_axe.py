@@ -1,0 +1,292 @@
+"""Accessibility: axe-core scans every page of every role, at 1280 and 390 px, in Debian's Chromium
+against a real ``resurface serve`` on a demo database.
+
+The pages come from the navigation registry (app.ui.nav.PAGES) filtered by the permission rules
+(app.permissions.PAGE_ROLES), so a new page is scanned without touching this file; a new hidden
+page (reached by a link with a record's id) fails here until STATES says how to reach it. Beside
+the pages as they open: the quiz in its states (practice with feedback shown, the timed exam with
+its countdown, a matching question, the submit dialog), a result, a trainee's record, an attempt's
+review, and the pages of someone not signed in (sign-in, an invitation, a certificate's check).
+
+axe runs with the WCAG 2.0 and 2.1 A and AA rules and its best practices (landmarks, headings).
+No serious or critical finding may remain; the moderate and minor ones are printed (and written
+to tests/artifacts/axe-report.txt) as a list to work through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from e2e_support import DESKTOP, PHONE, answer_current, click, settle, sign_in
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from app import accounts, attempts, certificates, config, demo, invitations, permissions
+from app.bank import load
+from app.engine import assemble
+from app.store import tables
+from app.ui.nav import PAGES
+
+REPORT = Path(__file__).parent / "artifacts" / "axe-report.txt"
+OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+BLOCKING = {"serious", "critical"}
+WIDTHS = (DESKTOP, PHONE)
+PASSWORDS = {role: password for _, password, role in demo.ACCOUNTS}
+USERNAMES = {role: username for username, _, role in demo.ACCOUNTS}
+
+# Findings in Streamlit's own frontend that the app cannot change, one rule and one selector each,
+# with the reason. Nothing else is excused.
+ALLOWED: dict[tuple[str, str], str] = {}
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str  # "trainee /history @390"
+    rule: str
+    impact: str
+    help: str
+    targets: tuple[str, ...]
+    html: str
+
+
+# --- the database: the demo, plus what the hidden pages and the signed-out pages need ---------
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load([config.quizzes_dir()], sources_dir=config.sources_dir())
+
+
+@pytest.fixture(scope="module")
+def people(engine, catalogue) -> dict[str, object]:
+    """The demo's accounts and attempts; a certificate for the demo trainee's passed exam; an
+    invitation for a new trainee; a practice quiz with a matching question and the timed exam
+    begun by the demo trainee (left open for the quiz page's states)."""
+    demo.seed_demo(engine, catalogue)
+    users = {u.role: u for u in accounts.list_users(engine, None)}
+    trainee = users["trainee"]
+    certificates.issue(engine, user_id=trainee.id)
+    with engine.connect() as conn:
+        code = conn.execute(select(tables.certificates.c.code)).scalar_one()
+        done = conn.execute(
+            select(tables.attempts.c.id)
+            .where(tables.attempts.c.user_id == trainee.id)
+            .order_by(tables.attempts.c.id)
+        ).scalars()
+        finished = list(done)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RESURFACE_PUBLIC_URL", "https://training.example.org")
+        made = invitations.invite(
+            engine, users["manager"], "newcomer", "New Comer", "demo", "new@example.org"
+        )
+    token = made.link.rsplit("=", 1)[1]
+    matching = _attempt_with_matching(engine, trainee, catalogue)
+    exam = attempts.start(engine, trainee, catalogue.quizzes["certification-exam"], catalogue)
+    return {
+        "users": users,
+        "code": code,
+        "token": token,
+        "finished": finished[-1],
+        "matching": matching,
+        "exam": exam.id,
+    }
+
+
+def _attempt_with_matching(engine, trainee, catalogue) -> tuple[int, int]:
+    """A practice attempt holding a matching question, and that question's number (from 1)."""
+    for quiz in catalogue.quizzes.values():
+        if quiz.mode != "practice" or quiz.time_limit_minutes:
+            continue
+        for seed in range(50):
+            found = [
+                n
+                for n, p in enumerate(assemble(quiz, catalogue, seed), 1)
+                if p.snapshot.type == "matching"
+            ]
+            if found:
+                view = attempts.start(engine, trainee, quiz, catalogue, seed=seed)
+                return view.id, found[0]
+    raise AssertionError("no practice quiz draws a matching question")
+
+
+def _first(node: dict) -> str:
+    """A node's HTML (shortened) and what axe says is wrong with it."""
+    said = "; ".join(c["message"] for c in node.get("any", []) + node.get("all", []))
+    return f"{node['html'][:160]} -- {said}"
+
+
+# --- scanning -----------------------------------------------------------------------------------
+
+
+class Scanner:
+    def __init__(self, base_url: str) -> None:
+        self.axe = Axe()
+        self.base_url = base_url
+        self.findings: list[Finding] = []
+        self.scanned: list[str] = []
+
+    def scan(self, page: Page, who: str, what: str) -> None:
+        """Run axe on what ``page`` shows, at each width (resized, not reloaded)."""
+        for size in WIDTHS:
+            page.set_viewport_size(size)
+            settle(page)
+            where = f"{who} {what} @{size['width']}"
+            self.scanned.append(where)
+            result = self.axe.run(page, options=OPTIONS).response
+            for v in result["violations"]:
+                nodes = [
+                    n
+                    for n in v["nodes"]
+                    if (v["id"], ",".join(n["target"][-1:])) not in ALLOWED
+                ]
+                if not nodes:
+                    continue
+                self.findings.append(
+                    Finding(
+                        where,
+                        v["id"],
+                        v["impact"] or "minor",
+                        v["help"],
+                        tuple(" ".join(map(str, n["target"])) for n in nodes),
+                        _first(nodes[0]),
+                    )
+                )
+        page.set_viewport_size(DESKTOP)
+
+    def visit(self, page: Page, who: str, path: str, label: str = "") -> None:
+        page.goto(f"{self.base_url}{path}")
+        settle(page)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        self.scan(page, who, f"{path} {label}".strip())
+
+    def report(self) -> str:
+        lines = [f"axe: {len(self.scanned)} scans"]
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f.impact] = counts.get(f.impact, 0) + 1
+        lines.append("findings by impact: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+        by_rule: dict[tuple[str, str, str], list[Finding]] = {}
+        for f in self.findings:
+            by_rule.setdefault((f.impact, f.rule, f.help), []).append(f)
+        for (impact, rule, text), found in sorted(by_rule.items()):
+            lines.append(f"\n[{impact}] {rule}: {text} ({len(found)} scans)")
+            for f in found:
+                lines.append(f"  {f.where}: {len(f.targets)} nodes, e.g. {f.targets[0]}")
+                lines.append(f"      {f.html}")
+        return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def scanner(base_url) -> Iterator[Scanner]:
+    found = Scanner(base_url)
+    yield found
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(found.report() + "\n", encoding="utf-8")
+
+
+def _hidden_states(people) -> dict[str, list[tuple[str, str]]]:
+    """How to reach each hidden page: (path, who) pairs."""
+    trainee = people["users"]["trainee"]
+    return {
+        "quiz": [],  # its states are driven by the trainee's own test below
+        "results": [(f"/results?attempt={people['finished']}", "trainee")],
+        "trainee": [(f"/trainee?user={trainee.id}", r) for r in ("trainer", "manager")],
+        "review": [(f"/review?attempt={people['finished']}", r) for r in ("trainer", "manager")],
+    }
+
+
+def test_every_hidden_page_has_a_way_in(people):
+    hidden = {p.id for p in PAGES if p.hidden}
+    assert hidden == set(_hidden_states(people)), "say in _hidden_states how to reach the page"
+
+
+def _signed_in(browser: Browser, base_url: str, role: str):
+    context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, base_url, USERNAMES[role], PASSWORDS[role])
+    return context, page
+
+
+def test_signed_out_pages(browser, base_url, people, scanner):
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        scanner.visit(page, "signed out", "/")
+        scanner.visit(page, "signed out", f"/?invite={people['token']}")
+        page.goto(f"{base_url}/verify/{people['code']}")
+        expect(page.get_by_text("This certificate is current.")).to_be_visible()
+        # not Streamlit: no settle
+        for size in WIDTHS:
+            page.set_viewport_size(size)
+            scanner.scanned.append(f"signed out /verify @{size['width']}")
+            for v in scanner.axe.run(page, options=OPTIONS).response["violations"]:
+                scanner.findings.append(
+                    Finding(
+                        f"signed out /verify @{size['width']}",
+                        v["id"],
+                        v["impact"] or "minor",
+                        v["help"],
+                        tuple(" ".join(map(str, n["target"])) for n in v["nodes"]),
+                        _first(v["nodes"][0]),
+                    )
+                )
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("role", ["trainee", "trainer", "manager"])
+def test_pages_of_a_role(browser, base_url, people, scanner, role):
+    context, page = _signed_in(browser, base_url, role)
+    try:
+        for p in PAGES:
+            if role not in permissions.PAGE_ROLES[p.id] or p.hidden:
+                continue
+            scanner.visit(page, role, f"/{p.id}")
+        for paths in _hidden_states(people).values():
+            for path, who in paths:
+                if who == role:
+                    scanner.visit(page, role, path)
+        if role == "trainee":
+            _quiz_states(page, scanner, people)
+    finally:
+        context.close()
+
+
+def _quiz_states(page: Page, scanner: Scanner, people) -> None:
+    attempt, number = people["matching"]
+    scanner.visit(page, "trainee", f"/quiz?attempt={attempt}&q={number}", "(matching)")
+    answer_current(page)
+    click(page, page.get_by_role("button", name="Check answer"))
+    expect(
+        page.get_by_test_id("stAlert").filter(has_text=re.compile("Correct|Not quite|Partly"))
+    ).to_be_visible()
+    scanner.scan(page, "trainee", "practice quiz, feedback shown")
+
+    scanner.visit(page, "trainee", f"/quiz?attempt={people['exam']}")
+    expect(page.locator("[data-resurface-countdown]")).to_be_visible()
+    answer_current(page)
+    scanner.scan(page, "trainee", "timed exam, one answered")
+    click(page, page.get_by_role("button", name="Submit quiz…"))
+    expect(page.get_by_role("dialog")).to_be_visible()
+    scanner.scan(page, "trainee", "timed exam, submit dialog")
+
+
+def test_no_serious_or_critical_findings(scanner):
+    """Last in the module: the verdict over every scan above, with the whole list printed."""
+    report = scanner.report()
+    print(report)
+    assert len(scanner.scanned) > 0
+    blocking = [f for f in scanner.findings if f.impact in BLOCKING]
+    assert not blocking, report
