@@ -15,14 +15,26 @@ to tests/artifacts/axe-report.txt) as a list to work through.
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from e2e_support import DESKTOP, PHONE, answer_current, click, settle, sign_in
+from e2e_support import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    answer_current,
+    click,
+    full_page_screenshot,
+    served,
+    settle,
+    sign_in,
+)
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -33,6 +45,7 @@ from app.store import tables
 from app.ui.nav import PAGES
 
 REPORT = Path(__file__).parent / "artifacts" / "axe-report.txt"
+SHOTS = SCREENSHOTS / "axe"  # what each scan saw, at the window's size
 OPTIONS = {
     "runOnly": {
         "type": "tag",
@@ -44,10 +57,6 @@ BLOCKING = {"serious", "critical"}
 WIDTHS = (DESKTOP, PHONE)
 PASSWORDS = {role: password for _, password, role in demo.ACCOUNTS}
 USERNAMES = {role: username for username, _, role in demo.ACCOUNTS}
-
-# Findings in Streamlit's own frontend that the app cannot change, one rule and one selector each,
-# with the reason. Nothing else is excused.
-ALLOWED: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -120,46 +129,39 @@ def _attempt_with_matching(engine, trainee, catalogue) -> tuple[int, int]:
     raise AssertionError("no practice quiz draws a matching question")
 
 
-def _first(node: dict) -> str:
-    """A node's HTML (shortened) and what axe says is wrong with it."""
-    said = "; ".join(c["message"] for c in node.get("any", []) + node.get("all", []))
-    return f"{node['html'][:160]} -- {said}"
-
-
 # --- scanning -----------------------------------------------------------------------------------
 
 
 class Scanner:
+    """Runs axe on pages and keeps every finding, for one report at the end of the module."""
+
     def __init__(self, base_url: str) -> None:
         self.axe = Axe()
         self.base_url = base_url
         self.findings: list[Finding] = []
         self.scanned: list[str] = []
 
-    def scan(self, page: Page, who: str, what: str) -> None:
+    def scan(self, page: Page, who: str, what: str, streamlit: bool = True) -> None:
         """Run axe on what ``page`` shows, at each width (resized, not reloaded)."""
         for size in WIDTHS:
             page.set_viewport_size(size)
-            settle(page)
+            if streamlit:
+                settle(page)
             where = f"{who} {what} @{size['width']}"
             self.scanned.append(where)
-            result = self.axe.run(page, options=OPTIONS).response
-            for v in result["violations"]:
-                nodes = [
-                    n
-                    for n in v["nodes"]
-                    if (v["id"], ",".join(n["target"][-1:])) not in ALLOWED
-                ]
-                if not nodes:
-                    continue
+            name = re.sub(r"[^a-z0-9]+", "-", f"{who} {what} {size['width']}".lower()).strip("-")
+            page.screenshot(path=str(SHOTS / f"{name}.png"))
+            for v in self.axe.run(page, options=OPTIONS).response["violations"]:
+                node = v["nodes"][0]
+                said = "; ".join(c["message"] for c in node["any"] + node["all"] + node["none"])
                 self.findings.append(
                     Finding(
                         where,
                         v["id"],
                         v["impact"] or "minor",
                         v["help"],
-                        tuple(" ".join(map(str, n["target"])) for n in nodes),
-                        _first(nodes[0]),
+                        tuple(" ".join(map(str, n["target"])) for n in v["nodes"]),
+                        f"{node['html'][:160]} -- {said}",
                     )
                 )
         page.set_viewport_size(DESKTOP)
@@ -171,11 +173,12 @@ class Scanner:
         self.scan(page, who, f"{path} {label}".strip())
 
     def report(self) -> str:
-        lines = [f"axe: {len(self.scanned)} scans"]
-        counts: dict[str, int] = {}
-        for f in self.findings:
-            counts[f.impact] = counts.get(f.impact, 0) + 1
-        lines.append("findings by impact: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+        counts = Counter(f.impact for f in self.findings)
+        lines = [
+            f"axe-core {self.axe_version}: {len(self.scanned)} scans",
+            "findings (scans x rule) by impact: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"),
+        ]
         by_rule: dict[tuple[str, str, str], list[Finding]] = {}
         for f in self.findings:
             by_rule.setdefault((f.impact, f.rule, f.help), []).append(f)
@@ -184,11 +187,18 @@ class Scanner:
             for f in found:
                 lines.append(f"  {f.where}: {len(f.targets)} nodes, e.g. {f.targets[0]}")
                 lines.append(f"      {f.html}")
+        lines.append("\nscanned:\n  " + "\n  ".join(self.scanned))
         return "\n".join(lines)
+
+    @property
+    def axe_version(self) -> str:
+        found = re.search(r"axe v([\d.]+)", self.axe.axe_script[:200])
+        return found.group(1) if found else "?"
 
 
 @pytest.fixture(scope="module")
 def scanner(base_url) -> Iterator[Scanner]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     found = Scanner(base_url)
     yield found
     REPORT.parent.mkdir(parents=True, exist_ok=True)
@@ -227,21 +237,7 @@ def test_signed_out_pages(browser, base_url, people, scanner):
         scanner.visit(page, "signed out", f"/?invite={people['token']}")
         page.goto(f"{base_url}/verify/{people['code']}")
         expect(page.get_by_text("This certificate is current.")).to_be_visible()
-        # not Streamlit: no settle
-        for size in WIDTHS:
-            page.set_viewport_size(size)
-            scanner.scanned.append(f"signed out /verify @{size['width']}")
-            for v in scanner.axe.run(page, options=OPTIONS).response["violations"]:
-                scanner.findings.append(
-                    Finding(
-                        f"signed out /verify @{size['width']}",
-                        v["id"],
-                        v["impact"] or "minor",
-                        v["help"],
-                        tuple(" ".join(map(str, n["target"])) for n in v["nodes"]),
-                        _first(v["nodes"][0]),
-                    )
-                )
+        scanner.scan(page, "signed out", "/verify/<code>", streamlit=False)  # plain HTML
     finally:
         context.close()
 
@@ -281,6 +277,52 @@ def _quiz_states(page: Page, scanner: Scanner, people) -> None:
     click(page, page.get_by_role("button", name="Submit quiz…"))
     expect(page.get_by_role("dialog")).to_be_visible()
     scanner.scan(page, "trainee", "timed exam, submit dialog")
+
+
+CLINIC = "Northside Skin Clinic"
+ACCENT = "#1d4ed8"
+ACCENT_RGB = "rgb(29, 78, 216)"  # #1d4ed8, worked by hand
+
+
+def test_a_clinics_name_logo_and_accent_colour_show(
+    browser, db_file, people, scanner, tmp_path_factory
+):
+    """The three branding settings on a server of their own (the same database): the name in the
+    tab and as the sign-in page's heading, the logo above the page (and the menu, once signed
+    in), the accent on the buttons; and the branded pages pass axe as the plain ones do."""
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("branded")
+    logo = folder / "logo.png"
+    Image.new("RGB", (240, 48), (29, 78, 216)).save(logo)
+    env = {
+        **os.environ,
+        "RESURFACE_DATABASE_URL": db_file,
+        "RESURFACE_CLINIC_NAME": CLINIC,
+        "RESURFACE_LOGO": str(logo),
+        "RESURFACE_ACCENT_COLOR": ACCENT,
+    }
+    with served(env, folder / "server.log") as url:
+        context = browser.new_context(viewport=DESKTOP)
+        try:
+            page = context.new_page()
+            page.goto(url)
+            settle(page)
+            expect(page).to_have_title(CLINIC)
+            expect(page.get_by_role("heading", name=CLINIC, level=1)).to_be_visible()
+            expect(page.get_by_test_id("stHeaderLogo")).to_be_visible()
+            sign_in_button = page.get_by_role("button", name="Sign in")
+            expect(sign_in_button).to_have_css("background-color", ACCENT_RGB)
+            scanner.scan(page, "signed out, branded", "/")
+            full_page_screenshot(page, "branded-signin")
+
+            sign_in(page, url, USERNAMES["trainee"], PASSWORDS["trainee"])
+            expect(page.get_by_test_id("stSidebarLogo")).to_be_visible()
+            expect(page).to_have_title(CLINIC)
+            scanner.scan(page, "trainee, branded", "/")
+            full_page_screenshot(page, "branded-home")
+        finally:
+            context.close()
 
 
 def test_no_serious_or_critical_findings(scanner):
