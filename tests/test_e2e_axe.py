@@ -3,10 +3,11 @@ against a real ``resurface serve`` on a demo database.
 
 The pages come from the navigation registry (app.ui.nav.PAGES) filtered by the permission rules
 (app.permissions.PAGE_ROLES), so a new page is scanned without touching this file; a new hidden
-page (reached by a link with a record's id) fails here until STATES says how to reach it. Beside
-the pages as they open: the quiz in its states (practice with feedback shown, the timed exam with
-its countdown, a matching question, the submit dialog), a result, a trainee's record, an attempt's
-review, and the pages of someone not signed in (sign-in, an invitation, a certificate's check).
+page (reached by a link with a record's id) fails here until _hidden_states says how to reach it.
+Beside the pages as they open: the quiz in its states (practice with feedback shown, the timed
+exam with its countdown, a matching question, the submit dialog), a result, a trainee's record, an
+attempt's review, the pages of someone not signed in (sign-in, an invitation, a certificate's
+check), and a server with a clinic's name, logo and accent colour.
 
 axe runs with the WCAG 2.0 and 2.1 A and AA rules and its best practices (landmarks, headings).
 No serious or critical finding may remain; the moderate and minor ones are printed (and written
