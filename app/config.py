@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,6 +42,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
         "`resurface retention`: accounts deactivated longer are erased",
     ),
     ("RESURFACE_CLINIC_NAME", "Resurface training", "the issuer named on certificates"),
+    ("RESURFACE_LOGO", "none", "an image shown at the top of every page"),
+    ("RESURFACE_ACCENT_COLOR", "Streamlit's red", "buttons, links and selections (#rrggbb)"),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -234,8 +237,76 @@ def clinic_name() -> str:
     return " ".join(os.environ.get("RESURFACE_CLINIC_NAME", "").split()) or "Resurface training"
 
 
+def app_name() -> str:
+    """The name in the browser's tab and at the top of the sign-in page: the clinic's
+    (``RESURFACE_CLINIC_NAME``) when it is set, else "Resurface"."""
+    return " ".join(os.environ.get("RESURFACE_CLINIC_NAME", "").split()) or "Resurface"
+
+
+LOGO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+def logo() -> Path | None:
+    """``RESURFACE_LOGO``: an image file shown at the top of every page, or None.
+
+    Raises SettingError for a path that is not an image file.
+    """
+    found = _path("RESURFACE_LOGO")
+    if found is None:
+        return None
+    if not found.is_file():
+        raise SettingError(f"RESURFACE_LOGO names {found}, which is not a file")
+    if found.suffix.lower() not in LOGO_TYPES:
+        raise SettingError(
+            f"RESURFACE_LOGO must be an image ({', '.join(LOGO_TYPES)}), not {found.name}"
+        )
+    return found
+
+
+MIN_CONTRAST = 4.5  # WCAG 2.1 AA for normal text (1.4.3): white on a button, a link on white
+_HEX = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def contrast_on_white(colour: str) -> float:
+    """The WCAG contrast ratio of ``#rrggbb`` (or ``#rgb``) against white, 1 to 21."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
+def accent_color() -> str | None:
+    """``RESURFACE_ACCENT_COLOR``: the colour of buttons, links and selections as ``#rrggbb``,
+    or None for Streamlit's own (unset).
+
+    Raises SettingError for anything but a hex colour, and for a colour too light to read
+    white text on (or to read on white): less than 4.5:1 against white.
+    """
+    raw = os.environ.get("RESURFACE_ACCENT_COLOR", "").strip()
+    if not raw:
+        return None
+    if not _HEX.fullmatch(raw):
+        raise SettingError(
+            f"RESURFACE_ACCENT_COLOR must be a hex colour such as #1d4ed8, not {raw!r}"
+        )
+    ratio = contrast_on_white(raw)
+    if ratio < MIN_CONTRAST:
+        raise SettingError(
+            f"RESURFACE_ACCENT_COLOR {raw} is too light: its contrast with white is "
+            f"{math.floor(ratio * 100) / 100:.2f}:1, and the white text on buttons and the "
+            f"links on white pages need at least {MIN_CONTRAST}:1 to be readable; choose a "
+            "darker shade"
+        )
+    return raw.lower()
+
+
 def check() -> None:
     """Read every setting the server needs once; raises SettingError for one it cannot use."""
+    logo()
+    accent_color()
     session_hours()
     idle_minutes()
     public_host()

@@ -86,6 +86,9 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
         "--server.fileWatcherType",
         "none",
     ]
+    accent = config.accent_color()
+    if accent is not None:  # the clinic's colour for buttons, links and selections
+        command += ["--theme.primaryColor", accent]
     print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
     return _run_server(command, env)
 

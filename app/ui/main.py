@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.ui import a11y, auth, fmt, keys, nav
+from app.ui import a11y, auth, branding, fmt, keys, nav
 from app.ui.views import signin
 
-st.set_page_config(page_title="Resurface", page_icon=":material/school:", layout="centered")
+st.set_page_config(page_title=branding.title(), page_icon=":material/school:", layout="centered")
 
 
 def main() -> None:
+    branding.apply()
     user = auth.current_user()
     st.session_state[keys.USER] = user
     auth.sync_cookie()

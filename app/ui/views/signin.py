@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import accounts, clock
 from app.accounts import AccountError, User
-from app.ui import auth, fmt, keys, nav
+from app.ui import auth, branding, fmt, keys, nav
 from app.ui.fmt import when
 from app.ui.resources import engine
 from app.ui.views import invite
@@ -64,7 +64,7 @@ def render() -> None:
     if link is not None:
         invite.render(link)
         return
-    st.title("Resurface")
+    st.title(branding.title())
     st.caption("Laser skin resurfacing training and certification")
     nav.show_notice()  # why this tab was signed out, if it was
     with st.form(keys.SIGNIN_FORM, border=True):
