@@ -126,8 +126,8 @@ class Script:
         found = self.client.page.widget(key)
         if found is None:
             shown = [t[:50] for t in self.client.page.texts() if t][:10]
-            raise ProtocolError(f"no widget {key!r} on the page (query {self.client.query_string!r}; "
-                                f"it shows {shown})")  # fmt: skip
+            where = self.client.query_string
+            raise ProtocolError(f"no widget {key!r} on the page (query {where!r}; shows {shown})")
         return found
 
     async def sign_in(self) -> None:
@@ -162,15 +162,16 @@ class Script:
         client = self.client
         took = await client.act(
             [trigger(self.need(f"home.start.{quiz_id}"))],
-            lambda page: page.widget(f"home.confirm.{quiz_id}") is not None
-            or "attempt=" in client.query_string,
+            lambda page: (
+                page.widget(f"home.confirm.{quiz_id}") is not None
+                or "attempt=" in client.query_string
+            ),
         )
         self.taker.start_clicks.append(took)
         if "attempt=" not in client.query_string:
             took = await client.act(
                 [trigger(self.need(f"home.confirm.{quiz_id}"))],
-                lambda page: "attempt=" in client.query_string
-                and _query(client).get("q") == "1",
+                lambda page: "attempt=" in client.query_string and _query(client).get("q") == "1",
             )
             self.taker.start_clicks.append(took)
         attempt = int(_query(client)["attempt"])
@@ -206,10 +207,12 @@ class Script:
         await self.timed(
             "submit now",
             [trigger(now)],
-            lambda page: "attempt=" in self.client.query_string
-            and page.widget("quiz.next") is None
-            and page.widget("quiz.submit_now") is None
-            and page.widget("quiz.submit_last") is None,
+            lambda page: (
+                "attempt=" in self.client.query_string
+                and page.widget("quiz.next") is None
+                and page.widget("quiz.submit_now") is None
+                and page.widget("quiz.submit_last") is None
+            ),
             fragment_id=now.fragment_id,
         )
         self.taker.done = True
@@ -469,12 +472,8 @@ def run_steps(
         try:
             for n in steps:
                 prefix = f"pace{stamp}n{n}x"
-                found.append(
-                    asyncio.run(
-                        step(url, engine, n, prefix, quiz_id, think, answer, server, timeout,
-                             seed_value)  # fmt: skip
-                    )
-                )
+                where = (url, engine, n, prefix, quiz_id)
+                found.append(asyncio.run(step(*where, think, answer, server, timeout, seed_value)))
                 s = found[-1]
                 p95 = percentile(s.clicks, 0.95)
                 print(
@@ -495,6 +494,7 @@ def run_steps(
 def describe(s: Step) -> dict:
     """One step as the JSON file and the notes have it."""
     cpus = os.cpu_count() or 1
+    clicks = len(s.clicks) + len(s.start_clicks)
     return {
         "n": s.n,
         "think_s": list(s.think),
@@ -512,12 +512,18 @@ def describe(s: Step) -> dict:
         "exam_wall_s": s.wall,
         "server_cpu_s": s.server_cpu,
         "server_cpu_share_of_machine": s.server_cpu / (s.wall * cpus) if s.wall else None,
-        "server_cpu_ms_per_click": 1000 * s.server_cpu / max(1, len(s.clicks) + len(s.start_clicks)),
+        "server_cpu_ms_per_click": 1000 * s.server_cpu / max(1, clicks),
         "server_rss_before_mb": s.rss_before / 2**20,
         "server_rss_peak_mb": s.rss_after / 2**20,
         "server_rss_per_trainee_mb": (s.rss_after - s.rss_before) / 2**20 / s.n,
         "generator_cpu_s": s.generator_cpu,
         "received_mb": s.received / 2**20,
+        "clicks_per_trainee_per_minute": 60 * clicks / (s.n * s.wall) if s.wall else None,
+        # One server process runs Python on one CPU at a time (the GIL): the trainees it holds
+        # at this pace before that CPU is full, from the CPU each click cost.
+        "one_process_saturates_at": (
+            s.wall * s.n / s.server_cpu if s.server_cpu and s.server_cpu == s.server_cpu else None
+        ),
     }
 
 
@@ -561,7 +567,10 @@ def measure(
             f"{d['server_cpu_ms_per_click']:.0f} ms per click); server RSS "
             f"{d['server_rss_before_mb']:.0f} -> {d['server_rss_peak_mb']:.0f} MB "
             f"({d['server_rss_per_trainee_mb']:.2f} MB per trainee); load generator CPU "
-            f"{s.generator_cpu:.0f} s; all {s.n} signed in in {s.sign_in:.0f} s"
+            f"{s.generator_cpu:.0f} s; all {s.n} signed in in {s.sign_in:.0f} s; "
+            f"{d['clicks_per_trainee_per_minute'] or 0:.1f} clicks a trainee a minute, so one "
+            f"server process (one CPU at a time) would be full at about "
+            f"{d['one_process_saturates_at'] or 0:.0f} trainees at this pace"
             + (f"; errors: {'; '.join(s.errors[:3])}" if s.errors else "")
         )
     over = next((s.n for s in found if s.clicks and percentile(s.clicks, 0.95) > LIMIT), None)

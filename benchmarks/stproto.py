@@ -22,6 +22,7 @@ Nothing here knows Resurface; ``benchmarks/exam_pace.py`` drives it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import urllib.request
@@ -136,7 +137,11 @@ class Client:
                 status, data = response.status, response.read()
                 set_cookies = response.headers.get_all("Set-Cookie") or []
         except urllib.error.HTTPError as exc:
-            status, data, set_cookies = exc.code, exc.read(), exc.headers.get_all("Set-Cookie") or []
+            status, data, set_cookies = (
+                exc.code,
+                exc.read(),
+                exc.headers.get_all("Set-Cookie") or [],
+            )
         for line in set_cookies:
             jar = SimpleCookie()
             jar.load(line)
@@ -185,10 +190,8 @@ class Client:
             await self._ws.close()
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-            except (asyncio.CancelledError, Exception):
-                pass
 
     async def _read(self) -> None:
         assert self._ws is not None
@@ -303,10 +306,8 @@ class Client:
                         f"(query {self.query_string!r}; page shows "
                         f"{[t[:60] for t in self.page.texts() if t][:8]})"
                     )
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._finished.wait(), left)
-                except TimeoutError:
-                    pass
 
 
 # --- widget values, as the frontend sends them ---------------------------------------------
