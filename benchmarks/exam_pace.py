@@ -40,7 +40,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -455,6 +455,7 @@ def run_steps(
     timeout: float = 120.0,
     seed_value: int = 42,
     stop: bool = True,
+    after_each: Callable[[list[Step]], object] | None = None,
 ) -> list[Step]:
     quiz_id = QUICK_QUIZ if quick else EXAM
     answer = QUICK_ANSWER if quick is True else 10_000  # "all": the quick check, every question
@@ -474,6 +475,8 @@ def run_steps(
                 prefix = f"pace{stamp}n{n}x"
                 where = (url, engine, n, prefix, quiz_id)
                 found.append(asyncio.run(step(*where, think, answer, server, timeout, seed_value)))
+                if after_each is not None:  # written as it goes: a long run may be cut short
+                    after_each(found)
                 s = found[-1]
                 p95 = percentile(s.clicks, 0.95)
                 print(
@@ -534,8 +537,10 @@ def measure(
     **where,
 ) -> list[Row]:
     think = think or (QUICK_THINK if run.quick else THINK)
-    found = run_steps(run.quick, steps or (QUICK_STEPS if run.quick else STEPS), think,
-                      seed_value=run.seed, **where)  # fmt: skip
+    out = ROOT / "results" / f"exam_pace-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    steps = steps or (QUICK_STEPS if run.quick else STEPS)
+    kept = lambda found: save(found, run, out)  # noqa: E731
+    found = run_steps(run.quick, steps, think, seed_value=run.seed, after_each=kept, **where)
     rows = []
     pace = f"think {think[0]:g}-{think[1]:g} s"
     for s in found:
@@ -579,12 +584,12 @@ def measure(
         if over
         else f"exam pace: p95 stayed under {seconds(LIMIT)} up to N={found[-1].n if found else 0}"
     )
-    save(found, run)
+    save(found, run, out)
+    run.note(f"exam pace: figures and every sample in {out.relative_to(ROOT)}")
     return rows
 
 
-def save(found: list[Step], run: Run) -> Path:
-    out = ROOT / "results" / f"exam_pace-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+def save(found: list[Step], run: Run, out: Path) -> None:
     out.parent.mkdir(exist_ok=True)
     body = {
         "quick": run.quick,
@@ -594,8 +599,6 @@ def save(found: list[Step], run: Run) -> Path:
         "samples": [asdict(s) for s in found],
     }
     out.write_text(json.dumps(body, indent=1, default=str))
-    run.note(f"exam pace: figures and every sample in {out.relative_to(ROOT)}")
-    return out
 
 
 def compare_browser(n: int, run: Run) -> list[Row]:
