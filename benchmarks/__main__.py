@@ -60,6 +60,10 @@ BENCHMARKS = {
     "signin": (("signin_flood",), "answer saves while 3 clients fail sign-ins, each database"),
     "backup": (("backup_load",), "db backup of 300,000 responses while 4 trainees answer"),
     "load": (("load_trainees",), "N concurrent trainees in Chromium against resurface serve"),
+    "exam_pace": (
+        ("exam_pace",),
+        "N trainees at exam pace (10-40 s a question) over Streamlit's protocol, 50 to 400+",
+    ),
 }
 
 

@@ -149,3 +149,17 @@ def test_the_db_copy_benchmark_copies_and_checks_the_seeded_database():
     assert "PostgreSQL not reachable, so SQLite to SQLite only" in done.stdout
     assert "per table while copying: attempt_questions " in done.stdout
     assert "peak" in done.stdout
+
+
+def test_the_exam_pace_benchmark_takes_the_quiz_over_streamlits_protocol():
+    done = quick("exam_pace")
+    clicks, start = markdown_table(done.stdout)[1:]
+    assert clicks[0].startswith("exam pace: 3 trainees, click-to-result (protocol")
+    # 3 answers, 3 Next, Submit and Submit now each; a matching question is a click per row
+    assert re.fullmatch(r"N=3: \d+ clicks; 3/3 submitted; answers lost: 0; errors: 0", clicks[1])
+    assert int(clicks[1].split()[1]) >= 3 * 8
+    assert clicks[2].endswith(("ms", " s"))
+    assert start[0] == "exam pace: synchronized start of 3, until all see question 1"
+    assert start[1] == "N=3: 3 started"
+    assert "server CPU" in done.stdout
+    assert "figures and every sample in results/exam_pace-" in done.stdout
