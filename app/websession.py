@@ -11,6 +11,7 @@ a deactivated account's sessions stop working at once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from app import clock, config
 from app.accounts import AccountInactive, User
@@ -25,6 +27,8 @@ from app.errors import ResurfaceError
 from app.store import sessions as session_store
 from app.store import users as user_store
 from app.store.db import writing
+
+log = logging.getLogger(__name__)
 
 COOKIE_NAME = "resurface_session"
 # Over HTTPS the cookie is named with the __Host- prefix: the browser then keeps it only if it is
@@ -150,8 +154,13 @@ def user_for(engine: Engine, token: str | None, now: datetime | None = None) -> 
         return None
     row, owner = found
     if now - (row["seen_at"] or row["created_at"]) >= SEEN_EVERY:
-        with writing(engine) as conn:
-            session_store.seen(conn, _digest(token), now)
+        # Only the idle clock: a database too busy to take it now must not cost the click it
+        # came with (an answer, under load); the next use, a minute on, writes it again.
+        try:
+            with writing(engine) as conn:
+                session_store.seen(conn, _digest(token), now)
+        except DBAPIError:
+            log.warning("could not record a session's use; its idle time was not restarted")
     return replace(User.of(owner), session=_digest(token))
 
 

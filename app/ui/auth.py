@@ -81,10 +81,10 @@ def session_ended() -> None:
 def _guard(act: Callable[..., R], own_password: bool) -> Callable[..., R | None]:
     @functools.wraps(act)
     def run(*args: object, **kwargs: object) -> R | None:
-        user = acting(own_password=own_password)
-        if user is None:
-            return None
         try:
+            user = acting(own_password=own_password)
+            if user is None:
+                return None
             return act(user, *args, **kwargs)
         except (AccountInactive, SessionEnded):  # revoked between the check and the write
             session_ended()
