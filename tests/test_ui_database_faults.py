@@ -16,13 +16,13 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import Engine
 from streamlit.util import calc_hash
-from conftest import clock_at
 from ui_helpers import open_page, set_answer, shipped_catalogue, sign_in, values
 
 from app import attempts, clock, feedback
 from app.bank import Catalogue
 from app.ui import keys, nav
 from app.ui.views import quiz
+from conftest import clock_at
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +101,7 @@ def test_an_answer_the_database_did_not_take_says_so_and_is_saved_again(ui, fres
     assert any(c.value.startswith(":material/cloud_done: Saved ") for c in at.caption)
 
 
-def test_an_answer_is_saved_when_the_sessions_idle_clock_cannot_be_written(
-    ui, fresh_db, catalogue
-):
+def test_an_answer_is_saved_when_the_sessions_idle_clock_cannot_be_written(ui, fresh_db, catalogue):
     """Each click restarts the session's idle time, once a minute; under load that write can
     find the database busy. It must not cost the answer it came with (found by the exam-pace
     benchmark: two answers lost that way at 50 trainees)."""
@@ -120,9 +118,7 @@ def test_an_answer_is_saved_when_the_sessions_idle_clock_cannot_be_written(
     assert saved.answer is not None
 
 
-def test_a_click_whose_session_cannot_be_read_says_so_without_a_traceback(
-    ui, fresh_db, catalogue
-):
+def test_a_click_whose_session_cannot_be_read_says_so_without_a_traceback(ui, fresh_db, catalogue):
     ann = ui["ann"]
     view = attempts.start(fresh_db, ann, catalogue.quizzes["quick-check"], catalogue)
     at = open_page(sign_in("ann"), "quiz", attempt=view.id, q=1)
