@@ -96,7 +96,10 @@ def cmd_import_template(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file.name}: the template is an .xlsx or a .csv file")
     data = spreadsheet.template() if suffix == ".xlsx" else spreadsheet.template_csv()
     _write(args.file, data)
-    print(f"written {args.file}: fill in one question a row, then `resurface import {args.file}`")
+    print(
+        f"written {args.file}: fill in one question a row, then "
+        f"`resurface import {args.file} --bank ID --topic TOPIC`"
+    )
     return EXIT_OK
 
 
