@@ -131,26 +131,28 @@ def _templates() -> None:
         "what goes in each column)."
     )
     row = st.columns(2)
-    row[0].download_button(
-        "Template (.xlsx)",
-        spreadsheet.template(),
-        file_name="resurface-questions-template.xlsx",
-        mime=spreadsheet.XLSX_MEDIA_TYPE,
-        key=keys.IMPORT_TEMPLATE_XLSX,
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
-    row[1].download_button(
-        "Template (.csv)",
-        spreadsheet.template_csv(),
-        file_name="resurface-questions-template.csv",
-        mime=spreadsheet.CSV_MEDIA_TYPE,
-        key=keys.IMPORT_TEMPLATE_CSV,
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
+    with row[0]:
+        st.download_button(
+            "Template (.xlsx)",
+            spreadsheet.template(),
+            file_name="resurface-questions-template.xlsx",
+            mime=spreadsheet.XLSX_MEDIA_TYPE,
+            key=keys.IMPORT_TEMPLATE_XLSX,
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
+    with row[1]:
+        st.download_button(
+            "Template (.csv)",
+            spreadsheet.template_csv(),
+            file_name="resurface-questions-template.csv",
+            mime=spreadsheet.CSV_MEDIA_TYPE,
+            key=keys.IMPORT_TEMPLATE_CSV,
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
 
 
 def _problems(name: str, exc: Problems) -> None:
@@ -164,15 +166,14 @@ def _problems(name: str, exc: Problems) -> None:
         ),
         icon=":material/error:",
     )
-    st.dataframe(
-        {"Where in the file": [r[0] for r in rows], "Problem": [r[1] for r in rows]},
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(rows), 600),
-        column_config={
-            "Where in the file": st.column_config.TextColumn(width="medium"),
-            "Problem": st.column_config.TextColumn(width="large"),
+    # A static table: each problem wraps, whole, at any width (a phone too). It reads Markdown,
+    # so every cell, which may quote what the file holds, goes through fmt.plain.
+    st.table(
+        {
+            "Where in the file": [fmt.plain(r[0]) for r in rows],
+            "Problem": [fmt.plain(r[1]) for r in rows],
         },
+        hide_index=True,
     )
 
 
