@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from app import accounts, config
 from app.bank import load
 
-SPEC = Path(__file__).parent / "fixtures" / "interop" / "spec.gift"
+FIXTURES = Path(__file__).parent / "fixtures" / "interop"
+SPEC = FIXTURES / "spec.gift"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,49 @@ def report(page: Page, base_url: str) -> None:
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(SPEC))
     expect(page.get_by_text("9 question(s) from spec.gift")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Write the bank (9 drafts)")).to_be_visible()
+
+
+def upload(page: Page, base_url: str, bank: str, name: str) -> None:
+    open_app(page, f"{base_url}/import")
+    box = page.get_by_label("Bank id", exact=True)
+    box.fill(bank)
+    box.press("Enter")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(FIXTURES / name)
+    )
+
+
+def test_a_workbook_report_and_a_refused_csv_at_both_widths(page, context, base_url, content):
+    """The Import page with the template buttons, a workbook's report, and a CSV refused for
+    its bad rows (every problem in a table), at desktop and phone width."""
+    sign_in(page, base_url, "boss")
+    phone = context.new_page()
+    phone.set_viewport_size(PHONE)
+    try:
+        for view in (page, phone):
+            upload(view, base_url, "sheet-care", "questions.xlsx")
+            expect(view.get_by_text("5 question(s) from questions.xlsx")).to_be_visible(
+                timeout=30_000
+            )
+            expect(view.get_by_role("button", name="Template (.xlsx)")).to_be_visible()
+            expect(view.get_by_role("button", name="Write the bank (5 drafts)")).to_be_visible()
+            full_page_screenshot(view, "import-xlsx")
+            upload(view, base_url, "sheet-bad", "bad_rows.csv")
+            expect(view.get_by_text("9 problems; nothing was imported")).to_be_visible(
+                timeout=30_000
+            )
+            expect(view.get_by_role("button", name="Write the bank")).to_have_count(0)
+            # every problem whole, as typed (the table reads Markdown; the cells are escaped)
+            expect(view.get_by_role("cell", name="row 6, column right_1")).to_be_visible()
+            expect(
+                view.get_by_role("cell", name="'G' is not an option letter (A to F)")
+            ).to_be_visible()
+            settle(view)
+            full_page_screenshot(view, "import-refused")
+    finally:
+        phone.close()
+    assert not (content / "banks" / "sheet-bad.yaml").exists()
 
 
 def test_a_manager_imports_a_gift_file_as_drafts(page, context, base_url, content):

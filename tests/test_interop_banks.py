@@ -17,7 +17,9 @@ from app.bank import forms, load
 from app.bank.schema import Quiz
 from app.banktables import never_drawn
 from app.cli import EXIT_INVALID, EXIT_OK, main
-from app.interop import banks, gift
+from app.interop import FORMATS, banks, exporters, gift, importers, reader, writer
+from app.interop.common import InteropError
+from app.store import open_store
 from app.store.tables import audit_log
 
 DRAFT = """\
@@ -123,8 +125,10 @@ def test_import_dry_run_reports_every_question_and_writes_nothing(capsys, shippe
 
 
 def test_import_writes_drafts_that_validate_and_refuses_to_overwrite(
-    capsys, shipped, tmp_path, sources
+    capsys, shipped, tmp_path, sources, monkeypatch
 ):
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", url)
     source = tmp_path / "moodle.gift"
     source.write_bytes(GIFT)
     args = ["import", str(source), "--bank", "moodle-care", "--topic", "aftercare"]
@@ -156,6 +160,21 @@ def test_import_writes_drafts_that_validate_and_refuses_to_overwrite(
     code, _, err = run(capsys, *args, "--content", str(shipped), "--replace")
     assert code == EXIT_OK, err
     assert "replaces" in err
+    # each write is one audit line by the console, as a write from the page is by its user
+    engine = open_store(url)
+    try:
+        with engine.connect() as conn:
+            lines = list(
+                conn.execute(
+                    select(audit_log).where(audit_log.c.action == "content.import")
+                ).mappings()
+            )
+    finally:
+        engine.dispose()
+    assert [(r["actor_id"], r["target"], r["detail"]["replaced"]) for r in lines] == [
+        (None, "moodle-care", False),
+        (None, "moodle-care", True),
+    ]
 
 
 def test_an_unknown_topic_or_a_bad_bank_id_is_refused(capsys, shipped, tmp_path):
@@ -248,3 +267,20 @@ def test_writing_from_the_app_needs_content_editing_and_is_audited(people, fresh
         "skipped": 2,
         "replaced": False,
     }
+
+
+def test_every_format_is_offered_for_what_it_can_do():
+    """Written from the formats' descriptions: Moodle reads and writes GIFT, Moodle XML and Aiken;
+    a spreadsheet is only read; a QTI package only written."""
+    assert importers() == ["gift", "moodle-xml", "aiken", "xlsx", "csv"]
+    assert exporters() == ["gift", "moodle-xml", "aiken", "qti"]
+    with pytest.raises(InteropError, match="cannot import from 'qti'"):
+        reader("qti")
+    with pytest.raises(InteropError, match="cannot export to 'csv'"):
+        writer("csv")
+
+
+def test_a_format_whose_module_is_missing_is_an_error_not_a_format_left_out(monkeypatch):
+    monkeypatch.setitem(FORMATS, "aiken", "app.interop.no_such_module")
+    with pytest.raises(ModuleNotFoundError):
+        importers()

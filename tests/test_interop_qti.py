@@ -26,19 +26,26 @@ NS = {
 _PARSER = etree.XMLParser(no_network=True, resolve_entities=False)
 
 
-@pytest.fixture(scope="module")
-def schemas() -> tuple[etree.XMLSchema, etree.XMLSchema]:
+def load_schemas() -> tuple[etree.XMLSchema, etree.XMLSchema]:
+    """The vendored QTI 2.1 and IMS Content Packaging 1.1 schemas (also used by other tests)."""
     qti_xsd = etree.XMLSchema(etree.parse(str(VENDOR / "qtiv2p1" / "imsqti_v2p1.xsd"), _PARSER))
     cp_xsd = etree.XMLSchema(etree.parse(str(VENDOR / "imscp_v1p1.xsd"), _PARSER))
     return qti_xsd, cp_xsd
 
 
-def _package(data: bytes) -> dict[str, etree._Element]:
+@pytest.fixture(scope="module")
+def schemas() -> tuple[etree.XMLSchema, etree.XMLSchema]:
+    return load_schemas()
+
+
+def package(data: bytes) -> dict[str, etree._Element]:
+    """Every file of a QTI package (a zip), parsed offline."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: etree.fromstring(archive.read(name), _PARSER) for name in archive.namelist()}
 
 
-def _valid(files: dict[str, etree._Element], schemas) -> None:
+def valid(files: dict[str, etree._Element], schemas) -> None:
+    """Assert each file is valid: the manifest against IMS CP, the rest against QTI 2.1."""
     qti_xsd, cp_xsd = schemas
     for name, root in files.items():
         schema = cp_xsd if name == "imsmanifest.xml" else qti_xsd
@@ -96,7 +103,7 @@ def test_every_kind_is_valid_qti_2_1_in_a_valid_content_package(schemas):
     written = qti.write(EVERY_KIND, "Physics & safety")
     assert written.suffix == ".zip"
     assert written.media_type == "application/zip"
-    files = _package(written.data)
+    files = package(written.data)
     assert sorted(files) == [
         "imsmanifest.xml",
         "items/aftercare-sun-003.xml",
@@ -105,7 +112,7 @@ def test_every_kind_is_valid_qti_2_1_in_a_valid_content_package(schemas):
         "items/safety-stop-002.xml",
         "test.xml",
     ]
-    _valid(files, schemas)
+    valid(files, schemas)
     # The manifest lists every file; the test takes the items in the given order.
     manifest = files["imsmanifest.xml"]
     hrefs = manifest.xpath("//cp:resource/@href", namespaces=NS)
@@ -141,7 +148,7 @@ def _text(element) -> str:
 
 
 def test_a_single_answer_question_says_what_the_bank_says():
-    root = _package(qti.write(EVERY_KIND[:1], "t").data)["items/physics-erbium-001.xml"]
+    root = package(qti.write(EVERY_KIND[:1], "t").data)["items/physics-erbium-001.xml"]
     assert root.get("title") == "Er:YAG wavelength"
     (declaration,) = _x(root, "q:responseDeclaration")
     assert declaration.get("cardinality") == "single"
@@ -174,7 +181,7 @@ def test_a_single_answer_question_says_what_the_bank_says():
 
 
 def test_a_multiple_answer_question_and_its_vignette():
-    root = _package(qti.write(EVERY_KIND[1:2], "t").data)["items/safety-stop-002.xml"]
+    root = package(qti.write(EVERY_KIND[1:2], "t").data)["items/safety-stop-002.xml"]
     (declaration,) = _x(root, "q:responseDeclaration")
     assert declaration.get("cardinality") == "multiple"
     right = _x(declaration, "q:correctResponse/q:value/text()")
@@ -192,7 +199,7 @@ def test_a_multiple_answer_question_and_its_vignette():
 
 
 def test_a_true_false_question_is_two_choices():
-    root = _package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
+    root = package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
     choices = {c.get("identifier"): _text(c) for c in _x(root, "//q:simpleChoice")}
     assert choices == {"TRUE": "True", "FALSE": "False"}
     assert _x(root, "q:responseDeclaration/q:correctResponse/q:value/text()") == ["FALSE"]
@@ -204,7 +211,7 @@ def test_a_true_false_question_is_two_choices():
 
 
 def test_a_matching_question_pairs_each_left_with_its_right():
-    root = _package(qti.write(EVERY_KIND[3:4], "t").data)["items/physics-match-004.xml"]
+    root = package(qti.write(EVERY_KIND[3:4], "t").data)["items/physics-match-004.xml"]
     (declaration,) = _x(root, "q:responseDeclaration")
     assert (declaration.get("cardinality"), declaration.get("baseType")) == (
         "multiple",
@@ -233,8 +240,8 @@ def test_text_is_text_never_markup_and_unwritable_characters_are_dropped(schemas
         choices=(Choice("]]> &amp;", True, "<i>not italic</i>"), Choice("x\x00y\ud800", False)),
         general_feedback="<p>not a paragraph</p>",
     )
-    files = _package(qti.write([item], "<title>").data)
-    _valid(files, schemas)
+    files = package(qti.write([item], "<title>").data)
+    valid(files, schemas)
     (name,) = [n for n in files if n.startswith("items/")]
     assert name == "items/Q9_odd_ident.xml"
     root = files[name]
@@ -248,8 +255,8 @@ def test_identifiers_are_unique_and_the_same_items_give_the_same_bytes(schemas):
     twin = Item(kind="true_false", stem="Q?", where="q", ident="same", answer=True)
     nameless = Item(kind="true_false", stem="Q?", where="q", answer=True)
     written = qti.write([twin, twin, nameless], "t")
-    files = _package(written.data)
-    _valid(files, schemas)
+    files = package(written.data)
+    valid(files, schemas)
     assert sorted(n for n in files if n.startswith("items/")) == [
         "items/item3.xml",
         "items/same.xml",
@@ -274,7 +281,7 @@ def test_questions_qti_cannot_hold_are_left_out_with_the_reason():
         Skipped("row 5", "a single-answer question with 2 right"),
         Skipped("row 6", "a multiple-answer question with 0 right"),
     ]
-    assert sorted(_package(written.data)) == ["imsmanifest.xml", "test.xml"]
+    assert sorted(package(written.data)) == ["imsmanifest.xml", "test.xml"]
 
 
 def _item(entry, cat) -> Item:
@@ -303,8 +310,8 @@ def test_the_shipped_questions_export_as_valid_qti(schemas):
     items = [_item(entry, cat) for entry in cat.entries.values()]
     assert {i.kind for i in items} == {"single", "multiple", "true_false", "matching"}
     written = qti.write(items, "Resurface question bank")
-    files = _package(written.data)
-    _valid(files, schemas)
+    files = package(written.data)
+    valid(files, schemas)
     assert len(files) == len(items) + 2
     assert [s.where for s in written.left_out] == ["categories and tags"]
 
@@ -312,13 +319,13 @@ def test_the_shipped_questions_export_as_valid_qti(schemas):
 def test_the_schema_check_is_not_vacuous(schemas):
     """The vendored XSD refuses what QTI 2.1 does not allow, so a pass above means something."""
     qti_xsd, _ = schemas
-    root = _package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
+    root = package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
     del root.attrib["title"]  # required
     assert not qti_xsd.validate(root)
-    root = _package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
+    root = package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
     _x(root, "//q:choiceInteraction")[0].set("cardinality", "single")  # not an attribute of it
     assert not qti_xsd.validate(root)
-    root = _package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
+    root = package(qti.write(EVERY_KIND[2:3], "t").data)["items/aftercare-sun-003.xml"]
     body = _x(root, "q:itemBody")[0]
     body.insert(0, etree.Element(f"{{{NS['q']}}}script"))  # no scripts in QTI
     assert not qti_xsd.validate(root)
@@ -351,4 +358,4 @@ def test_any_text_gives_valid_qti(schemas, stem, options, feedback, ident, pairs
         ),
         Item(kind="matching", stem=stem, where="q2", ident=ident, pairs=tuple(pairs)),
     ]
-    _valid(_package(qti.write(items, stem).data), schemas)
+    valid(package(qti.write(items, stem).data), schemas)

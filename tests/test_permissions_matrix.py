@@ -1183,7 +1183,7 @@ def _cases() -> list[Case]:
         lambda w, a: interop_banks.commit(
             w.engine, a, interop_banks.plan_import(
                 content(w), b"::q:: Which is right? {=this ~that ~other}\n", "q.gift",
-                f"imported-{a.username}", "aftercare",
+                f"imported-{a.username if a else 'console'}", "aftercare",
             ),
         ),
         Forbidden, Forbidden, OK, Forbidden,

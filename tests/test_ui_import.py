@@ -138,3 +138,53 @@ def test_the_editor_keeps_a_draft_until_its_mark_is_removed(ui, content):
     at.checkbox(key=keys.edit_field("draft")).uncheck().run()
     assert any("sources" in e for e in values(at.error)), values(at.error)
     assert at.button(key=keys.BANK_EDIT_SAVE).disabled
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "interop"
+
+
+def test_a_workbook_is_reported_row_by_row_and_the_templates_are_offered(ui, content, downloads):
+    at = open_page(sign_in("boss"), "import")
+    templates = {kw["key"]: (args, kw) for args, kw in downloads}
+    xlsx_args, xlsx = templates[keys.IMPORT_TEMPLATE_XLSX]
+    csv_args, csv = templates[keys.IMPORT_TEMPLATE_CSV]
+    assert (xlsx_args[0], csv_args[0]) == ("Template (.xlsx)", "Template (.csv)")
+    assert xlsx["file_name"].endswith(".xlsx")
+    assert csv["file_name"].endswith(".csv")
+    # what is handed out is the template kept in the fixtures, which reads as its examples
+    assert xlsx_args[1] == (FIXTURES / "template.xlsx").read_bytes()
+    assert csv_args[1] == (FIXTURES / "template.csv").read_bytes()
+    at.text_input(key=keys.IMPORT_BANK).input("sheet-care").run()
+    at = upload(at, (FIXTURES / "questions.xlsx").read_bytes(), "questions.xlsx")
+    [table] = at.dataframe
+    report = table.value
+    # the README of the fixtures: six questions typed in rows 2-7; row 7 has two options
+    assert list(report["Where in the file"]) == [f"row {n}" for n in range(2, 8)]
+    assert list(report["Outcome"])[:5] == [f"draft sheet-care-00{n}" for n in range(1, 6)]
+    assert report["Outcome"][5] == "skipped"
+    at.button(key=keys.IMPORT_WRITE).click().run()
+    assert not at.exception
+    [done] = values(at.success)
+    assert done.startswith("Written: 5 question(s) from questions.xlsx")
+
+
+def test_a_csv_with_bad_rows_is_a_table_of_every_problem_and_nothing_to_write(ui, content):
+    at = open_page(sign_in("boss"), "import")
+    at.text_input(key=keys.IMPORT_BANK).input("sheet").run()
+    at = upload(at, (FIXTURES / "bad_rows.csv").read_bytes(), "bad_rows.csv")
+    [error] = values(at.error)
+    assert error.startswith("bad_rows.csv cannot be imported: 9 problems; nothing was imported")
+    [table] = at.table
+    problems = table.value
+    assert list(problems.columns) == ["Where in the file", "Problem"]
+    # the fixtures' README: rows 2-9 each wrong, row 6 twice; row 10 is fine
+    assert sorted({w.split(",")[0] for w in problems["Where in the file"]}) == sorted(
+        f"row {n}" for n in range(2, 10)
+    )
+    assert len(problems) == 9
+    # shown as text: what the file holds is escaped for the Markdown the table reads
+    assert problems["Where in the file"][0] == "row 2, column correct"
+    assert problems["Where in the file"][4] == "row 6, column right\\_1"
+    assert problems["Problem"][0] == "'G' is not an option letter \\(A to F\\)"
+    assert keys.IMPORT_WRITE not in widget_keys(at)
+    assert not (content / "banks" / "sheet.yaml").exists()

@@ -2,9 +2,10 @@
 
 Each format is a module with ``read(data, name) -> Reading`` (it can import) and/or
 ``write(items, title) -> Written`` (it can export), working on the neutral records of
-``app.interop.common``. This registry names them; a module is imported only when it is used, so
-a format whose module is absent is simply not offered. Turning a reading into a bank of drafts,
-and our questions into items, is ``app.interop.banks``'s.
+``app.interop.common``. This registry names them; a module is imported when it is first used.
+Every format named here ships with the app: a module that does not import is a broken install
+and raises, never a format quietly not offered. Turning a reading into a bank of drafts, and our
+questions into items, is ``app.interop.banks``'s.
 """
 
 from __future__ import annotations
@@ -49,14 +50,7 @@ Writer = Callable[[list[Item], str], Written]
 
 def _module(name: str) -> ModuleType | None:
     path = FORMATS.get(name)
-    if path is None:
-        return None
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError as exc:
-        if exc.name == path:  # the format is not in this build; any other missing module is a bug
-            return None
-        raise
+    return None if path is None else importlib.import_module(path)
 
 
 def importers() -> list[str]:
@@ -96,7 +90,7 @@ def guess(name: str, data: bytes) -> str:
     when the name says nothing.
     """
     lower = name.lower()
-    if lower.endswith(".txt") and "aiken" in importers():
+    if lower.endswith(".txt"):
         head = data[:200_000].decode("utf-8", "replace")
         if any(line.strip().upper().startswith("ANSWER:") for line in head.splitlines()):
             return "aiken"

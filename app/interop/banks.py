@@ -295,10 +295,10 @@ def write_bank(plan: Plan) -> None:
             os.unlink(temp)
 
 
-def commit(engine: Engine, actor: User, plan: Plan, now: datetime | None = None) -> None:
-    """Write the planned bank for ``actor`` (the Import page): the actor re-read and allowed to
-    edit content inside the transaction, one audit line (``content.import``), the file last.
-    Raises Forbidden, InteropError."""
+def commit(engine: Engine, actor: User | None, plan: Plan, now: datetime | None = None) -> None:
+    """Write the planned bank for ``actor`` (the Import page's user; None: the console, for
+    ``resurface import``): the actor re-read and allowed to edit content inside the transaction,
+    one audit line (``content.import``), the file last. Raises Forbidden, InteropError."""
     from app.contentedit import editor  # the content editors' rule, asked where it lives
 
     now = now or clock.now()

@@ -11,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.errors import ResurfaceError
+
 Kind = Literal["single", "multiple", "true_false", "matching"]
 
 # Refused before parsing: a bank larger than this is not a question bank.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-class InteropError(Exception):
-    """The whole file cannot be read (wrong encoding, hostile XML, too large, not this format)."""
+class InteropError(ResurfaceError):
+    """The whole file cannot be read (wrong encoding, hostile XML, too large, not this format),
+    or a bank cannot be written or exported. A ResurfaceError, so the command line and the pages
+    say it as they say every refusal of the core."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,18 @@ class Problems(InteropError):
             lines.append(f"... and {more} more")
         super().__init__("\n".join(lines))
 
+    def rows(self) -> list[tuple[str, str]]:
+        """Every problem as (where, what): ("row 7, column correct", "'G' names no option")."""
+        return [split(p) for p in self.problems]
+
+
+def split(problem: str) -> tuple[str, str]:
+    """A problem's place and its message, from "line 4: ..." or "row 7, column X: ..."."""
+    where, sep, what = problem.partition(": ")
+    if sep and where.startswith(("line ", "row ", "question ", "record ")):
+        return where, what
+    return "", problem
+
 
 def decode_text(data: bytes, what: str, how: str = "save it as UTF-8 text") -> str:
     """``data`` as UTF-8 text (with or without a byte-order mark), or InteropError naming the line

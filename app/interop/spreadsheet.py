@@ -65,12 +65,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("type", "single, multiple, true_false or matching (required)"),
     Column("stem", "the question (required)"),
     *(
-        Column(f"option_{x}", f"option {x.upper()} (single, multiple; at least A and B)")
+        Column(f"option_{x}", f"option {x.upper()} (single, multiple; at least A, B and C)")
         for x in LETTERS
     ),
     Column(
         "correct",
-        "the right option letters: one for single (B), one or more for multiple (A,C)",
+        "the right option letters: one for single (B); for multiple at least two, and one "
+        "option left wrong (A,C)",
     ),
     *(
         Column(f"feedback_{x}", f"shown when option {x.upper()} is picked (optional)")
@@ -81,7 +82,7 @@ COLUMNS: tuple[Column, ...] = (
         column
         for n in range(1, PAIRS + 1)
         for column in (
-            Column(f"left_{n}", f"matching: item {n} (at least two pairs)"),
+            Column(f"left_{n}", f"matching: item {n} (at least three pairs)"),
             Column(f"right_{n}", f"matching: the answer that goes with left_{n}"),
         )
     ),

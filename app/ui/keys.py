@@ -207,6 +207,8 @@ IMPORT_REPLACE = "import.replace"
 IMPORT_WRITE = "import.write"
 IMPORT_UPLOADS = "import.uploads"  # imports this session wrote: a fresh uploader after each
 IMPORT_MESSAGE = "import.message"  # (text, kind) for the next run
+IMPORT_TEMPLATE_XLSX = "import.template.xlsx"
+IMPORT_TEMPLATE_CSV = "import.template.csv"
 
 
 def edit_field(name: str) -> str:

@@ -12,8 +12,9 @@ import streamlit as st
 from app import config, contentedit
 from app.accounts import User
 from app.errors import ResurfaceError
-from app.interop import LABELS, banks, importers
-from app.interop.common import MAX_IMPORT_BYTES, InteropError
+from app.interop import LABELS, banks, importers, spreadsheet
+from app.interop.common import MAX_IMPORT_BYTES
+from app.interop.problems import Problems
 from app.ui import auth, fmt, keys, nav
 from app.ui.resources import engine, loaded, revalidate
 
@@ -42,6 +43,7 @@ def render() -> None:
         "it as you cite. Questions we cannot represent (essay, numerical, cloze, drag-and-drop, "
         "images) are listed below with where they are in the file, not left out silently."
     )
+    _templates()
     cat = loaded().catalogue
     formats = [GUESS, *importers()]
     row = st.columns(2)
@@ -99,7 +101,10 @@ def render() -> None:
             replace=replace,
             sources_dir=config.sources_dir(),
         )
-    except (ResurfaceError, InteropError) as exc:
+    except Problems as exc:
+        _problems(upload.name, exc)
+        return
+    except ResurfaceError as exc:
         st.error(fmt.plain(f"{upload.name} cannot be imported: {exc}"), icon=":material/error:")
         return
     _report(plan)
@@ -114,6 +119,61 @@ def render() -> None:
         icon=":material/save:",
         on_click=_write,
         args=(data, upload.name, bank, topic, fmt_name, title or None, replace),
+    )
+
+
+def _templates() -> None:
+    """The spreadsheet template, as a workbook or as CSV: the columns the import reads and one
+    example question of each kind."""
+    st.caption(
+        "Writing questions in a spreadsheet? Start from the template: one question a row, the "
+        "columns the import reads, an example of each kind (the workbook's second sheet says "
+        "what goes in each column)."
+    )
+    row = st.columns(2)
+    with row[0]:
+        st.download_button(
+            "Template (.xlsx)",
+            spreadsheet.template(),
+            file_name="resurface-questions-template.xlsx",
+            mime=spreadsheet.XLSX_MEDIA_TYPE,
+            key=keys.IMPORT_TEMPLATE_XLSX,
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
+    with row[1]:
+        st.download_button(
+            "Template (.csv)",
+            spreadsheet.template_csv(),
+            file_name="resurface-questions-template.csv",
+            mime=spreadsheet.CSV_MEDIA_TYPE,
+            key=keys.IMPORT_TEMPLATE_CSV,
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
+
+
+def _problems(name: str, exc: Problems) -> None:
+    """A file refused for its problems: how many, then each where it is and what is wrong."""
+    rows = exc.rows()
+    head = "1 problem" if len(rows) == 1 else f"{len(rows)} problems"
+    st.error(
+        fmt.plain(
+            f"{name} cannot be imported: {head}; nothing was imported. Fix each and upload "
+            "it again."
+        ),
+        icon=":material/error:",
+    )
+    # A static table: each problem wraps, whole, at any width (a phone too). It reads Markdown,
+    # so every cell, which may quote what the file holds, goes through fmt.plain.
+    st.table(
+        {
+            "Where in the file": [fmt.plain(r[0]) for r in rows],
+            "Problem": [fmt.plain(r[1]) for r in rows],
+        },
+        hide_index=True,
     )
 
 
@@ -166,7 +226,7 @@ def _write(
             sources_dir=config.sources_dir(),
         )
         banks.commit(engine(), user, plan)
-    except (ResurfaceError, InteropError) as exc:
+    except ResurfaceError as exc:
         st.session_state[keys.IMPORT_MESSAGE] = (f"Nothing written: {exc}", "error")
         return
     revalidate()  # every session reads the banks as written
