@@ -55,9 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
     count = args.workers if args.workers is not None else config.workers()
     if args.port + count - 1 > 65535:
-        print(
-            f"{count} servers from port {args.port} go past port 65535: choose a lower --port."
-        )
+        print(f"{count} servers from port {args.port} go past port 65535: choose a lower --port.")
         return 2
     commands = [_command(args.host, args.port + i) for i in range(count)]
     if count == 1:
