@@ -97,8 +97,11 @@ def resurface_command() -> str:
     return command
 
 
-def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> subprocess.Popen:
-    """Start ``resurface serve`` on ``port`` in its own process group; return once it is healthy.
+def launch(
+    env: dict[str, str], log: Path, port: int, timeout: float = 60, *, workers: int = 1
+) -> subprocess.Popen:
+    """Start ``resurface serve`` on ``port`` in its own process group; return once it is healthy
+    (with ``workers`` servers, on ports from ``port``: once each of them is).
 
     The output is appended to ``log``. The caller stops it (see ``_stop_group``, or SIGKILL the
     group to crash it).
@@ -107,7 +110,8 @@ def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> su
     url = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
         server = subprocess.Popen(
-            [command, "serve", "--port", str(port), "--host", "127.0.0.1"],
+            [command, "serve", "--port", str(port), "--host", "127.0.0.1"]
+            + (["--workers", str(workers)] if workers != 1 else []),
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -115,7 +119,8 @@ def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> su
         )
     try:
         deadline = time.monotonic() + timeout
-        while not _healthy(url):
+        urls = [f"http://127.0.0.1:{port + i}" for i in range(workers)]
+        while not all(_healthy(u) for u in urls):
             if server.poll() is not None:
                 raise RuntimeError(f"resurface serve exited early:\n{log.read_text()}")
             if time.monotonic() > deadline:
@@ -125,6 +130,11 @@ def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> su
         _stop_group(server)
         raise
     return server
+
+
+def stop_group(server: subprocess.Popen) -> None:
+    """Stop a server ``launch`` started (every process of its group)."""
+    _stop_group(server)
 
 
 def _stop_group(server: subprocess.Popen) -> None:

@@ -20,7 +20,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,30 +164,37 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
             ),
             encoding="utf-8",
         )
-        conf = folder / "nginx.conf"
-        conf.write_text(main_config(folder, site), encoding="utf-8")
-        command = [str(NGINX), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
-        checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
-        assert checked.returncode == 0, checked.stderr
-        nginx = subprocess.Popen(
-            [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not (listening(https_port) and listening(http_port)):
-                assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
-                assert time.monotonic() < deadline, "nginx did not listen within 30 s"
-                time.sleep(0.1)
+        with nginx_running(folder, site, https_port, http_port):
             yield Proxy(https_port, http_port, certificate, folder, db)
-        finally:
-            nginx.send_signal(signal.SIGQUIT)  # graceful: finish what is under way, then stop
-            try:
-                nginx.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                nginx.kill()
-                nginx.wait()
-            if nginx.stderr:
-                nginx.stderr.close()
+
+
+@contextmanager
+def nginx_running(folder: Path, site: Path, https_port: int, http_port: int) -> Iterator[None]:
+    """Debian's nginx serving ``site`` (its files in ``folder``) until the block ends."""
+    conf = folder / "nginx.conf"
+    conf.write_text(main_config(folder, site), encoding="utf-8")
+    command = [str(NGINX), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    nginx = subprocess.Popen(
+        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (listening(https_port) and listening(http_port)):
+            assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
+            assert time.monotonic() < deadline, "nginx did not listen within 30 s"
+            time.sleep(0.1)
+        yield
+    finally:
+        nginx.send_signal(signal.SIGQUIT)  # graceful: finish what is under way, then stop
+        try:
+            nginx.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
+            nginx.wait()
+        if nginx.stderr:
+            nginx.stderr.close()
 
 
 # --- without a browser: raw requests, as any client could send them ------------------------------
