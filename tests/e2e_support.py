@@ -177,6 +177,21 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) 
     page.wait_for_function("document.body.dataset.resurfaceCookie === 'set'", timeout=10_000)
 
 
+def fetched(page: Page, href: str) -> tuple[int, dict[str, str], bytes]:
+    """What the page gets for ``href`` (with its cookies, as its links do): the status, headers
+    and body. For a link that opens a file in a new tab (Streamlit's link button): Playwright
+    reports no download a new tab turns into (microsoft/playwright#1967)."""
+    status, headers, data = page.evaluate(
+        """async (href) => {
+            const r = await fetch(href);
+            return [r.status, Object.fromEntries(r.headers.entries()),
+                    Array.from(new Uint8Array(await r.arrayBuffer()))];
+        }""",
+        href,
+    )
+    return status, headers, bytes(data)
+
+
 def click(page: Page, target: Locator) -> None:
     target.click()
     settle(page)

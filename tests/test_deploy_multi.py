@@ -34,6 +34,7 @@ from e2e_support import (
     attempt_in_url,
     click,
     countdown,
+    fetched,
     free_port,
     go_to_question,
     launch,
@@ -327,18 +328,12 @@ def test_an_export_prepared_on_one_server_downloads_through_the_other(farm, rout
         wait_until(lambda: href in log.read_text(), "the link reached no server", 30)
         clicked = next(line for line in log.read_text().splitlines() if href in line)
         assert (logged_port(clicked), clicked.split()[1]) == (second, "200"), clicked
-        # The same file read by the page itself, to compare its bytes (Playwright does not see a
-        # download that a new tab turns into).
-        got = page.evaluate(
-            "async (href) => { const r = await fetch(href); return [r.status, "
-            "r.headers.get('content-disposition'), r.headers.get('cache-control'), "
-            "Array.from(new Uint8Array(await r.arrayBuffer()))]; }",
-            href,
-        )
-        status, disposition, cache, data = got
-        assert (status, cache) == (200, "no-store")
+        # The same file read by the page itself, to compare its bytes (Playwright reports no
+        # download that a new tab turns into: microsoft/playwright#1967).
+        status, headers, body = fetched(page, href)
+        assert (status, headers["cache-control"]) == (200, "no-store")
+        disposition = headers["content-disposition"]
         assert re.fullmatch(r"attachment; filename\*=UTF-8''resurface-attempts.*\.csv", disposition)
-        body = bytes(data)
         expected = exports.export(farm.engine, None, "attempts", catalogue=catalogue())[0]
         assert body.splitlines()[0] == expected.splitlines()[0]
         assert sorted(body.splitlines()) == sorted(expected.splitlines())
