@@ -27,6 +27,7 @@ from app import (
     erasure,
     passmark,
     personal,
+    prepared,
     questionreports,
     reports,
     retention,
@@ -380,7 +381,9 @@ def test_an_erased_person_cannot_sign_in_and_their_sessions_end(fresh_db, seeded
     ann = seeded["ann"]
     websession.begin(fresh_db, ann)
     accounts.authenticate(fresh_db, "ann", PW)
+    link = prepared.keep(fresh_db, ann, io.BytesIO(b"a file made for her"), "a.csv", "text/csv")
     done = erasure.erase(fresh_db, None, "ann", "asked to be forgotten", catalogue)
+    assert prepared.find(fresh_db, link) is None, "files prepared for her go too"
     with fresh_db.connect() as conn:
         sessions = conn.execute(select(web_sessions).where(web_sessions.c.user_id == ann.id))
         assert sessions.all() == []

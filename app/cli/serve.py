@@ -165,7 +165,8 @@ def _run_servers(commands: list[list[str]], env: dict[str, str]) -> int:
     A server that stops (it crashed, or was killed) is started again, after a wait that doubles
     while it keeps stopping soon after its start; meanwhile nginx sends its browsers to the
     others, which rebuild each page from the session cookie and the database. SIGTERM or Ctrl+C
-    stops every server (forcibly after 10 s) and removes their temporary folders.
+    stops every server (forcibly after 10 s) and removes their temporary folders; the exit code
+    is then 143 or 130, as for one server stopped so.
     """
     _sweep_orphans()
     workers = [
@@ -215,7 +216,7 @@ def _run_servers(commands: list[list[str]], env: dict[str, str]) -> int:
                 child.wait()
         for worker in workers:
             shutil.rmtree(worker.scratch, ignore_errors=True)
-    return 130 if interrupted else 0
+    return 130 if interrupted else 128 + signal.SIGTERM  # as the shell says: killed by SIGTERM
 
 
 def _start(worker: _Worker, env: dict[str, str]) -> None:
