@@ -23,8 +23,9 @@ from typing import BinaryIO
 from sqlalchemy import Engine, delete, insert, select
 
 from app import clock, exports, websession
-from app.accounts import User, recheck
+from app.accounts import User, recheck, require
 from app.errors import ResurfaceError
+from app.permissions import Action
 from app.store.db import writing
 from app.store.tables import prepared_chunks, prepared_files
 
@@ -60,12 +61,14 @@ def keep(
 ) -> str:
     """Store ``source`` (read from its start, chunk by chunk) as a file for ``actor`` to download;
     returns the token of its link. ``replacing``: the token of the actor's previous file, removed.
-    The actor is checked again in the transaction (a sign-out meanwhile stores nothing)."""
+    Only for someone allowed to export (Action.EXPORT: the files are exports), checked again in
+    the transaction: a sign-out or demotion meanwhile stores nothing (Forbidden)."""
     now = now or clock.now()
     token = secrets.token_urlsafe(32)
     sweep(engine, now)
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
+        require(actor, Action.EXPORT)
         if replacing:
             conn.execute(
                 delete(prepared_files).where(

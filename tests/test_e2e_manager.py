@@ -13,7 +13,18 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from e2e_support import PASSWORD, check, click, fetched, settle, shoot, sign_in
+from e2e_support import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    check,
+    click,
+    fetched,
+    full_page_screenshot,
+    settle,
+    shoot,
+    sign_in,
+)
 from playwright.sync_api import Page, expect
 
 from app import accounts, config, exports
@@ -73,6 +84,14 @@ def test_a_manager_downloads_each_export(
     settle(page)
     shoot(context, page, "exports")
     got = {kind: download(page, kind, tmp_path) for kind in exports.KINDS}
+    # The last file prepared, with its Download link, at desktop and phone width (the same tab:
+    # a new one would be a new session, with nothing prepared).
+    full_page_screenshot(page, "exports-ready")
+    page.set_viewport_size(PHONE)
+    settle(page)
+    full_page_screenshot(page, "exports-ready")
+    page.set_viewport_size(DESKTOP)
+    settle(page)
     for kind, data in got.items():
         assert data == exports.export(engine, None, kind, catalogue=catalogue)[0], kind
     read = {k: pd.read_csv(io.BytesIO(v), encoding="utf-8-sig") for k, v in got.items()}
