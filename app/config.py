@@ -44,6 +44,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("RESURFACE_CLINIC_NAME", "Resurface training", "the issuer named on certificates"),
     ("RESURFACE_LOGO", "none", "an image shown at the top of every page"),
     ("RESURFACE_ACCENT_COLOR", "Streamlit's red", "buttons, links and selections (#rrggbb)"),
+    ("RESURFACE_WORKERS", "1", "`resurface serve`: server processes (`auto`: one per core)"),
     ("RESURFACE_TEST_DATABASE_URL", "none", "tests: PostgreSQL to test on"),
     ("CI", "unset", "tests: `true` turns a missing need into a failure"),
     ("RESURFACE_LOAD_TIMEOUT", "120", "load benchmark: seconds to wait for a page"),
@@ -301,6 +302,30 @@ def accent_color() -> str | None:
             "darker shade"
         )
     return raw.lower()
+def workers() -> int:
+    """How many server processes ``resurface serve`` runs (``RESURFACE_WORKERS``): a whole number
+    from 1, or ``auto`` for one per processor core. Raises SettingError."""
+    return parse_workers(
+        os.environ.get("RESURFACE_WORKERS", "").strip() or "1", "RESURFACE_WORKERS"
+    )
+
+
+MAX_WORKERS = 64
+
+
+def parse_workers(raw: str, name: str = "--workers") -> int:
+    """``auto`` (one per core) or a whole number from 1 to MAX_WORKERS."""
+    if raw.strip().lower() == "auto":
+        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        raise SettingError(
+            f"{name} must be auto or a whole number from 1 to {MAX_WORKERS}, not {raw!r}"
+        )
+    return value
 
 
 def check() -> None:
@@ -308,6 +333,7 @@ def check() -> None:
     logo()
     accent_color()
     session_hours()
+    workers()
     idle_minutes()
     public_host()
     smtp()

@@ -97,8 +97,11 @@ def resurface_command() -> str:
     return command
 
 
-def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> subprocess.Popen:
-    """Start ``resurface serve`` on ``port`` in its own process group; return once it is healthy.
+def launch(
+    env: dict[str, str], log: Path, port: int, timeout: float = 60, *, workers: int = 1
+) -> subprocess.Popen:
+    """Start ``resurface serve`` on ``port`` in its own process group; return once it is healthy
+    (with ``workers`` servers, on ports from ``port``: once each of them is).
 
     The output is appended to ``log``. The caller stops it (see ``_stop_group``, or SIGKILL the
     group to crash it).
@@ -107,7 +110,8 @@ def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> su
     url = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
         server = subprocess.Popen(
-            [command, "serve", "--port", str(port), "--host", "127.0.0.1"],
+            [command, "serve", "--port", str(port), "--host", "127.0.0.1"]
+            + (["--workers", str(workers)] if workers != 1 else []),
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -115,7 +119,8 @@ def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> su
         )
     try:
         deadline = time.monotonic() + timeout
-        while not _healthy(url):
+        urls = [f"http://127.0.0.1:{port + i}" for i in range(workers)]
+        while not all(_healthy(u) for u in urls):
             if server.poll() is not None:
                 raise RuntimeError(f"resurface serve exited early:\n{log.read_text()}")
             if time.monotonic() > deadline:
@@ -125,6 +130,11 @@ def launch(env: dict[str, str], log: Path, port: int, timeout: float = 60) -> su
         _stop_group(server)
         raise
     return server
+
+
+def stop_group(server: subprocess.Popen) -> None:
+    """Stop a server ``launch`` started (every process of its group)."""
+    _stop_group(server)
 
 
 def _stop_group(server: subprocess.Popen) -> None:
@@ -165,6 +175,21 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) 
     expect(page.get_by_role("heading", name=re.compile(r"^Welcome"))).to_be_visible()
     # The page posts the new token to /auth/session and marks the body when the cookie is set.
     page.wait_for_function("document.body.dataset.resurfaceCookie === 'set'", timeout=10_000)
+
+
+def fetched(page: Page, href: str) -> tuple[int, dict[str, str], bytes]:
+    """What the page gets for ``href`` (with its cookies, as its links do): the status, headers
+    and body. For a link that opens a file in a new tab (Streamlit's link button): Playwright
+    reports no download a new tab turns into (microsoft/playwright#1967)."""
+    status, headers, data = page.evaluate(
+        """async (href) => {
+            const r = await fetch(href);
+            return [r.status, Object.fromEntries(r.headers.entries()),
+                    Array.from(new Uint8Array(await r.arrayBuffer()))];
+        }""",
+        href,
+    )
+    return status, headers, bytes(data)
 
 
 def click(page: Page, target: Locator) -> None:

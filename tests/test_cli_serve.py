@@ -246,6 +246,73 @@ def test_serve_on_a_database_that_cannot_be_opened_exits_1_without_a_traceback(
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("workers", ["0", "65", "many", "-1"])
+def test_serve_rejects_a_bad_number_of_workers_with_exit_2(capsys, workers):
+    with pytest.raises(SystemExit) as info:
+        main(["serve", "--workers", workers])
+    assert info.value.code == EXIT_USAGE
+    assert "--workers must be auto or a whole number from 1 to 64" in capsys.readouterr().err
+
+
+def test_a_bad_workers_setting_is_named_before_anything_starts(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RESURFACE_WORKERS", "several")
+    monkeypatch.setenv("RESURFACE_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    assert main(["serve"]) == EXIT_USAGE
+    assert "RESURFACE_WORKERS must be auto or a whole number" in capsys.readouterr().err
+    assert not (tmp_path / "app.db").exists()
+
+
+def test_auto_runs_one_server_per_core(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setenv("RESURFACE_WORKERS", "auto")
+    assert config.workers() == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown: one
+    assert config.workers() == 1
+
+
+def test_several_servers_are_restarted_when_one_dies_and_all_stop_on_sigterm(tmp_path):
+    port = free_port()
+    while True:  # the next port must be free too
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            break
+        except OSError:
+            port = free_port()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"RESURFACE_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "TMPDIR": str(tmp)}
+    with server(tmp_path, "serve", "--port", str(port), "--workers", "2", env=env) as p:
+        for each in (port, port + 1):
+            wait_healthy(p, each, tmp_path)
+        assert len(scratch_folders(tmp)) == 2, "a temporary folder for each server"
+        children = {
+            int(pid) for pid in Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()
+        }
+        assert len(children) == 2
+        victim = next(
+            c
+            for c in children
+            if f"--server.port\0{port + 1}\0" in Path(f"/proc/{c}/cmdline").read_text()
+        )
+        os.kill(victim, signal.SIGKILL)
+        wait_until_gone = time.monotonic() + 15
+        while Path(f"/proc/{victim}").exists() and time.monotonic() < wait_until_gone:
+            time.sleep(0.1)
+        wait_healthy(p, port + 1, tmp_path)  # started again
+        now = {int(pid) for pid in Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()}
+        assert victim not in now
+        assert len(now) == 2
+        os.kill(p.pid, signal.SIGTERM)  # systemd's stop: to the command only (KillMode=mixed)
+        assert p.wait(timeout=30) == 143
+        wait_group_gone(p.pid)
+    assert scratch_folders(tmp) == [], "every server's folder went with it"
+    text = output(tmp_path)
+    assert f"2 servers on 127.0.0.1, ports {port} to {port + 1}" in text
+    assert f"The server on port {port + 1} stopped (killed by SIGKILL); starting it again" in text
+    assert "Traceback" not in text
+
+
 @pytest.mark.parametrize("port", ["0", "70000", "http"])
 def test_serve_rejects_a_bad_port_with_exit_2(capsys, port):
     with pytest.raises(SystemExit) as info:

@@ -20,7 +20,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,14 +57,15 @@ class Proxy:
         return f"https://{NAME}:{self.https_port}"
 
 
-def substituted(site: str, *, tls: Path, acme: Path, app: int, http: int, https: int) -> str:
+def substituted(site: str, *, tls: Path, acme: Path, app: list[int], http: int, https: int) -> str:
     """The shipped site with its placeholders replaced; each must be there to be replaced, so a
-    change to the shipped file that this test would no longer follow fails here."""
+    change to the shipped file that this test would no longer follow fails here. ``app``: the
+    ports of the servers, one upstream line each."""
+    site = _servers(site, app)
     replacements = [
         (f"/etc/letsencrypt/live/{SHIPPED_NAME}/", f"{tls}/"),
         (SHIPPED_NAME, NAME),
         ("root /var/www/html;", f"root {acme};"),
-        ("server 127.0.0.1:8501;", f"server 127.0.0.1:{app};"),
         ("listen 80", f"listen 127.0.0.1:{http}"),
         ("listen [::]:80", f"listen [::1]:{http}"),
         ("listen 443", f"listen 127.0.0.1:{https}"),
@@ -74,6 +75,17 @@ def substituted(site: str, *, tls: Path, acme: Path, app: int, http: int, https:
         assert old in site, f"{SITE} no longer has {old!r}: update this test with it"
         site = site.replace(old, new)
     return site
+
+
+def _servers(site: str, ports: list[int]) -> str:
+    """The site's upstream block listing ``ports``, each line as the shipped file's first."""
+    lines = site.splitlines(keepends=True)
+    shipped = [i for i, line in enumerate(lines) if line.strip().startswith("server 127.0.0.1:")]
+    assert len(shipped) >= 2, f"{SITE}: expected a line per server in its upstream block"
+    first = lines[shipped[0]]
+    ours = [first.replace("127.0.0.1:8501 ", f"127.0.0.1:{port} ") for port in ports]
+    assert ours[0] != first, f"{SITE}'s first server is no longer 127.0.0.1:8501"
+    return "".join([*lines[: shipped[0]], *ours, *lines[shipped[-1] + 1 :]])
 
 
 def main_config(folder: Path, site: Path) -> str:
@@ -90,7 +102,8 @@ pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} notice;
 events {{ worker_connections 256; }}
 http {{
-    access_log {folder / "access.log"};
+    log_format upstreams '$upstream_addr $status "$request" $cookie_resurface_route';
+    access_log {folder / "access.log"} upstreams;
 {temp}
     include {site};
 }}
@@ -145,36 +158,43 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
                 SITE.read_text(encoding="utf-8"),
                 tls=certificate.parent,
                 acme=folder / "acme",
-                app=int(app.rsplit(":", 1)[1]),
+                app=[int(app.rsplit(":", 1)[1])],
                 http=http_port,
                 https=https_port,
             ),
             encoding="utf-8",
         )
-        conf = folder / "nginx.conf"
-        conf.write_text(main_config(folder, site), encoding="utf-8")
-        command = [str(NGINX), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
-        checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
-        assert checked.returncode == 0, checked.stderr
-        nginx = subprocess.Popen(
-            [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not (listening(https_port) and listening(http_port)):
-                assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
-                assert time.monotonic() < deadline, "nginx did not listen within 30 s"
-                time.sleep(0.1)
+        with nginx_running(folder, site, https_port, http_port):
             yield Proxy(https_port, http_port, certificate, folder, db)
-        finally:
-            nginx.send_signal(signal.SIGQUIT)  # graceful: finish what is under way, then stop
-            try:
-                nginx.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                nginx.kill()
-                nginx.wait()
-            if nginx.stderr:
-                nginx.stderr.close()
+
+
+@contextmanager
+def nginx_running(folder: Path, site: Path, https_port: int, http_port: int) -> Iterator[None]:
+    """Debian's nginx serving ``site`` (its files in ``folder``) until the block ends."""
+    conf = folder / "nginx.conf"
+    conf.write_text(main_config(folder, site), encoding="utf-8")
+    command = [str(NGINX), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    nginx = subprocess.Popen(
+        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (listening(https_port) and listening(http_port)):
+            assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
+            assert time.monotonic() < deadline, "nginx did not listen within 30 s"
+            time.sleep(0.1)
+        yield
+    finally:
+        nginx.send_signal(signal.SIGQUIT)  # graceful: finish what is under way, then stop
+        try:
+            nginx.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
+            nginx.wait()
+        if nginx.stderr:
+            nginx.stderr.close()
 
 
 # --- without a browser: raw requests, as any client could send them ------------------------------
@@ -230,6 +250,10 @@ def test_the_app_answers_over_https_with_hsts_and_its_security_headers(proxy):
     for name, value in SECURITY_HEADERS:  # nginx passes the app's on untouched, once each
         assert response.headers.get_all(name.decode()) == [value.decode()], name
     assert response.getheader("Server") == "nginx", "no version for a scanner to look up"
+    route = response.getheader("Set-Cookie", "")  # which server this browser stays on
+    assert re.fullmatch(
+        r"resurface_route=[0-9a-f]{32}; Path=/; Secure; HttpOnly; SameSite=Strict", route
+    ), route
 
 
 def test_plain_http_is_sent_to_https_on_the_same_name(proxy):

@@ -9,6 +9,7 @@ shared secret.
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
 import shutil
 import subprocess
@@ -82,7 +83,12 @@ def test_the_server_listens_on_this_machine_only_on_the_port_nginx_proxies_to():
     assert args.command == "serve"
     assert args.host == "127.0.0.1"
     site = (DEPLOY / "nginx" / "resurface.conf").read_text(encoding="utf-8")
-    assert f"server 127.0.0.1:{args.port};" in site
+    upstream = re.search(r"upstream resurface \{(.*?)\}", site, re.S)
+    assert upstream, "the site has no upstream block"
+    ports = [int(p) for p in re.findall(r"^\s*server 127\.0\.0\.1:(\d+)\b", upstream[1], re.M)]
+    # `resurface serve --workers N` serves on consecutive ports from --port.
+    assert ports == list(range(args.port, args.port + len(ports))), ports
+    assert len(ports) >= 2, "the site shows how several servers are listed"
 
 
 @pytest.mark.parametrize("path", SERVICES, ids=lambda p: p.name)

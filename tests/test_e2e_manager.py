@@ -8,11 +8,23 @@ writes), and must read back with the awkward names intact and neutralised.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from e2e_support import PASSWORD, check, click, settle, shoot, sign_in
+from e2e_support import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    check,
+    click,
+    fetched,
+    full_page_screenshot,
+    settle,
+    shoot,
+    sign_in,
+)
 from playwright.sync_api import Page, expect
 
 from app import accounts, config, exports
@@ -49,13 +61,18 @@ def download(page: Page, kind: str, tmp_path) -> bytes:
     check(page, page.get_by_role("radio", name=LABELS[kind]))
     click(page, page.get_by_role("button", name="Prepare file"))
     expect(page.get_by_text("rows ready")).to_be_visible()
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download").click()
-    target = tmp_path / info.value.suggested_filename
-    info.value.save_as(target)
+    link = page.get_by_role("link", name=re.compile(rf"^Download resurface-{kind}"))
+    href = link.get_attribute("href") or ""
+    assert href.startswith("/download/"), href
+    link.click()  # a new tab, which the attachment turns into a download
+    status, headers, data = fetched(page, href)  # the same link's bytes, with the same cookies
+    assert status == 200
+    found = re.fullmatch(r"attachment; filename\*=UTF-8''(.+)", headers["content-disposition"])
+    assert found, headers["content-disposition"]
+    target = tmp_path / found[1]
     assert target.name.startswith(f"resurface-{kind}")
     assert target.suffix == ".csv"
-    return target.read_bytes()
+    return data
 
 
 def test_a_manager_downloads_each_export(
@@ -67,6 +84,14 @@ def test_a_manager_downloads_each_export(
     settle(page)
     shoot(context, page, "exports")
     got = {kind: download(page, kind, tmp_path) for kind in exports.KINDS}
+    # The last file prepared, with its Download link, at desktop and phone width (the same tab:
+    # a new one would be a new session, with nothing prepared).
+    full_page_screenshot(page, "exports-ready")
+    page.set_viewport_size(PHONE)
+    settle(page)
+    full_page_screenshot(page, "exports-ready")
+    page.set_viewport_size(DESKTOP)
+    settle(page)
     for kind, data in got.items():
         assert data == exports.export(engine, None, kind, catalogue=catalogue)[0], kind
     read = {k: pd.read_csv(io.BytesIO(v), encoding="utf-8-sig") for k, v in got.items()}

@@ -20,13 +20,12 @@ from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
-import streamlit as st
 from ui_helpers import open_page, shipped_catalogue, sign_in, titles, values
 
-from app import accounts, exports
+from app import accounts, exports, prepared
 from app.bank import Catalogue
 from app.cli import EXIT_OK, EXIT_USAGE, main
-from app.exports import excel, spool
+from app.exports import excel
 from app.store import audit as audit_store
 from app.ui import keys
 from conftest import PW, finish
@@ -345,21 +344,7 @@ def test_cli_format_is_csv_or_xlsx(capsys):
 # --- the Exports page ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> list[dict]:
-    """What the page hands each download button (file name, MIME type)."""
-    seen: list[dict] = []
-    real = st.download_button
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", spy)
-    return seen
-
-
-def test_a_manager_prepares_a_workbook_on_the_exports_page(ui, fresh_db, catalogue, downloads):
+def test_a_manager_prepares_a_workbook_on_the_exports_page(ui, fresh_db, catalogue):
     for name, shown, cohort in HOSTILE:
         user = accounts.create_user(fresh_db, ui["boss"], name, PW, "trainee", cohort, shown)
         finish(fresh_db, user, catalogue, "quick-check", None, T0)
@@ -379,16 +364,16 @@ def test_a_manager_prepares_a_workbook_on_the_exports_page(ui, fresh_db, catalog
     prepare.click().run()
     assert not at.exception
     ready = at.session_state[keys.EXPORT_READY]
-    assert isinstance(ready[1], spool.Spooled)
-    assert ready[1].path.suffix == ".xlsx"
-    book = read_xlsx(ready[1].read())
+    found = prepared.find(fresh_db, ready[1])
+    assert found is not None
+    assert found.name.endswith(".xlsx")
+    assert found.media_type == XLSX_MIME
+    book = read_xlsx(b"".join(prepared.chunks(fresh_db, found.id)))
     no_formula_or_link(book)
     expected, rows = xlsx(fresh_db, "attempts", catalogue)
     assert (book.header, book.rows, ready[2]) == (expected.header, expected.rows, rows)
-    assert values(at.success) == [f"{rows:,} rows ready ({ready[1].size / 1e6:.1f} MB)."]
-    (download,) = downloads[-1:]
-    assert download["file_name"].endswith(".xlsx")
-    assert download["mime"] == XLSX_MIME
+    assert values(at.success) == [f"{rows:,} rows ready ({found.size / 1e6:.1f} MB)."]
+    assert [e.proto.url for e in at.get("link_button")] == [f"/download/{ready[1]}"]
     with fresh_db.connect() as conn:
         logged = audit_store.lines(conn, "export")
     assert [(line["actor_id"], line["detail"]["format"]) for line in logged] == [
@@ -411,4 +396,4 @@ def test_the_page_refuses_a_workbook_too_large_for_excel(ui, fresh_db, catalogue
     assert not at.exception
     assert values(at.error) == [TOO_MANY[:1].upper() + TOO_MANY[1:]]
     assert keys.EXPORT_READY not in at.session_state
-    assert not at.get("download_button")
+    assert not at.get("link_button")

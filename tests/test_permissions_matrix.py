@@ -47,6 +47,7 @@ from app import (
     invitations,
     passmark,
     personal,
+    prepared,
     progress,
     questionreports,
     regrade,
@@ -555,6 +556,7 @@ WRITES = frozenset(
         examwindows.clear_window,
         exports.write,
         exports.export,
+        prepared.keep,
         auditlog.write,
         auditlog.export,
         auditlog.lines,
@@ -1268,6 +1270,12 @@ def _cases() -> list[Case]:
         exports.may_export,
         lambda w, a: exports.may_export(w.engine, a),
         Forbidden, Forbidden, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "prepared.keep (an export waiting for its download)",
+        prepared.keep,
+        lambda w, a: prepared.keep(w.engine, a, io.BytesIO(b"x"), "a.csv", "text/csv"),
+        Forbidden, Forbidden, OK, Forbidden,
     )  # fmt: skip
     # certificates: one's own and those of the trainees one sees; a cohort's zip and revoking
     # are for managers

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, String, Text, select, update
 from ui_helpers import shipped_catalogue
 
 from app import (
@@ -27,6 +27,7 @@ from app import (
     erasure,
     passmark,
     personal,
+    prepared,
     questionreports,
     reports,
     retention,
@@ -45,7 +46,14 @@ from app.store import mail as mail_store
 from app.store import users as user_store
 from app.store.db import writing
 from app.store.tables import accommodations as accommodation_table
-from app.store.tables import invitations, mail_sent, metadata, users, web_sessions
+from app.store.tables import (
+    invitations,
+    mail_sent,
+    metadata,
+    prepared_files,
+    users,
+    web_sessions,
+)
 from app.useradmin import LastManager
 from conftest import PW, clock_at, finish, sign_in_outcome
 
@@ -376,11 +384,18 @@ def test_an_invited_account_that_never_chose_a_password_can_be_erased(
         erasure.erase(fresh_db, people["boss"], done.username, "again", catalogue)
 
 
-def test_an_erased_person_cannot_sign_in_and_their_sessions_end(fresh_db, seeded, catalogue):
+def test_an_erased_person_cannot_sign_in_and_their_sessions_end(
+    fresh_db, people, seeded, catalogue
+):
     ann = seeded["ann"]
     websession.begin(fresh_db, ann)
     accounts.authenticate(fresh_db, "ann", PW)
+    # A file waiting for her download (as if she had been a manager: only they prepare files).
+    boss_file = prepared.keep(fresh_db, people["boss"], io.BytesIO(b"x"), "a.csv", "text/csv")
+    with writing(fresh_db) as conn:
+        conn.execute(update(prepared_files).values(user_id=ann.id))
     done = erasure.erase(fresh_db, None, "ann", "asked to be forgotten", catalogue)
+    assert prepared.find(fresh_db, boss_file) is None, "files prepared for her go too"
     with fresh_db.connect() as conn:
         sessions = conn.execute(select(web_sessions).where(web_sessions.c.user_id == ann.id))
         assert sessions.all() == []

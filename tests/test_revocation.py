@@ -336,20 +336,21 @@ def test_a_demoted_trainer_saves_no_comment(ui, fresh_db, catalogue):
 def test_a_prepared_export_is_not_handed_over_after_a_revocation(
     ui, fresh_db, tmp_path, revocation
 ):
-    from app.exports import spool
-    from app.ui.views import exports as page
+    import io
+
+    from app import prepared
 
     meg = accounts.create_user(fresh_db, ui["boss"], "meg", PW, "manager")
     actor, token = through_browser(fresh_db, meg)
-    prepared = spool.Spooled(tmp_path)
-    prepared.file.write(b"username,score\r\nann,80\r\n")
-    prepared.close()
-    # The download button runs this when clicked: no page run, so no other check happens then.
-    hand_over = page._hand_over(actor, prepared)
-    assert hand_over() == b"username,score\r\nann,80\r\n"
+    link = prepared.keep(
+        fresh_db, actor, io.BytesIO(b"username,score\r\nann,80\r\n"), "a.csv", "text/csv"
+    )
+    # GET /download/<link> runs this, from whichever server: no page run, so no other check.
+    found = prepared.for_download(fresh_db, token, link)
+    assert b"".join(prepared.chunks(fresh_db, found.id)) == b"username,score\r\nann,80\r\n"
     REVOCATIONS[revocation][0](fresh_db, ui["boss"], "meg", token)
-    with pytest.raises(Forbidden):
-        hand_over()
+    with pytest.raises((Forbidden, prepared.NotAvailable)):
+        prepared.for_download(fresh_db, token, link)
 
 
 # --- every callback of the app checks the session first ----------------------------------------

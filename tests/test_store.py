@@ -36,7 +36,7 @@ def test_an_older_database_upgrades_with_its_data(db_url):
                 )
             )
         upgrade(engine)
-        assert current(engine) == head() == "0014_certificates"
+        assert current(engine) == head() == "0015_prepared_files"
         user = accounts.authenticate(engine, "old.timer", PW)
         assert (user.username, user.role) == ("Old.Timer", "manager")
         trainee = accounts.create_user(engine, user, "new", PW, "trainee", "north")

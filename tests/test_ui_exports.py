@@ -12,6 +12,7 @@ import pytest
 from ui_helpers import open_page, shipped_catalogue, sign_in, titles, values
 
 from app import accounts, exports
+from app import prepared as kept
 from app.bank import Catalogue
 from app.exports import spool
 from app.store import audit as audit_store
@@ -39,11 +40,18 @@ def exports_page():
     return at
 
 
-def prepared(at) -> tuple[bytes, int]:
-    """The prepared file's bytes, read from disk, and its number of rows."""
+def prepared(at, engine) -> tuple[bytes, int]:
+    """The prepared file's bytes, read from the database, and its number of rows."""
     ready = at.session_state[keys.EXPORT_READY]
-    assert isinstance(ready[1], spool.Spooled), "the session keeps a file on disk, not its bytes"
-    return ready[1].read(), ready[2]
+    assert isinstance(ready[1], str), "the session keeps the link's token, not the file's bytes"
+    found = kept.find(engine, ready[1])
+    assert found is not None
+    return b"".join(kept.chunks(engine, found.id)), ready[2]
+
+
+def link(at) -> list[str]:
+    """The download links the page shows (to GET /download/<token>, from any server)."""
+    return [e.proto.url for e in at.get("link_button")]
 
 
 def explained_columns(at) -> list[str]:
@@ -74,14 +82,14 @@ def test_a_manager_prepares_the_same_bytes_as_the_core(ui, fresh_db, done):
     at.selectbox(key=keys.EXPORT_COHORT).set_value("north").run()
     at.button(key=keys.EXPORT_PREPARE).click().run()
     assert not at.exception
-    data, rows = prepared(at)
+    data, rows = prepared(at, fresh_db)
     assert values(at.success) == [f"{rows:,} rows ready ({len(data) / 1e6:.1f} MB)."]
     expected = exports.export(fresh_db, None, "responses", exports.ExportFilters(cohort="north"))[0]
     assert data == expected
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert set(frame["username"]) == {"ann"}
     assert rows == 10
-    assert at.get("download_button")
+    assert link(at) == [f"/download/{at.session_state[keys.EXPORT_READY][1]}"]
     with fresh_db.connect() as conn:
         line = audit_store.lines(conn, "export")[0]
     assert (line["actor_id"], line["target"], line["detail"]["cohort"]) == (
@@ -91,18 +99,18 @@ def test_a_manager_prepares_the_same_bytes_as_the_core(ui, fresh_db, done):
     )
 
 
-def test_dates_filter_and_a_changed_setting_asks_to_prepare_again(done):
+def test_dates_filter_and_a_changed_setting_asks_to_prepare_again(done, fresh_db):
     at = exports_page()
     at.date_input(key=keys.EXPORT_FROM).set_value(date(2026, 5, 5)).run()
     at.button(key=keys.EXPORT_PREPARE).click().run()
-    data, rows = prepared(at)
+    data, rows = prepared(at, fresh_db)
     assert rows == 1
     assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["username"].tolist() == ["cat"]
     at.toggle(key=keys.EXPORT_BOM).set_value(False).run()
     assert values(at.info) == [
         "The settings changed since the last file was prepared: prepare it again."
     ]
-    assert not at.get("download_button")
+    assert not link(at)
 
 
 def test_from_after_to_is_refused_with_a_message(done):
@@ -122,21 +130,22 @@ def test_trainees_and_trainers_cannot_open_exports(ui, name):
     assert not [b for b in at.button if b.key == keys.EXPORT_PREPARE]
 
 
-def test_preparing_again_replaces_the_file_on_disk(done):
+def test_preparing_again_replaces_the_file_in_the_database(done, fresh_db):
     at = exports_page()
     at.button(key=keys.EXPORT_PREPARE).click().run()
     first = at.session_state[keys.EXPORT_READY][1]
-    assert first.exists()
-    assert oct(first.path.stat().st_mode & 0o777) == "0o600", "only the server may read it"
+    assert kept.find(fresh_db, first) is not None
     at.radio(key=keys.EXPORT_KIND).set_value("responses").run()
     at.button(key=keys.EXPORT_PREPARE).click().run()
     second = at.session_state[keys.EXPORT_READY][1]
-    assert second.path != first.path
-    assert second.exists()
-    assert not first.exists()
+    assert second != first
+    found = kept.find(fresh_db, second)
+    assert found is not None
+    assert found.name.startswith("resurface-responses")
+    assert kept.find(fresh_db, first) is None
 
 
-def test_a_refused_export_leaves_no_file_behind(done):
+def test_a_refused_export_leaves_no_file_behind(done, fresh_db):
     at = exports_page()
     at.button(key=keys.EXPORT_PREPARE).click().run()
     earlier = at.session_state[keys.EXPORT_READY][1]
@@ -144,18 +153,18 @@ def test_a_refused_export_leaves_no_file_behind(done):
     at.date_input(key=keys.EXPORT_TO).set_value(date(2026, 5, 4)).run()
     at.button(key=keys.EXPORT_PREPARE).click().run()
     assert values(at.error) == ["The From date must be before the To date"]
-    assert not earlier.exists()
+    assert kept.find(fresh_db, earlier) is None
     assert keys.EXPORT_READY not in at.session_state
 
 
-def test_a_file_cleared_from_the_server_asks_to_prepare_again(done):
+def test_a_file_cleared_from_the_server_asks_to_prepare_again(done, fresh_db):
     at = exports_page()
     at.button(key=keys.EXPORT_PREPARE).click().run()
-    at.session_state[keys.EXPORT_READY][1].path.unlink()
+    kept.discard(fresh_db, at.session_state[keys.EXPORT_READY][1])  # expired and swept
     at.run()
     assert not at.exception
     assert values(at.info) == ["The prepared file was cleared from the server: prepare it again."]
-    assert not at.get("download_button")
+    assert not link(at)
 
 
 def test_old_files_left_by_a_crashed_server_are_swept_when_preparing(done, tmp_path, monkeypatch):
@@ -173,7 +182,8 @@ def test_old_files_left_by_a_crashed_server_are_swept_when_preparing(done, tmp_p
     assert not old.exists()
     assert recent.exists()
     assert other.exists()
-    assert at.session_state[keys.EXPORT_READY][1].path.parent == tmp_path
+    assert at.session_state[keys.EXPORT_READY] is not None
+    assert list(tmp_path.glob(f"{spool.PREFIX}*")) == [recent], "written there, then stored"
 
 
 def test_a_server_that_cannot_write_the_file_says_so(done, tmp_path, monkeypatch):
@@ -186,7 +196,7 @@ def test_a_server_that_cannot_write_the_file_says_so(done, tmp_path, monkeypatch
     assert message.startswith(f"The file could not be written on the server ({gone}")
     assert "No such file or directory" in message
     assert keys.EXPORT_READY not in at.session_state
-    assert not at.get("download_button")
+    assert not link(at)
 
 
 def test_the_csv_prepared_on_the_page_has_no_formula_cell_whatever_the_separator(ui, fresh_db):
@@ -200,9 +210,11 @@ def test_the_csv_prepared_on_the_page_has_no_formula_cell_whatever_the_separator
     prepare = at.button(key=keys.EXPORT_PREPARE)
     assert prepare.label == "Prepare file"
     prepare.click().run()
-    data, rows = prepared(at)
+    data, rows = prepared(at, fresh_db)
     assert rows == 1
-    assert at.session_state[keys.EXPORT_READY][1].path.suffix == ".csv"
+    found = kept.find(fresh_db, at.session_state[keys.EXPORT_READY][1])
+    assert found is not None
+    assert (found.name[-4:], found.media_type) == (".csv", exports.MIME["csv"])
     text = data.decode("utf-8-sig")
     assert "\"'Ann Lee;'=2+3;\",\"'north;'=2+3;\"" in text, "quoted, each = after a ; neutralised"
     for delimiter in (",", ";", "\t", "|"):

@@ -9,6 +9,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from app import accounts, config, demo
@@ -50,6 +53,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
+    count = args.workers if args.workers is not None else config.workers()
+    if args.port + count - 1 > 65535:
+        print(f"{count} servers from port {args.port} go past port 65535: choose a lower --port.")
+        return 2
+    commands = [_command(args.host, args.port + i) for i in range(count)]
+    if count == 1:
+        print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
+        return _run_server(commands[0], env)
+    print(
+        f"{count} servers on {args.host}, ports {args.port} to {args.port + count - 1}, on one "
+        "database: put nginx in front of them (deploy/nginx/resurface.conf, docs/deployment.md). "
+        "Ctrl+C stops them.",
+        flush=True,
+    )
+    return _run_servers(commands, env)
+
+
+def _command(host: str, port: int) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -57,9 +78,9 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
         "run",
         str(SERVER),
         "--server.port",
-        str(args.port),
+        str(port),
         "--server.address",
-        args.host,
+        host,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
@@ -89,8 +110,7 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
     accent = config.accent_color()
     if accent is not None:  # the clinic's colour for buttons, links and selections
         command += ["--theme.primaryColor", accent]
-    print(f"Open {_browser_url(args.host, args.port)} (Ctrl+C stops the server).", flush=True)
-    return _run_server(command, env)
+    return command
 
 
 def _browser_url(host: str, port: int) -> str:
@@ -134,6 +154,99 @@ def _run_server(command: list[str], env: dict[str, str]) -> int:
     return 128 - code if code < 0 else code  # killed by signal N: the shell's 128 + N
 
 
+RESTART_FIRST = 1.0  # seconds before a server that stopped is started again
+RESTART_MOST = 30.0  # the wait doubles while a server keeps stopping soon after its start
+STEADY = 60.0  # a server that ran this long before stopping is restarted after RESTART_FIRST
+
+
+@dataclass
+class _Worker:
+    command: list[str]
+    scratch: str
+    child: subprocess.Popen | None = None
+    started: float = 0.0
+    wait: float = RESTART_FIRST
+    due: float = 0.0  # when to start it again, once it has stopped
+
+    @property
+    def port(self) -> str:
+        return self.command[self.command.index("--server.port") + 1]
+
+
+def _run_servers(commands: list[list[str]], env: dict[str, str]) -> int:
+    """Run one server per command and keep them running until SIGTERM or Ctrl+C.
+
+    A server that stops (it crashed, or was killed) is started again, after a wait that doubles
+    while it keeps stopping soon after its start; meanwhile nginx sends its browsers to the
+    others, which rebuild each page from the session cookie and the database. SIGTERM or Ctrl+C
+    stops every server (forcibly after 10 s) and removes their temporary folders; the exit code
+    is then 143 or 130, as for one server stopped so.
+    """
+    _sweep_orphans()
+    workers = [
+        _Worker(command, tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        for command in commands
+    ]
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    interrupted = False
+    try:
+        for worker in workers:
+            _start(worker, env)
+        while not stopping.is_set():
+            try:
+                stopping.wait(0.2)
+            except KeyboardInterrupt:
+                interrupted = True
+                break
+            now = time.monotonic()
+            for worker in workers:
+                if worker.child is not None and worker.child.poll() is not None:
+                    code = worker.child.returncode
+                    if now - worker.started >= STEADY:
+                        worker.wait = RESTART_FIRST
+                    worker.due = now + worker.wait
+                    print(
+                        f"The server on port {worker.port} stopped ({_said(code)}); starting it "
+                        f"again in {worker.wait:.0f} s.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    worker.wait = min(worker.wait * 2, RESTART_MOST)
+                    worker.child = None
+                elif worker.child is None and now >= worker.due:
+                    _start(worker, env)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        running = [w.child for w in workers if w.child is not None and w.child.poll() is None]
+        for child in running:
+            child.terminate()
+        deadline = time.monotonic() + 10
+        for child in running:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for worker in workers:
+            shutil.rmtree(worker.scratch, ignore_errors=True)
+    return 130 if interrupted else 128 + signal.SIGTERM  # as the shell says: killed by SIGTERM
+
+
+def _start(worker: _Worker, env: dict[str, str]) -> None:
+    worker.child = subprocess.Popen(worker.command, env={**env, "TMPDIR": worker.scratch})
+    worker.started = time.monotonic()
+
+
+def _said(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
 def _sweep_orphans() -> None:
     """Remove the temporary folders of earlier ``resurface serve`` commands that are gone.
 
@@ -169,6 +282,13 @@ def _port(text: str) -> int:
     return port
 
 
+def _workers(text: str) -> int:
+    try:
+        return config.parse_workers(text)
+    except config.SettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     def server_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--port", type=_port, default=8501, help="port to listen on (default 8501)")
@@ -177,6 +297,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             default="127.0.0.1",
             help="address to listen on (default 127.0.0.1: this computer only; "
             "0.0.0.0 for every network interface)",
+        )
+
+        p.add_argument(
+            "--workers",
+            type=_workers,
+            default=None,
+            metavar="N",
+            help="how many server processes to run, on consecutive ports from --port, each "
+            "restarted if it stops (default: RESURFACE_WORKERS, or 1); `auto` runs one per "
+            "processor core. Several need nginx in front (docs/deployment.md)",
         )
 
     p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)

@@ -21,6 +21,8 @@ from app.store.tables import metadata
 NOT_COPIED = {
     "web_sessions": "browser sessions: everyone signs in again",
     "sign_in_throttle": "recent failed sign-ins: short-lived, they start afresh",
+    "prepared_files": "files prepared for a download: short-lived, prepared again",
+    "prepared_chunks": "the bytes of those files",
 }
 
 

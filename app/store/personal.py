@@ -19,6 +19,7 @@ from app.store.tables import (
     content_editors,
     invitations,
     mail_sent,
+    prepared_files,
     question_reports,
     user_emails,
     users,
@@ -192,8 +193,10 @@ def forget_contact(conn: Connection, user_id: int) -> None:
 
 
 def end_access(conn: Connection, user_id: int) -> None:
-    """Delete the person's browser sessions and any grant to edit questions."""
+    """Delete the person's browser sessions, files prepared for them to download, and any grant
+    to edit questions."""
     conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+    conn.execute(delete(prepared_files).where(prepared_files.c.user_id == user_id))
     conn.execute(delete(content_editors).where(content_editors.c.user_id == user_id))
 
 

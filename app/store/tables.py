@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -417,4 +419,33 @@ verify_throttle = Table(
     Column("address", String(100), primary_key=True),
     Column("window_start", UTCDateTime(), nullable=False),
     Column("hits", Integer, nullable=False),
+)
+
+# Files a server prepared for someone to download (app.prepared): in the database, so the download
+# works whichever server the browser's request reaches. The link's token is kept as its SHA-256;
+# the bytes in chunks, so neither writing nor reading holds a whole file in memory.
+prepared_files = Table(
+    "prepared_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_prepared_files_user", "user_id"),
+)
+prepared_chunks = Table(
+    "prepared_chunks",
+    metadata,
+    Column(
+        "file_id",
+        Integer,
+        ForeignKey("prepared_files.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )

@@ -4,25 +4,33 @@ and the public page that checks a certificate (``/verify/<code>``).
 ``resurface serve`` runs ``streamlit run`` on this file; Streamlit finds ``app`` and serves it with
 uvicorn. The routes exist because a Streamlit page talks over a websocket, where no cookie can be
 set: the sign-in page hands the browser its new session token once, and ``/auth/session`` turns it
-into the HttpOnly cookie (see app.websession).
+into the HttpOnly cookie (see app.websession). ``/download/<token>`` hands out a prepared export
+from the database, so it works whichever of several servers the request reaches (app.prepared).
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 import streamlit as st
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import certificates, config, verification, websession
-from app.accounts import AccountInactive
+from app import certificates, config, prepared, verification, websession
+from app.accounts import AccountInactive, Forbidden
 from app.store import open_store
 
 
@@ -86,6 +94,35 @@ async def end_session(request: Request) -> Response:
             websession.SECURE_COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=True
         )
     return response
+
+
+async def download(request: Request) -> Response:
+    """GET /download/<token>: a file prepared on the Exports page (app.prepared), from whichever
+    server the request reaches; only to the manager who prepared it, signed in with this
+    browser's session and still allowed to export at this moment."""
+    engine = _engine()
+    headers = {"cache-control": "no-store"}
+    session = await run_in_threadpool(
+        websession.token_from_cookie, engine, websession.carried(request.cookies)
+    )
+    try:
+        found = await run_in_threadpool(
+            prepared.for_download, engine, session, request.path_params["token"]
+        )
+    except prepared.NotAvailable as exc:
+        return PlainTextResponse(str(exc), 404, headers)
+    except Forbidden as exc:
+        return PlainTextResponse(str(exc), 403, headers)
+    disposition = "attachment; filename*=UTF-8''" + quote(found.name, safe="")
+    return StreamingResponse(
+        iterate_in_threadpool(prepared.chunks(engine, found.id)),
+        media_type=found.media_type,
+        headers={
+            **headers,
+            "content-disposition": disposition,
+            "content-length": str(found.size),
+        },
+    )
 
 
 async def verify_certificate(request: Request) -> Response:
@@ -195,6 +232,7 @@ app = st.App(
         Route("/auth/session", start_session, methods=["POST"]),
         Route("/auth/signout", end_session, methods=["POST"]),
         Route("/verify/{code}", verify_certificate, methods=["GET"]),
+        Route("/download/{token}", download, methods=["GET"]),
     ],
     middleware=[Middleware(SecurityHeaders)],
 )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
-from app import accounts, clock, exports
+from app import accounts, clock, exports, prepared
 from app.accounts import Forbidden
 from app.exports import spool
 from app.ui import fmt, keys, nav
@@ -64,19 +63,19 @@ def render() -> None:
         ready = _prepare(user, kind, filters, chosen, bom)
     if ready is not None and ready[0] != asked:
         st.info("The settings changed since the last file was prepared: prepare it again.")
-    elif ready is not None and not ready[1].exists():
+    elif ready is not None and prepared.find(engine(), ready[1]) is None:
         st.info("The prepared file was cleared from the server: prepare it again.")
     elif ready is not None:
-        _, spooled, rows, name = ready
-        st.success(f"{rows:,} rows ready ({spooled.size / 1e6:.1f} MB).")
-        st.download_button(
+        _, token, rows, name, size = ready
+        st.success(f"{rows:,} rows ready ({size / 1e6:.1f} MB).")
+        # A link to the file in the database (app.prepared), not Streamlit's download button:
+        # that one's file lives in this server's memory, so with several servers behind nginx a
+        # browser moved to another (its server restarted) would find nothing.
+        st.link_button(
             f"Download {fmt.plain(name)}",
-            _hand_over(user, spooled),
-            file_name=name,
-            mime=exports.MIME[chosen],
+            f"/download/{token}",
             icon=":material/download:",
-            on_click="ignore",
-            key=keys.EXPORT_DOWNLOAD,
+            type="primary",
         )
     with st.expander("What the columns mean", expanded=ready is None):
         # A list, not a table: a meaning wraps on a phone rather than running off the side.
@@ -86,19 +85,6 @@ def render() -> None:
                 for column, meaning in exports.MEANING[kind].items()
             )
         )
-
-
-def _hand_over(user: accounts.User, spooled: spool.Spooled) -> Callable[[], bytes]:
-    """What the download button runs when clicked: read from disk then, so the page never holds
-    the file, and only for a manager still signed in (the click reaches no page run, so no other
-    check would see a sign-out or deactivation since the file was prepared)."""
-    store = engine()
-
-    def read() -> bytes:
-        exports.may_export(store, user)  # Forbidden: Streamlit says the file could not be made
-        return spooled.read()
-
-    return read
 
 
 def _filters(user: accounts.User, kind: str) -> exports.ExportFilters:
@@ -153,14 +139,14 @@ def _prepare(
     chosen: exports.Format,
     bom: bool,
 ):
-    """Build the file (xlsx or CSV) on disk with a progress bar; keep it for the download button.
+    """Build the file (xlsx or CSV) on disk with a progress bar, then keep it in the database
+    for the download link (app.prepared), in place of this session's previous file.
 
-    Returns None if refused. The previous file of this session is removed first, and so are
-    any other session's files older than a day.
+    Returns None if refused.
     """
     earlier = st.session_state.pop(keys.EXPORT_READY, None)
     if earlier is not None:
-        earlier[1].discard()
+        prepared.discard(engine(), earlier[1])
     spool.sweep()
     bar = st.progress(0.0, text="Preparing…")
 
@@ -201,8 +187,25 @@ def _prepare(
         )
         return None
     out.close()
-    bar.empty()
     name = exports.filename(kind, filters, now, fmt=chosen)
-    ready = ((kind, filters, chosen, bom), out, rows, name)
+    try:
+        with out.path.open("rb") as source:
+            token = prepared.keep(
+                engine(),
+                user,
+                source,
+                name,
+                exports.MIME[chosen],
+                now=now,
+            )
+    except Forbidden as exc:
+        bar.empty()
+        st.error(fmt.plain(str(exc)))
+        return None
+    finally:
+        size = out.size
+        out.discard()
+    bar.empty()
+    ready = ((kind, filters, chosen, bom), token, rows, name, size)
     st.session_state[keys.EXPORT_READY] = ready
     return ready

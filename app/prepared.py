@@ -1,0 +1,173 @@
+"""Files prepared for a download, kept in the database until they are fetched or expire.
+
+A prepared export used to wait on the disk of the server that made it, and its download went
+through that server's Streamlit; with several servers behind nginx, a browser that lands on
+another (its server was restarted, or died) found nothing. Here the file's bytes go into the
+database in chunks, and ``GET /download/<token>`` (app.ui.server) hands them out from any server,
+to the user who prepared them only, once the rules are checked again at that moment.
+
+The link's token is random and the database keeps only its SHA-256, as for sessions. A file lives
+for LIFETIME; ``sweep`` (run whenever a file is kept) removes the expired ones, and each user
+keeps only their latest file of a kind of page (``keep`` replaces the previous one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from sqlalchemy import Engine, delete, insert, select
+
+from app import clock, exports, websession
+from app.accounts import User, recheck, require
+from app.errors import ResurfaceError
+from app.permissions import Action
+from app.store.db import writing
+from app.store.tables import prepared_chunks, prepared_files
+
+LIFETIME = timedelta(hours=24)
+CHUNK = 1 << 20  # bytes a database row holds: about a megabyte
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file waiting for its download: what the browser is told about it."""
+
+    id: int
+    user_id: int
+    name: str
+    media_type: str
+    size: int
+    expires_at: datetime
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def keep(
+    engine: Engine,
+    actor: User,
+    source: BinaryIO,
+    name: str,
+    media_type: str,
+    *,
+    replacing: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Store ``source`` (read from its start, chunk by chunk) as a file for ``actor`` to download;
+    returns the token of its link. ``replacing``: the token of the actor's previous file, removed.
+    Only for someone allowed to export (Action.EXPORT: the files are exports), checked again in
+    the transaction: a sign-out or demotion meanwhile stores nothing (Forbidden)."""
+    now = now or clock.now()
+    token = secrets.token_urlsafe(32)
+    sweep(engine, now)
+    with writing(engine) as conn:
+        actor = recheck(conn, actor, now)
+        require(actor, Action.EXPORT)
+        if replacing:
+            conn.execute(
+                delete(prepared_files).where(
+                    prepared_files.c.token_hash == _digest(replacing),
+                    prepared_files.c.user_id == actor.id,
+                )
+            )
+        file_id: int = conn.execute(
+            insert(prepared_files).values(
+                token_hash=_digest(token),
+                user_id=actor.id,
+                name=name,
+                media_type=media_type,
+                size=0,
+                created_at=now,
+                expires_at=now + LIFETIME,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        size = seq = 0
+        while chunk := source.read(CHUNK):
+            conn.execute(insert(prepared_chunks).values(file_id=file_id, seq=seq, data=chunk))
+            size += len(chunk)
+            seq += 1
+        conn.execute(
+            prepared_files.update().where(prepared_files.c.id == file_id).values(size=size)
+        )
+    return token
+
+
+def find(engine: Engine, token: str, now: datetime | None = None) -> Prepared | None:
+    """The unexpired file a link's token names, or None."""
+    now = now or clock.now()
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(prepared_files).where(prepared_files.c.token_hash == _digest(token))
+            )
+            .mappings()
+            .first()
+        )
+    if row is None or row["expires_at"] <= now:
+        return None
+    return Prepared(
+        row["id"], row["user_id"], row["name"], row["media_type"], row["size"], row["expires_at"]
+    )
+
+
+class NotAvailable(ResurfaceError):
+    """The link names no file this browser may have: unknown, expired, replaced, or another's."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This file is not available: it expired, was replaced, or was prepared in another "
+            "session. Sign in and prepare it again on the Exports page."
+        )
+
+
+def for_download(
+    engine: Engine, session_token: str | None, token: str, now: datetime | None = None
+) -> Prepared:
+    """The file a link names, for the browser whose session token is ``session_token``: only if
+    that session's user prepared it and may export at this moment (a sign-out, deactivation or
+    demotion since it was prepared stops the download). Raises NotAvailable (the same for an
+    unknown link and another's, so a guess learns nothing) or Forbidden."""
+    now = now or clock.now()
+    user = websession.user_for(engine, session_token, now)
+    found = find(engine, token, now)
+    if user is None or found is None or found.user_id != user.id:
+        raise NotAvailable()
+    exports.may_export(engine, user)
+    return found
+
+
+def chunks(engine: Engine, file_id: int) -> Iterator[bytes]:
+    """The file's bytes in order, one chunk per query (no connection held in between)."""
+    seq = 0
+    while True:
+        with engine.connect() as conn:
+            data = conn.execute(
+                select(prepared_chunks.c.data).where(
+                    prepared_chunks.c.file_id == file_id, prepared_chunks.c.seq == seq
+                )
+            ).scalar_one_or_none()
+        if data is None:
+            return
+        yield bytes(data)
+        seq += 1
+
+
+def discard(engine: Engine, token: str) -> None:
+    """Remove a file (its page prepared another, or it is not wanted)."""
+    with writing(engine) as conn:
+        conn.execute(delete(prepared_files).where(prepared_files.c.token_hash == _digest(token)))
+
+
+def sweep(engine: Engine, now: datetime | None = None) -> int:
+    """Remove every expired file; returns how many went."""
+    now = now or clock.now()
+    with writing(engine) as conn:
+        return conn.execute(
+            delete(prepared_files).where(prepared_files.c.expires_at <= now)
+        ).rowcount
