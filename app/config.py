@@ -302,6 +302,8 @@ def accent_color() -> str | None:
             "darker shade"
         )
     return raw.lower()
+
+
 def workers() -> int:
     """How many server processes ``resurface serve`` runs (``RESURFACE_WORKERS``): a whole number
     from 1, or ``auto`` for one per processor core. Raises SettingError."""
