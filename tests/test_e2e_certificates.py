@@ -67,7 +67,9 @@ def test_a_certificate_is_downloaded_verified_and_revoked(
     click(page, page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Home"))
     expect(page.get_by_text("Your certificates")).to_be_visible()
     with page.expect_download() as info:
-        page.get_by_role("button", name="Certificate (PDF)").click()
+        page.get_by_role(
+            "button", name="Certificate: Laser resurfacing technician (PDF)", exact=True
+        ).click()
     saved = tmp_path / "certificate.pdf"
     info.value.save_as(saved)
     text = " ".join(p.extract_text() for p in PdfReader(saved).pages)

@@ -61,10 +61,11 @@ def listing(user: User, owner_id: int, heading: str) -> list[Certificate]:
             why = f": {fmt.plain(cert.revoke_reason)}" if cert.revoke_reason else ""
             st.markdown(f"{line}{why}")
             continue
-        left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(line)
-        right.download_button(
-            "Certificate (PDF)",
+        st.markdown(line)
+        # Under its line, not in a side column (the label was cut at 1280 px), and named after
+        # its certification: two certificates are two different buttons to a screen reader.
+        st.download_button(
+            f"Certificate: {cert.certification} (PDF)",
             _deferred(partial(certificates.pdf, cert, base)),
             file_name=cert.filename,
             mime="application/pdf",
