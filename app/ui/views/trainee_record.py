@@ -38,7 +38,7 @@ def render() -> None:
     for cert in record.certifications:
         until = f" until {fmt.day(cert.valid_until)}" if cert.status in certstatus.CERTIFIED else ""
         ended = f" on {fmt.day(cert.valid_until)}" if cert.status == "expired" else ""
-        badge = f":{certstatus.COLOURS[cert.status]}-badge[{certstatus.NAMES[cert.status]}]"
+        badge = f":{certstatus.COLOURS[cert.status]}-badge[{certstatus.LABELS[cert.status]}]"
         st.markdown(f"**{cert.name}**: {badge}{until}{ended}")
     _accommodation(user, person)
     found = certificate_ui.listing(user, person.id, heading="##### Certificates")
