@@ -38,7 +38,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from measure import PW, Row, Run, environ, markdown, ratio, seconds
+from measure import PW, Row, Run, environ, markdown, processes, ratio, seconds, tree_usage
 
 from app import accounts, attempts, config
 from app.store import open_store
@@ -56,41 +56,14 @@ RUN_FLAGS = ["--runner.postScriptGC", "false", "--server.fileWatcherType", "none
 # --- the server's CPU ---------------------------------------------------------------------------
 
 
-def _table() -> tuple[dict[int, int], dict[int, float]]:
-    """(parent, CPU seconds) of every process."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    return parents, cpu
-
-
 def tree_cpu(root: int) -> float:
     """CPU seconds (user + system) used so far by process ``root`` and its live descendants."""
-    parents, cpu = _table()
-    mine, stack = {root}, [root]
-    while stack:
-        pid = stack.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in mine:
-                mine.add(child)
-                stack.append(child)
-    return sum(cpu.get(p, 0.0) for p in mine)
+    return tree_usage([root])[0]
 
 
 def python_pid(root: int) -> int:
     """The process under ``root`` that runs Streamlit (``resurface serve`` starts it as a child)."""
-    parents, _cpu = _table()
-    children = [p for p, parent in parents.items() if parent == root]
+    children = [pid for pid, proc in processes().items() if proc.parent == root]
     return children[0] if children else root
 
 

@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from load_trainees import Trainee, lost_answers
-from measure import PW, Row, Run, markdown, seconds, timing
+from measure import PW, Row, Run, markdown, seconds, timing, tree_usage
 from stproto import Client, Page, ProtocolError, Shown, boolean, string, trigger
 
 from app import accounts, clock
@@ -257,37 +257,6 @@ class Script:
 # --- the machine ------------------------------------------------------------------------------
 
 
-def _procs() -> dict[int, tuple[int, float, int]]:
-    """pid -> (parent pid, CPU seconds, resident bytes) of every process."""
-    tick, size = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
-    out = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        cpu = (int(fields[11]) + int(fields[12])) / tick
-        out[int(entry.name)] = (int(fields[1]), cpu, int(fields[21]) * size)
-    return out
-
-
-def server_usage(roots: list[int]) -> tuple[float, int]:
-    """(CPU seconds, resident bytes) of these processes and all their descendants."""
-    procs = _procs()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _cpu, _rss) in procs.items():
-        children.setdefault(ppid, []).append(pid)
-    tree, stack = set(), [r for r in roots if r in procs]
-    while stack:
-        pid = stack.pop()
-        tree.add(pid)
-        stack.extend(children.get(pid, []))
-    return sum(procs[p][1] for p in tree), sum(procs[p][2] for p in tree)
-
-
 def own_cpu() -> float:
     """CPU seconds this process (the load generator) has used."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -351,12 +320,12 @@ async def step(
     takers = [Taker(Trainee(u)) for u in users]
     rng = random.Random(seed_value + n)
     scripts = [Script(t, url, timeout, random.Random(rng.random())) for t in takers]
-    _cpu0, rss_before = server_usage(server)
+    _cpu0, rss_before = tree_usage(server)
     peak = {"rss": rss_before}
 
     async def watch() -> None:
         while True:
-            peak["rss"] = max(peak["rss"], server_usage(server)[1])
+            peak["rss"] = max(peak["rss"], tree_usage(server)[1])
             await asyncio.sleep(2)
 
     watcher = asyncio.create_task(watch())
@@ -374,7 +343,7 @@ async def step(
         await asyncio.gather(*(sign_in(s) for s in scripts))
         signed = time.monotonic() - began
         print(f"exam_pace: N={n}: signed in in {signed:.0f} s", file=sys.stderr, flush=True)
-        cpu0, _ = server_usage(server)
+        cpu0, _ = tree_usage(server)
         gen0 = own_cpu()
         go = time.monotonic()
 
@@ -389,7 +358,7 @@ async def step(
 
         await asyncio.gather(*(run(s) for s in scripts))
         wall = time.monotonic() - go
-        cpu1, rss_end = server_usage(server)
+        cpu1, rss_end = tree_usage(server)
         gen1 = own_cpu()
     finally:
         watcher.cancel()

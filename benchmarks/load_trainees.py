@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from measure import PW, Row, Run, markdown, seconds, stats, timing
+from measure import PW, Row, Run, descendants, markdown, processes, seconds, stats, timing
 
 from app import accounts, attempts, config
 from app.store import open_store
@@ -296,43 +296,17 @@ def _same(text: str, shown: str) -> bool:
 # --- what the machine spends ------------------------------------------------------------------
 
 
-def _procs() -> dict[int, tuple[int, float, int, str]]:
-    """pid -> (parent pid, CPU seconds, resident bytes, command line) of every process."""
-    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
-    out = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-            cmd = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        cpu = (int(fields[11]) + int(fields[12])) / tick
-        out[int(entry.name)] = (int(fields[1]), cpu, int(fields[21]) * page, cmd)
-    return out
-
-
 def usage(port: int) -> tuple[float, float, int, int]:
     """(server CPU s, browser CPU s, server RSS, browser RSS) at this moment."""
-    procs = _procs()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, *_rest) in procs.items():
-        children.setdefault(ppid, []).append(pid)
-    mine, stack = set(), [os.getpid()]
-    while stack:
-        pid = stack.pop()
-        for child in children.get(pid, []):
-            mine.add(child)
-            stack.append(child)
-    browser = [p for p in mine if "chrom" in procs[p][3]]
-    server = [p for p in procs if f"--server.port {port} " in procs[p][3] + " "]
+    procs = processes()
+    mine = descendants(procs, [os.getpid()]) - {os.getpid()}
+    browser = [p for p in mine if "chrom" in procs[p].command]
+    server = [p for p in procs if f"--server.port {port} " in procs[p].command + " "]
     return (
-        sum(procs[p][1] for p in server),
-        sum(procs[p][1] for p in browser),
-        sum(procs[p][2] for p in server),
-        sum(procs[p][2] for p in browser),
+        sum(procs[p].cpu for p in server),
+        sum(procs[p].cpu for p in browser),
+        sum(procs[p].rss for p in server),
+        sum(procs[p].rss for p in browser),
     )
 
 

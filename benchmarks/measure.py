@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from unittest import mock
 
 PG_DEFAULT = "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -176,3 +177,54 @@ def standalone(
     print(markdown(measure(run)))
     print("\n".join(run.notes))
     return 0
+
+
+# --- processes, read from /proc ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proc:
+    """One process as /proc shows it now."""
+
+    parent: int
+    cpu: float  # seconds used so far, user + system
+    rss: int  # resident bytes
+    command: str
+
+
+def processes() -> dict[int, Proc]:
+    """Every process on the machine, by pid (one that ends while being read is left out)."""
+    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    out = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            command = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        out[int(entry.name)] = Proc(int(fields[1]), cpu, int(fields[21]) * page, command)
+    return out
+
+
+def descendants(procs: dict[int, Proc], roots: list[int]) -> set[int]:
+    """The live processes among ``roots`` and all their descendants."""
+    children: dict[int, list[int]] = {}
+    for pid, proc in procs.items():
+        children.setdefault(proc.parent, []).append(pid)
+    tree, stack = set(), [r for r in roots if r in procs]
+    while stack:
+        pid = stack.pop()
+        tree.add(pid)
+        stack.extend(children.get(pid, []))
+    return tree
+
+
+def tree_usage(roots: list[int]) -> tuple[float, int]:
+    """(CPU seconds, resident bytes) of these processes and all their descendants, now."""
+    procs = processes()
+    tree = descendants(procs, roots)
+    return sum(procs[p].cpu for p in tree), sum(procs[p].rss for p in tree)
