@@ -130,29 +130,22 @@ def _templates() -> None:
         "columns the import reads, an example of each kind (the workbook's second sheet says "
         "what goes in each column)."
     )
-    row = st.columns(2)
-    with row[0]:
-        st.download_button(
-            "Template (.xlsx)",
-            spreadsheet.template(),
-            file_name="resurface-questions-template.xlsx",
-            mime=spreadsheet.XLSX_MEDIA_TYPE,
-            key=keys.IMPORT_TEMPLATE_XLSX,
-            icon=":material/download:",
-            on_click="ignore",
-            width="stretch",
-        )
-    with row[1]:
-        st.download_button(
-            "Template (.csv)",
-            spreadsheet.template_csv(),
-            file_name="resurface-questions-template.csv",
-            mime=spreadsheet.CSV_MEDIA_TYPE,
-            key=keys.IMPORT_TEMPLATE_CSV,
-            icon=":material/download:",
-            on_click="ignore",
-            width="stretch",
-        )
+    kinds = (
+        ("xlsx", spreadsheet.template, spreadsheet.XLSX_MEDIA_TYPE, keys.IMPORT_TEMPLATE_XLSX),
+        ("csv", spreadsheet.template_csv, spreadsheet.CSV_MEDIA_TYPE, keys.IMPORT_TEMPLATE_CSV),
+    )
+    for column, (suffix, make, media_type, key) in zip(st.columns(2), kinds, strict=True):
+        with column:
+            st.download_button(
+                f"Template (.{suffix})",
+                make(),
+                file_name=f"resurface-questions-template.{suffix}",
+                mime=media_type,
+                key=key,
+                icon=":material/download:",
+                on_click="ignore",
+                width="stretch",
+            )
 
 
 def _problems(name: str, exc: Problems) -> None:
