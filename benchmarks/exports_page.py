@@ -3,11 +3,12 @@
 Seeds a temp SQLite file the way benchmarks/item_analysis_db.py does (10,000 submitted attempts x
 30 questions: 300,000 response rows), signs the manager in through the form with Streamlit's
 AppTest, prepares the responses export on the Exports page, then reruns the page 50 times, as
-any click on it does while the file waits (the download button is drawn on every run).
+any click on it does while the file waits (the download link is drawn on every run).
 
 Also reports what the prepared file costs the server's memory: the bytes kept in the session
 (the page once kept the whole file there and handed it to the download button on every run;
-it now keeps it on disk and reads it when Download is clicked). A second row measures it on the
+it now keeps it in the database, app.prepared, and links to it: GET /download/<token> reads it
+from any server). A second row measures it on the
 real server: ``resurface serve`` on the same database, four managers in their own Chromium
 contexts (Debian's ``/usr/bin/chromium``) each signing in, opening Exports and preparing the
 file; the server's resident memory (RSS) is read after each step.
@@ -38,7 +39,7 @@ PAGE = "exports"
 
 
 def _in_memory(ready: tuple) -> int:
-    """Bytes of the prepared file held in the session (0 when it waits on disk)."""
+    """Bytes of the prepared file held in the session (0 when it waits in the database)."""
     held = ready[1]
     return len(held) if isinstance(held, bytes) else 0
 
@@ -56,17 +57,17 @@ def page_times(reruns: int) -> tuple[list[float], float, int, int]:
     at.button(key=keys.EXPORT_PREPARE).click().run()
     prepare = time.perf_counter() - started
     at._page_hash = ""
-    if at.exception or not at.get("download_button"):
+    if at.exception or not at.get("link_button"):
         raise SystemExit(f"exports page: no file prepared: {at.exception or at.main}")
     ready = at.session_state[keys.EXPORT_READY]
     held = _in_memory(ready)
-    size = held or ready[1].size
+    size = held or ready[4]
     samples = []
     for _ in range(reruns):
         started = time.perf_counter()
         at.run()
         samples.append(time.perf_counter() - started)
-        if at.exception or not at.get("download_button"):
+        if at.exception or not at.get("link_button"):
             raise SystemExit(f"exports page: the download went: {at.exception}")
     return samples, prepare, size, held
 
