@@ -6,8 +6,8 @@ sign-in page (and fetches its session cookie from ``/auth/session``, as the page
 then waits. At one moment all of them click Start and confirm (the exam is timed, so a start asks
 first): the time from that moment until the last of them sees question 1 is the synchronized
 start. Then each answers the 30 questions, thinking a time drawn uniformly from 10 to 40 s before
-each answer (the first option; the first box of a multiple-answer question; the first right-hand
-item for each row of a matching question), clicks Next after each, and submits.
+each answer (the first option; the first box of a multiple-answer question; the n-th option for
+the n-th row of a matching question, so none is given twice), clicks Next after each, and submits.
 
 Click-to-result: from sending the click's message until the end of the script run that shows its
 result (the answered count, the next question, the dialog, the results page): what the browser
@@ -239,18 +239,26 @@ class Script:
         )
         if not rows:
             raise ProtocolError(f"question {position + 1}: no answer widgets")
+        # The options on the right are listed once by letter ("- **A** text"); each row is a
+        # radio of letters. Row i takes the i-th letter, so no option is given twice (refused).
+        listed = {}
+        for text in page.texts():
+            for line in text.splitlines():
+                found = re.fullmatch(r"- \*\*([A-Z])\*\* (.*)", line.strip())
+                if found:
+                    listed[found[1]] = found[2]
         pairs = {}
         for index, row in enumerate(rows):
             key = row.key or ""
             current = self.client.page.widget(key) or row
-            right = current.proto.options[1]  # option 0 is the empty choice, "(none)"
+            letter = current.proto.options[index]
             last = index == len(rows) - 1
             await self.timed(
                 "answer" if last else "match row",
-                [string(current, right)],
+                [string(current, letter)],
                 done if last else (lambda _page: True),
             )
-            pairs[current.proto.label] = right
+            pairs[current.proto.label] = listed.get(letter, letter)
         picked[position] = pairs
 
 

@@ -198,10 +198,18 @@ class Driver:
 
     async def take(self, title: str) -> None:
         page, main = self.page, self.page.get_by_test_id("stMain")
-        card = page.get_by_test_id("stHorizontalBlock").filter(
-            has=page.get_by_text(title, exact=True)
-        )
-        await self.click(card.get_by_role("button", name="Start"), "q", 1)
+        start = main.get_by_role("button", name=f"Start {title}", exact=True)
+        confirm = main.get_by_role("button", name=f"Start {title} now", exact=True)
+        # A timed or limited quiz asks first (its confirmation's click opens it, and is timed);
+        # any other opens at once.
+        await start.click(timeout=self.timeout)
+        deadline = time.monotonic() + self.timeout / 1000
+        while "q=1" not in page.url and not await confirm.count():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{title}: Start opened neither the quiz nor a confirmation")
+            await asyncio.sleep(0.05)
+        if await confirm.count():
+            await self.click(confirm, "q", 1)
         self.trainee.attempt_id = int(
             dict(p.split("=") for p in page.url.split("?")[1].split("&"))["attempt"]
         )
@@ -221,9 +229,9 @@ class Driver:
         radios = main.get_by_role("radiogroup", name="Choose one answer")
         truth = main.get_by_role("radiogroup", name="True or false?")
         boxes = main.get_by_role("checkbox")
-        combos = main.get_by_role("combobox")
+        matching = main.locator(f".st-key-resurface-matching-{position}")
         deadline = time.monotonic() + self.timeout / 1000
-        while not any([await w.count() for w in (radios, truth, boxes, combos)]):
+        while not any([await w.count() for w in (radios, truth, boxes, matching)]):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"question {number}: no answer widgets on the page")
             await asyncio.sleep(0.1)
@@ -236,18 +244,22 @@ class Driver:
             label = boxes.first.locator("xpath=ancestor::label[1]")
             self.trainee.picked[position] = [(await label.inner_text()).strip()]
             await self.click(label, "answered", number, total)
-        else:  # matching: a selectbox per item on the left; the first right-hand item for each
-            count = await combos.count()
+        else:  # matching: options listed once by letter; a radio of letters per item on the left
+            listed = {}
+            for item in await matching.locator("li").all_inner_texts():
+                letter, _, text = item.strip().partition(" ")
+                listed[letter] = text.strip()
+            groups = matching.get_by_role("radiogroup")
+            count = await groups.count()
             pairs = {}
-            for index in range(count):
-                combo = combos.nth(index)
-                left = (await combo.get_attribute("aria-label") or "").strip()
-                await combo.click(timeout=self.timeout)
-                option = self.page.get_by_role("option").nth(1)  # option 0 is "—", no choice
-                right = (await option.inner_text()).strip()
+            for index in range(count):  # the index-th letter for the index-th item: none twice
+                group = groups.nth(index)
+                left = (await group.get_attribute("aria-label") or "").strip()
+                label = group.get_by_role("radio").nth(index).locator("xpath=ancestor::label[1]")
+                letter = (await label.inner_text()).strip()
                 last = index == count - 1
-                await self.click(option, "answered" if last else "run", number, total)
-                pairs[left] = right
+                await self.click(label, "answered" if last else "run", number, total)
+                pairs[left] = listed.get(letter, letter)
             self.trainee.picked[position] = pairs
 
 

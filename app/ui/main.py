@@ -31,7 +31,9 @@ def main() -> None:
             st.button(
                 "Sign out", key=keys.SIGN_OUT, on_click=auth.sign_out, icon=":material/logout:"
             )
-        page = st.navigation(nav.pages_for(user), position="sidebar")
+        # Every page in view: a manager has thirteen, and Streamlit folds a menu of more than
+        # twelve behind "View 3 more", which hid Exports, Audit log and My account.
+        page = st.navigation(nav.pages_for(user), position="sidebar", expanded=True)
     page.run()
 
 
