@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -232,3 +233,15 @@ def test_an_id_in_the_url_that_is_not_a_plain_number_is_no_choice_not_a_tracebac
         open_page(at, page, **{name: raw})  # fails on any exception
         assert values(at.warning) == [warning], raw
         assert not at.error, raw
+
+
+def test_a_topic_scored_zero_shows_its_figure_not_an_empty_row(ui, ann_done):
+    """A 0% topic's bar has no length; a tick and the figure "0%" say it is zero, not missing."""
+    at = open_page(sign_in("ann"), "results", attempt=ann_done[0])
+    [chart] = [c for c in at.get("vega_lite_chart") if '"Score (%)"' in c.proto.spec]
+    spec = json.loads(chart.proto.spec)
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert {"bar", "tick", "text"} <= set(marks)
+    [text] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert text["encoding"]["text"]["field"] == "shown"
+    assert "0%" in chart.proto.spec + "".join(str(d.data) for d in chart.proto.datasets)

@@ -95,6 +95,7 @@ def _topic_chart(view: attempts.AttemptView) -> None:
         {
             "topic": topics[t].title if t in topics else t,
             "score": present.chart_percent(100 * points / max_points) if max_points else 0.0,
+            "shown": present.percent(100 * points / max_points) if max_points else present.EMPTY,
             "questions": max_points,
             "passed": present.topic_passed(points, max_points, view.quiz.pass_mark),
         }
@@ -104,40 +105,43 @@ def _topic_chart(view: attempts.AttemptView) -> None:
         return
     st.markdown("##### By topic")
     data = pd.DataFrame(rows)
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "score:Q",
-                title="Score (%)",
-                scale=alt.Scale(domain=[0, 100]),
-                axis=alt.Axis(values=[0, 25, 50, 75, 100]),
-            ),
-            y=alt.Y(
-                "topic:N",
-                sort="-x",
-                title=None,
-                axis=fmt.topic_axis(),
-            ),
-            color=alt.Color(
-                "passed:N",
-                scale=alt.Scale(domain=[True, False], range=["#2e7d32", "#c62828"]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("topic:N", title="Topic"),
-                alt.Tooltip("score:Q", title="Score (%)"),
-                alt.Tooltip("questions:Q", title="Questions"),
-            ],
-        )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "score:Q",
+            title="Score (%)",
+            scale=alt.Scale(domain=[0, 100]),
+            axis=alt.Axis(values=[0, 25, 50, 75, 100]),
+        ),
+        y=alt.Y(
+            "topic:N",
+            sort="-x",
+            title=None,
+            axis=fmt.topic_axis(),
+        ),
+        color=alt.Color(
+            "passed:N",
+            scale=alt.Scale(domain=[True, False], range=["#2e7d32", "#c62828"]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("topic:N", title="Topic"),
+            alt.Tooltip("score:Q", title="Score (%)"),
+            alt.Tooltip("questions:Q", title="Questions"),
+        ],
+    )
+    bars = base.mark_bar()
+    # A 0% topic has a bar of no length: a tick at its end and the figure beside it ("0%") say
+    # it is zero rather than missing (as on a trainee's record).
+    ends = base.mark_tick(thickness=3, orient="vertical")
+    labels = base.mark_text(align="left", dx=5, fontSize=11).encode(
+        text="shown:N", color=alt.value("#31333f")
     )
     rule = (
         alt.Chart(pd.DataFrame({"x": [view.quiz.pass_mark]}))
         .mark_rule(strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    chart = (bars + rule).properties(height=alt.Step(30))  # room for two-line names
+    chart = (bars + ends + labels + rule).properties(height=alt.Step(30))  # two-line names
     st.altair_chart(chart, width="stretch")
 
 
