@@ -77,7 +77,7 @@ def test_text_search_and_difficulty_narrow_the_list(ui, catalogue):
     at.button_group(key=keys.BANK_DIFFICULTY).set_value([1]).run()
     assert values(at.info) == ["No question matches these filters."]
     assert not [d for d in at.dataframe if "Stem" in d.value.columns]
-    assert not at.selectbox, "nothing to preview"
+    assert not [s for s in at.selectbox if s.key == keys.BANK_PICK], "nothing to preview"
 
 
 def test_preview_shows_the_question_its_answer_explanation_and_citations(ui, catalogue):
@@ -222,11 +222,12 @@ def test_a_broken_bank_file_is_listed_and_revalidation_clears_it(
     bank.write_text(good, encoding="utf-8")
     os.utime(bank, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     open_page(at, "bank")
-    assert values(at.code) == listed, "nothing on disk looks changed yet"
+    # (The Export bank's notes are code blocks too; the content problems are those naming a file.)
+    assert [c for c in values(at.code) if "quizzes/" in c] == listed, "nothing looks changed yet"
 
     at.button(key=keys.BANK_REVALIDATE).click().run()
     assert not at.exception
-    assert not at.code
+    assert not [c for c in values(at.code) if "quizzes/" in c]
     assert values(at.success)[0].startswith("Checked ")
     assert values(at.success)[0].endswith(
         f": {len(catalogue.entries)} questions in {len(catalogue.banks)} banks, "
