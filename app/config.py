@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app import present
 from app.errors import ResurfaceError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -297,7 +298,7 @@ def accent_color() -> str | None:
     if ratio < MIN_CONTRAST:
         raise SettingError(
             f"RESURFACE_ACCENT_COLOR {raw} is too light: its contrast with white is "
-            f"{math.floor(ratio * 100) / 100:.2f}:1, and the white text on buttons and the "
+            f"{present.ratio(ratio)}, and the white text on buttons and the "
             f"links on white pages need at least {MIN_CONTRAST}:1 to be readable; choose a "
             "darker shade"
         )

@@ -113,6 +113,12 @@ def _decimal(value: float | Fraction, places: int) -> str:
     return f"{whole}.{part:0{places}d}".rstrip("0") if part else str(whole)
 
 
+def ratio(value: float) -> str:
+    """A contrast ratio, rounded down to 2 decimals, never up to a pass: 4.4999 is "4.49:1"."""
+    whole, part = divmod(_floored(value, 2), 100)
+    return f"{whole}.{part:02d}:1"
+
+
 def points(value: float | Fraction) -> str:
     """Page: points rounded down to at most 2 decimals, trailing zeros dropped: "6.33", "7"."""
     return _decimal(value, 2)

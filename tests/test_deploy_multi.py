@@ -12,6 +12,7 @@ server and downloads it through the other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -171,8 +172,20 @@ def route_to(farm: Farm, port: int) -> str:
 
 @pytest.fixture(scope="module")
 def routes(farm) -> dict[int, str]:
-    """A routing key for each server, found while both are up."""
-    return {port: route_to(farm, port) for port in farm.ports}
+    """A routing key for each server, found once both are up: a server killed by an earlier test
+    is started again by `resurface serve`, and nginx sends to it again only after its 10 s of
+    being left alone (while it is left alone, every key reaches the other)."""
+    found: dict[int, str] = {}
+
+    def both() -> bool:
+        for port in farm.ports:
+            if port not in found:
+                with contextlib.suppress(AssertionError):
+                    found[port] = route_to(farm, port)
+        return len(found) == len(farm.ports)
+
+    wait_until(both, "a server never came back behind nginx", 90)
+    return found
 
 
 def browser_on(browser: Browser, farm: Farm, route: str) -> BrowserContext:

@@ -297,6 +297,7 @@ STAFF_PAGES = (
     "users",
     "passmark",
     "reported",
+    "import",
 )
 
 
