@@ -91,8 +91,14 @@ class Certificate:
 
 
 def new_code() -> str:
-    """A fresh certificate code: URL-safe, 32 characters."""
-    return secrets.token_urlsafe(CODE_BYTES)
+    """A fresh certificate code: URL-safe, 32 characters, starting with a letter or digit.
+
+    A code starting with "-" would reach a spreadsheet as "'-..." (the export's guard against
+    formulas) and read as an option on a command line; drawing again costs 1 bit in 32."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if code[0].isalnum():
+            return code
 
 
 def verification_address(code: str, base: str | None = None) -> str:
