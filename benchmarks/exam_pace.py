@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from load_trainees import Trainee, lost_answers
-from measure import PW, Row, Run, markdown, seconds, timing, tree_usage
+from measure import PW, Row, Run, children_cpu, machine_busy, markdown, seconds, timing, tree_usage
 from stproto import Client, Page, ProtocolError, Shown, boolean, string, trigger
 
 from app import accounts, clock
@@ -291,6 +291,7 @@ class Step:
     rss_before: int  # server resident memory before the sign-ins
     rss_after: int  # ... with all N signed in and through their exams (peak seen)
     received: int  # bytes the clients received
+    machine_cpu: float = float("nan")  # CPU seconds the whole machine was busy during the exam
 
     @property
     def failed(self) -> int:
@@ -313,7 +314,7 @@ def seed(engine, n: int, prefix: str) -> list[accounts.User]:
 
 
 async def step(
-    url: str,
+    url: str | list[str],
     engine,
     n: int,
     prefix: str,
@@ -327,7 +328,11 @@ async def step(
     users = seed(engine, n, prefix)
     takers = [Taker(Trainee(u)) for u in users]
     rng = random.Random(seed_value + n)
-    scripts = [Script(t, url, timeout, random.Random(rng.random())) for t in takers]
+    urls = [url] if isinstance(url, str) else url  # several servers: trainees dealt round them
+    scripts = [
+        Script(t, urls[i % len(urls)], timeout, random.Random(rng.random()))
+        for i, t in enumerate(takers)
+    ]
     _cpu0, rss_before = tree_usage(server)
     peak = {"rss": rss_before}
 
@@ -352,7 +357,7 @@ async def step(
         signed = time.monotonic() - began
         print(f"exam_pace: N={n}: signed in in {signed:.0f} s", file=sys.stderr, flush=True)
         cpu0, _ = tree_usage(server)
-        gen0 = own_cpu()
+        gen0, busy0 = own_cpu(), machine_busy()
         go = time.monotonic()
 
         async def run(script: Script) -> None:
@@ -367,7 +372,7 @@ async def step(
         await asyncio.gather(*(run(s) for s in scripts))
         wall = time.monotonic() - go
         cpu1, rss_end = tree_usage(server)
-        gen1 = own_cpu()
+        gen1, busy1 = own_cpu(), machine_busy()
     finally:
         watcher.cancel()
         await asyncio.gather(*(s.taker.client.close() for s in scripts if s.taker.client))
@@ -392,6 +397,7 @@ async def step(
         rss_before=rss_before,
         rss_after=max(peak["rss"], rss_end),
         received=sum(t.client.received for t in takers if t.client),
+        machine_cpu=busy1 - busy0,
     )
 
 
@@ -401,9 +407,12 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 @contextlib.contextmanager
-def own_server(database_url: str | None, log: Path) -> Iterator[tuple[str, list[int], str]]:
-    """``resurface serve`` on a temporary SQLite database (or ``database_url``), as the browser
-    tests start it: yields (URL, the pids to measure, the database URL)."""
+def own_server(
+    database_url: str | None, log: Path, workers: int = 1
+) -> Iterator[tuple[list[str], list[int], str]]:
+    """``resurface serve [--workers N]`` on a temporary SQLite database (or ``database_url``), as
+    the browser tests start it: yields (each server's URL, the pids to measure, the database
+    URL)."""
     sys.path.insert(0, str(ROOT / "tests"))
     from e2e_support import _stop_group, free_port, launch
 
@@ -415,9 +424,9 @@ def own_server(database_url: str | None, log: Path) -> Iterator[tuple[str, list[
         engine.dispose()
         port = free_port()
         log.write_bytes(b"")
-        server = launch({**os.environ, "RESURFACE_DATABASE_URL": db}, log, port)
+        server = launch({**os.environ, "RESURFACE_DATABASE_URL": db}, log, port, workers=workers)
         try:
-            yield f"http://127.0.0.1:{port}", [server.pid], db
+            yield [f"http://127.0.0.1:{port + i}" for i in range(workers)], [server.pid], db
         finally:
             _stop_group(server)
 
@@ -440,7 +449,8 @@ def run_steps(
     with contextlib.ExitStack() as stack:
         if url is None:
             log = Path(tempfile.mkdtemp(prefix="exam-pace-")) / "server.log"
-            url, server, database_url = stack.enter_context(own_server(database_url, log))
+            urls, server, database_url = stack.enter_context(own_server(database_url, log))
+            url = urls[0]
         else:
             if not database_url:
                 raise SystemExit("--url needs --database-url: the trainees are seeded there")
@@ -497,6 +507,7 @@ def describe(s: Step) -> dict:
         "server_rss_peak_mb": s.rss_after / 2**20,
         "server_rss_per_trainee_mb": (s.rss_after - s.rss_before) / 2**20 / s.n,
         "generator_cpu_s": s.generator_cpu,
+        "machine_busy_cpu_s": s.machine_cpu,
         "received_mb": s.received / 2**20,
         "clicks_per_trainee_per_minute": 60 * clicks / (s.n * s.wall) if s.wall else None,
         # One server process runs Python on one CPU at a time (the GIL): the trainees it holds
@@ -615,6 +626,88 @@ def compare_browser(n: int, run: Run) -> list[Row]:
     return rows
 
 
+def compare_servers(
+    n: int,
+    run: Run,
+    database_url: str | None = None,
+    counts: tuple[int, ...] = (1, 2),
+    timeout: float = 120.0,
+) -> list[Row]:
+    """What one server holds against two: N trainees take the 30-question exam with no think
+    time (each clicks again as soon as it sees the result), so the servers are the bottleneck, on
+    ``resurface serve --workers 1`` and then ``--workers 2`` (trainees dealt round the servers
+    as nginx's hash would spread them). Held: clicks completed a second, over the exam.
+    PostgreSQL (``database_url``) is what several servers are for; on SQLite their writes take
+    turns. The load generator shares the machine's CPUs with the servers and the database."""
+    found: dict[int, Step] = {}
+    split: dict[int, list[float]] = {}  # each server's CPU seconds over the run
+    stamp = datetime.now(UTC).strftime("%H%M%S")
+    for workers in counts:
+        log = Path(tempfile.mkdtemp(prefix="exam-pace-servers-")) / "server.log"
+        with own_server(database_url, log, workers) as (urls, pids, db):
+            engine = open_store(db)
+            try:
+                plan = (urls, engine, n, f"srv{stamp}w{workers}x", EXAM, (0.0, 0.0), 10_000)
+                before = children_cpu(pids[0])
+                found[workers] = asyncio.run(step(*plan, pids, timeout, run.seed))
+                after = children_cpu(pids[0])
+                split[workers] = [after[p] - before.get(p, 0.0) for p in sorted(after)]
+            finally:
+                engine.dispose()
+        s = found[workers]
+        print(f"exam_pace: {workers} server(s), N={n}: {held(s):.1f} clicks/s, "
+              f"{s.completed}/{n} completed, {s.lost} lost, {s.failed} errors",
+              file=sys.stderr, flush=True)  # fmt: skip
+    rows = []
+    one = found[counts[0]]
+    where = "PostgreSQL" if database_url and database_url.startswith("postgres") else "SQLite"
+    for workers, s in found.items():
+        d = describe(s)
+        rows.append(
+            Row(
+                f"{workers} server process{'es' if workers > 1 else ''} ({where}), no think "
+                "time: clicks completed a second",
+                f"N={n}, no think time: {len(s.clicks)} clicks; {s.completed}/{n} submitted; "
+                f"answers lost: {s.lost}; errors: {s.failed}",
+                f"{held(s):.1f}/s",
+                f"p95 click {seconds(d['p95_s'])}",
+                f"{counts[0]} server" if workers != counts[0] else "",
+                f"{held(one):.1f}/s" if workers != counts[0] else "",
+                f"{held(s) / held(one):.2f}x" if workers != counts[0] and held(one) else "",
+                "about 2x with 2 servers" if workers == 2 else "",
+            )
+        )
+        run.note(
+            f"servers: {workers} ({where}), N={n}, no think: {held(s):.1f} clicks a "
+            f"second, p50 {seconds(d['p50_s'])}, p95 {seconds(d['p95_s'])}; servers' CPU "
+            f"{s.server_cpu:.0f} s in {s.wall:.0f} s: {cpus(s.server_cpu, s)} CPUs; load "
+            f"generator {cpus(s.generator_cpu, s)}; the database and the rest "
+            f"{cpus(max(0.0, s.machine_cpu - s.server_cpu - s.generator_cpu), s)}; the machine "
+            "busy "
+            f"{cpus(s.machine_cpu, s)} of {os.cpu_count()} CPUs; each server's CPU over the "
+            f"run: {', '.join(f'{c:.1f} s' for c in split[workers])}"
+            + (f"; errors: {'; '.join(s.errors[:3])}" if s.errors else "")
+        )
+    out = ROOT / "results" / f"exam_pace-servers-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(exist_ok=True)
+    body = {"n": n, "database": where, "cpus": os.cpu_count(),
+            "servers": {w: {**describe(s), "clicks_per_s": held(s)}
+                        for w, s in found.items()}}  # fmt: skip
+    out.write_text(json.dumps(body, indent=1, default=str))
+    run.note(f"servers: figures in {out.relative_to(ROOT)}")
+    return rows
+
+
+def cpus(seconds_used: float, s: Step) -> str:
+    """CPU seconds used over the exam, as CPUs kept busy."""
+    return f"{seconds_used / s.wall:.2f}" if s.wall else "?"
+
+
+def held(s: Step) -> float:
+    """Clicks (answers, moves, submits) completed a second, common start to last submit."""
+    return len(s.clicks) / s.wall if s.wall else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 trainees, 3 questions, short think")
@@ -630,8 +723,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--compare-browser", type=int, metavar="N",
                         help="only compare with the browser load test at N trainees")  # fmt: skip
+    parser.add_argument("--compare-servers", type=int, metavar="N",
+                        help="only compare 1 server with 2: N trainees, no think time")  # fmt: skip
     args = parser.parse_args()
     run = Run(quick=args.quick, seed=args.seed)
+    if args.compare_servers:
+        rows = compare_servers(args.compare_servers, run, args.database_url, timeout=args.timeout)
+        print(markdown(rows))
+        print("\n".join(f"- {note}" for note in run.notes))
+        return 0
     if args.compare_browser:
         print(markdown(compare_browser(args.compare_browser, run)))
         print("\n".join(f"- {note}" for note in run.notes))

@@ -223,8 +223,25 @@ def descendants(procs: dict[int, Proc], roots: list[int]) -> set[int]:
     return tree
 
 
+def children_cpu(root: int) -> dict[int, float]:
+    """CPU seconds of each child of ``root`` with its own descendants (each server that
+    ``resurface serve`` started), by the child's pid."""
+    procs = processes()
+    kids = [pid for pid, proc in procs.items() if proc.parent == root]
+    return {kid: sum(procs[p].cpu for p in descendants(procs, [kid])) for kid in kids}
+
+
 def tree_usage(roots: list[int]) -> tuple[float, int]:
     """(CPU seconds, resident bytes) of these processes and all their descendants, now."""
     procs = processes()
     tree = descendants(procs, roots)
     return sum(procs[p].cpu for p in tree), sum(procs[p].rss for p in tree)
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot, every CPU added (``/proc/stat``:
+    all but idle and waiting for the disk)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")

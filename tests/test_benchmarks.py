@@ -163,3 +163,32 @@ def test_the_exam_pace_benchmark_takes_the_quiz_over_streamlits_protocol():
     assert start[1] == "N=3: 3 started"
     assert "server CPU" in done.stdout
     assert "figures and every sample in results/exam_pace-" in done.stdout
+
+
+def test_the_servers_comparison_runs_one_server_then_two_on_one_database():
+    done = subprocess.run(
+        [sys.executable, "benchmarks/exam_pace.py", "--compare-servers", "2"],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    one, two = markdown_table(done.stdout)[1:]
+    assert one[0].startswith("1 server process (SQLite), no think time")
+    assert two[0].startswith("2 server processes (SQLite), no think time")
+    for row in (one, two):
+        # Each trainee: 30 answers, 30 moves and the submit (a matching question: a click a row)
+        clicks = re.fullmatch(
+            r"N=2, no think time: (\d+) clicks; 2/2 submitted; answers lost: 0; errors: 0", row[1]
+        )
+        assert clicks, row[1]
+        assert int(clicks[1]) >= 2 * 61
+        assert re.fullmatch(r"\d+\.\d/s", row[2])
+    assert two[4:6] == ["1 server", one[2]]
+    assert two[6].endswith("x")
+    # Each trainee went to its own server: both servers worked, read from /proc
+    (split,) = re.findall(r"2 \(SQLite\).*each server's CPU over the run: ([^;\n]*)", done.stdout)
+    assert len(shares := [float(c.removesuffix(" s")) for c in split.split(", ")]) == 2
+    assert min(shares) > 0
