@@ -6,6 +6,11 @@ another (its server was restarted, or died) found nothing. Here the file's bytes
 database in chunks, and ``GET /download/<token>`` (app.ui.server) hands them out from any server,
 to the user who prepared them only, once the rules are checked again at that moment.
 
+Two kinds of file wait here: exports (Action.EXPORT: managers) and personal-data zips
+(Action.EXPORT_PERSONAL_DATA: one's own, or a manager's of anyone). Each file keeps the action
+that allowed it and the person it is about; the download asks the same rule again, of the same
+person, as the database has them then.
+
 The link's token is random and the database keeps only its SHA-256, as for sessions. A file lives
 for LIFETIME; ``sweep`` (run whenever a file is kept) removes the expired ones, and each user
 keeps only their latest file of a kind of page (``keep`` replaces the previous one).
@@ -20,12 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
-from app import clock, exports, websession
+from app import clock, websession
 from app.accounts import User, recheck, require
 from app.errors import ResurfaceError
-from app.permissions import Action
+from app.permissions import Action, acting
+from app.store import users as user_store
 from app.store.db import writing
 from app.store.tables import prepared_chunks, prepared_files
 
@@ -39,6 +45,8 @@ class Prepared:
 
     id: int
     user_id: int
+    action: Action
+    subject_id: int | None
     name: str
     media_type: str
     size: int
@@ -56,19 +64,24 @@ def keep(
     name: str,
     media_type: str,
     *,
+    action: Action = Action.EXPORT,
+    subject: User | None = None,
     replacing: str | None = None,
     now: datetime | None = None,
 ) -> str:
     """Store ``source`` (read from its start, chunk by chunk) as a file for ``actor`` to download;
-    returns the token of its link. ``replacing``: the token of the actor's previous file, removed.
-    Only for someone allowed to export (Action.EXPORT: the files are exports), checked again in
-    the transaction: a sign-out or demotion meanwhile stores nothing (Forbidden)."""
+    returns the token of its link. ``action``: what the file is (an export, or the personal data
+    of ``subject``), allowed to ``actor`` by the rules; checked again in the transaction (a
+    sign-out or demotion meanwhile stores nothing: Forbidden), and again at the download.
+    ``replacing``: the token of the actor's previous file, removed."""
+    if action not in KINDS:
+        raise ValueError(f"no prepared file is kept for {action.value}")
     now = now or clock.now()
     token = secrets.token_urlsafe(32)
     sweep(engine, now)
     with writing(engine) as conn:
         actor = recheck(conn, actor, now)
-        require(actor, Action.EXPORT)
+        _allowed(conn, actor, action, subject.id if subject else None)
         if replacing:
             conn.execute(
                 delete(prepared_files).where(
@@ -80,6 +93,8 @@ def keep(
             insert(prepared_files).values(
                 token_hash=_digest(token),
                 user_id=actor.id,
+                action=action.value,
+                subject_id=subject.id if subject else None,
                 name=name,
                 media_type=media_type,
                 size=0,
@@ -112,7 +127,14 @@ def find(engine: Engine, token: str, now: datetime | None = None) -> Prepared | 
     if row is None or row["expires_at"] <= now:
         return None
     return Prepared(
-        row["id"], row["user_id"], row["name"], row["media_type"], row["size"], row["expires_at"]
+        row["id"],
+        row["user_id"],
+        Action(row["action"]),
+        row["subject_id"],
+        row["name"],
+        row["media_type"],
+        row["size"],
+        row["expires_at"],
     )
 
 
@@ -122,7 +144,7 @@ class NotAvailable(ResurfaceError):
     def __init__(self) -> None:
         super().__init__(
             "This file is not available: it expired, was replaced, or was prepared in another "
-            "session. Sign in and prepare it again on the Exports page."
+            "session. Sign in and prepare it again on the page you prepared it on."
         )
 
 
@@ -130,16 +152,33 @@ def for_download(
     engine: Engine, session_token: str | None, token: str, now: datetime | None = None
 ) -> Prepared:
     """The file a link names, for the browser whose session token is ``session_token``: only if
-    that session's user prepared it and may export at this moment (a sign-out, deactivation or
-    demotion since it was prepared stops the download). Raises NotAvailable (the same for an
+    that session's user prepared it and the rule that let them still does at this moment (a
+    sign-out, deactivation or demotion since it was prepared stops the download; so does the
+    erasure of the person a personal-data zip is about). Raises NotAvailable (the same for an
     unknown link and another's, so a guess learns nothing) or Forbidden."""
     now = now or clock.now()
     user = websession.user_for(engine, session_token, now)
     found = find(engine, token, now)
     if user is None or found is None or found.user_id != user.id:
         raise NotAvailable()
-    exports.may_export(engine, user)
+    with engine.connect() as conn:
+        _allowed(conn, recheck(conn, user, now), found.action, found.subject_id)
     return found
+
+
+KINDS = frozenset({Action.EXPORT, Action.EXPORT_PERSONAL_DATA})
+
+
+def _allowed(conn: Connection, actor: User, action: Action, subject_id: int | None) -> None:
+    """Refuse (Forbidden, NotAvailable) unless ``actor`` (as re-read) may ``action`` the person
+    ``subject_id`` (as the database has them now; None: no person)."""
+    subject = None
+    if subject_id is not None:
+        row = user_store.by_id(conn, subject_id)
+        if row is None:
+            raise NotAvailable()
+        subject = User.of(row)
+    require(acting(actor), action, subject)
 
 
 def chunks(engine: Engine, file_id: int) -> Iterator[bytes]:

@@ -193,10 +193,14 @@ def forget_contact(conn: Connection, user_id: int) -> None:
 
 
 def end_access(conn: Connection, user_id: int) -> None:
-    """Delete the person's browser sessions, files prepared for them to download, and any grant
-    to edit questions."""
+    """Delete the person's browser sessions, files prepared for them or about them (a manager's
+    export of their personal data), and any grant to edit questions."""
     conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
-    conn.execute(delete(prepared_files).where(prepared_files.c.user_id == user_id))
+    conn.execute(
+        delete(prepared_files).where(
+            or_(prepared_files.c.user_id == user_id, prepared_files.c.subject_id == user_id)
+        )
+    )
     conn.execute(delete(content_editors).where(content_editors.c.user_id == user_id))
 
 

@@ -430,6 +430,10 @@ prepared_files = Table(
     Column("id", Integer, primary_key=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # What the file is, as the rule checked again at its download: the Action allowed to make it
+    # ("export", "person.export") and the person it is about, if any.
+    Column("action", String(40), nullable=False),
+    Column("subject_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),
     Column("name", String(255), nullable=False),
     Column("media_type", String(100), nullable=False),
     Column("size", BigInteger, nullable=False),

@@ -459,8 +459,7 @@ def users_invite_upload(generation: int) -> str:
 
 # Personal data (app.personal): one button on a trainee's record, the Users page and My account.
 PERSON_EXPORT_PREPARE = "person.export.prepare"  # "Export personal data": builds the zip
-PERSON_EXPORT_DOWNLOAD = "person.export.download"
-PERSON_EXPORT_READY = "person.export.ready"  # (made by user id, username, PersonalData)
+PERSON_EXPORT_READY = "person.export.ready"  # (by user id, username, link token, name, size)
 PERSON_ERASE_FORM = "person.erase"  # a manager's "Erase this person": reason, username typed again
 PERSON_ERASE_REASON = "person.erase.reason"
 PERSON_ERASE_CONFIRM = "person.erase.confirm"

@@ -3,16 +3,20 @@ and a manager's "Erase this person" form (app.erasure).
 
 The button is shown where a manager looks at a person (a trainee's record, the Users page) and on
 My account for one's own. The zip is built when the button is clicked, by the core, which checks
-the actor against the database and writes the export to the audit log; only then is the download
-offered. The erase form asks for a reason and the username typed again; the core checks the actor
-again inside its transaction. A certified person is erased only at the console (``--force``).
+the actor against the database and writes the export to the audit log; it then waits in the
+database (app.prepared) behind a link that any server hands out, to this user only, after asking
+the same rule again. The erase form asks for a reason and the username typed again; the core
+checks the actor again inside its transaction. A certified person is erased only at the console
+(``--force``).
 """
 
 from __future__ import annotations
 
+import io
+
 import streamlit as st
 
-from app import erasure, personal
+from app import erasure, personal, prepared
 from app.accounts import AccountError, User
 from app.errors import ResurfaceError
 from app.permissions import Action, allowed
@@ -32,33 +36,55 @@ def offered(user: User, person: User) -> bool:
 
 
 def export_button(user: User, person: User, label: str = "Export personal data") -> None:
-    """The button, and once the zip is made, its download."""
+    """The button, and once the zip is made, the link to download it."""
     if not offered(user, person):
         return
     ready = st.session_state.get(keys.PERSON_EXPORT_READY)
     if st.button(label, icon=":material/folder_zip:", key=keys.PERSON_EXPORT_PREPARE, help=HELP):
         st.session_state.pop(keys.PERSON_EXPORT_READY, None)
-        ready = None
-        try:
-            done = personal.export(engine(), user, person.username, catalogue())
-        except AccountError as exc:  # deactivated or signed out since the page was drawn
-            message = str(exc)
-            st.error(fmt.plain(message[:1].upper() + message[1:]), icon=":material/error:")
+        ready = _prepare(user, person, ready[2] if ready and ready[0] == user.id else None)
+        if ready is None:
             return
-        ready = (user.id, person.username, done)
         st.session_state[keys.PERSON_EXPORT_READY] = ready
     if ready is None or ready[:2] != (user.id, person.username):
         return
-    done = ready[2]
-    st.download_button(
-        f"Download {fmt.plain(done.filename)}",
-        done.data,
-        file_name=done.filename,
-        mime=personal.MIME,
-        icon=":material/download:",
-        on_click="ignore",
-        key=keys.PERSON_EXPORT_DOWNLOAD,
+    _, _, token, filename, size = ready
+    if prepared.find(engine(), token) is None:
+        st.info("The file was cleared from the server (after a day, or it was replaced): export "
+                "again.")  # fmt: skip
+        return
+    hours = int(prepared.LIFETIME.total_seconds() // 3600)
+    st.caption(
+        f"{fmt.plain(filename)} is ready ({max(1, round(size / 1e3)):,} kB). Only you can "
+        f"download it, for {hours} hours."
     )
+    # A link to the file in the database, not Streamlit's download button (whose file lives in
+    # this server's memory): with several servers, any of them hands it out.
+    st.link_button(
+        f"Download {fmt.plain(filename)}", f"/download/{token}", icon=":material/download:"
+    )
+
+
+def _prepare(user: User, person: User, earlier: str | None) -> tuple | None:
+    """Build the zip and keep it for ``user``'s download in place of their earlier one:
+    (user id, username, link token, file name, size), or None, said why, if refused."""
+    try:
+        done = personal.export(engine(), user, person.username, catalogue())
+        token = prepared.keep(
+            engine(),
+            user,
+            io.BytesIO(done.data),
+            done.filename,
+            personal.MIME,
+            action=Action.EXPORT_PERSONAL_DATA,
+            subject=person,
+            replacing=earlier,
+        )
+    except (AccountError, prepared.NotAvailable) as exc:  # deactivated or signed out meanwhile
+        message = str(exc)
+        st.error(fmt.plain(message[:1].upper() + message[1:]), icon=":material/error:")
+        return None
+    return (user.id, person.username, token, done.filename, len(done.data))
 
 
 def erase_form(user: User, person: User) -> None:

@@ -1,4 +1,5 @@
-"""Prepared files: exports waiting for their download, readable by every server.
+"""Prepared files: exports and personal-data zips waiting for their download, readable by every
+server.
 
 Revision ID: 0015_prepared_files
 Revises: 0014_certificates
@@ -23,6 +24,8 @@ def upgrade() -> None:
         sa.Column(
             "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
         ),
+        sa.Column("action", sa.String(40), nullable=False),
+        sa.Column("subject_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("media_type", sa.String(100), nullable=False),
         sa.Column("size", sa.BigInteger, nullable=False),
