@@ -356,15 +356,6 @@ def described(facts: Facts) -> str:
     return ", ".join(f"{t} {n}" for t, n in main_counts(facts).items()) or "no tables"
 
 
-def size(n: int) -> str:
-    """A size for people: bytes, kB or MB."""
-    if n < 1000:
-        return f"{n} bytes"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} kB"
-    return f"{n / 1_000_000:.1f} MB"
-
-
 def problem_of(report: Report, verb: str = "is not sound") -> ResurfaceError:
     """The error a command raises for a report with problems."""
     return BadBackup(report.where, report.problems, verb)

@@ -113,6 +113,15 @@ def _decimal(value: float | Fraction, places: int) -> str:
     return f"{whole}.{part:0{places}d}".rstrip("0") if part else str(whole)
 
 
+def size(n: int) -> str:
+    """A file's size for people: bytes, kB or MB (decimal, as a file manager shows them)."""
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f} kB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
 def ratio(value: float) -> str:
     """A contrast ratio, rounded down to 2 decimals, never up to a pass: 4.4999 is "4.49:1"."""
     whole, part = divmod(_floored(value, 2), 100)

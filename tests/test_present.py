@@ -232,3 +232,19 @@ def test_scores_are_rounded_for_people_only_here():
         if re.search(r"\b(np|numpy|math)\.floor\(|\.round\(0\)", line)
     ]
     assert others == []
+
+
+@pytest.mark.parametrize(
+    ("n", "said"),
+    [
+        (0, "0 bytes"),
+        (999, "999 bytes"),
+        (1000, "1.0 kB"),
+        (8_460, "8.5 kB"),
+        (999_949, "999.9 kB"),
+        (1_000_000, "1.0 MB"),
+        (245_300_000, "245.3 MB"),
+    ],
+)
+def test_a_file_size_reads_in_the_unit_that_shows_it(n, said):
+    assert present.size(n) == said

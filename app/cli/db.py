@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app import accounts, backup, config, dbcopy
+from app import accounts, backup, config, dbcopy, present
 from app.cli.common import (
     EXIT_OK,
     UsageError,
@@ -42,7 +42,7 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     timestamped file)."""
     made = backup.backup(config.database_url(), args.file, keep=args.keep)
     facts = made.facts
-    print(f"wrote {made.path} ({backup.size(made.size)}), schema revision {facts.revision}")
+    print(f"wrote {made.path} ({present.size(made.size)}), schema revision {facts.revision}")
     print(f"  {backup.described(facts)}")
     for old in made.removed:
         print(f"removed {old}")

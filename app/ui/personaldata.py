@@ -16,7 +16,7 @@ import io
 
 import streamlit as st
 
-from app import erasure, personal, prepared
+from app import erasure, personal, prepared, present
 from app.accounts import AccountError, User
 from app.errors import ResurfaceError
 from app.permissions import Action, allowed
@@ -55,7 +55,7 @@ def export_button(user: User, person: User, label: str = "Export personal data")
         return
     hours = int(prepared.LIFETIME.total_seconds() // 3600)
     st.caption(
-        f"{fmt.plain(filename)} is ready ({max(1, round(size / 1e3)):,} kB). Only you can "
+        f"{fmt.plain(filename)} is ready ({present.size(size)}). Only you can "
         f"download it, for {hours} hours."
     )
     # A link to the file in the database, not Streamlit's download button (whose file lives in

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
-from app import accounts, clock, exports, prepared
+from app import accounts, clock, exports, prepared, present
 from app.accounts import Forbidden
 from app.exports import spool
 from app.ui import fmt, keys, nav
@@ -67,7 +67,7 @@ def render() -> None:
         st.info("The prepared file was cleared from the server: prepare it again.")
     elif ready is not None:
         _, token, rows, name, size = ready
-        st.success(f"{rows:,} rows ready ({size / 1e6:.1f} MB).")
+        st.success(f"{rows:,} rows ready ({present.size(size)}).")
         # A link to the file in the database (app.prepared), not Streamlit's download button:
         # that one's file lives in this server's memory, so with several servers behind nginx a
         # browser moved to another (its server restarted) would find nothing.
