@@ -72,11 +72,11 @@ def test_a_workbook_report_and_a_refused_csv_at_both_widths(page, context, base_
     try:
         for view in (page, phone):
             upload(view, base_url, "sheet-care", "questions.xlsx")
-            expect(view.get_by_text("5 question(s) from questions.xlsx")).to_be_visible(
+            expect(view.get_by_text("6 question(s) from questions.xlsx")).to_be_visible(
                 timeout=30_000
             )
             expect(view.get_by_role("button", name="Template (.xlsx)")).to_be_visible()
-            expect(view.get_by_role("button", name="Write the bank (5 drafts)")).to_be_visible()
+            expect(view.get_by_role("button", name="Write the bank (6 drafts)")).to_be_visible()
             full_page_screenshot(view, "import-xlsx")
             upload(view, base_url, "sheet-bad", "bad_rows.csv")
             expect(view.get_by_text("9 problems; nothing was imported")).to_be_visible(

@@ -43,13 +43,14 @@ def env(tmp_path) -> dict[str, str]:
 # (fixture file, the format said or None to guess, the questions in it we can hold, counted by
 # hand: Moodle's essay, numerical, short-answer, cloze, drag-and-drop, description and images
 # are not ours; nor a single-answer question of 2 options or a matching one of 2 pairs, which
-# our rules refuse: spec.xml 4 of 11, questions.xlsx 5 of 6, questions.csv 3 of 5)
+# our rules refuse: spec.xml 4 of 11. A spreadsheet is all or nothing: every row of
+# questions.xlsx (6) and questions.csv (5) is one we take)
 IMPORTS = [
     ("spec.gift", None, 9),
     ("spec.xml", None, 4),
     ("aiken_moodle.txt", None, 2),
-    ("questions.xlsx", None, 5),
-    ("questions.csv", "csv", 3),
+    ("questions.xlsx", None, 6),
+    ("questions.csv", "csv", 5),
 ]
 
 

@@ -5,13 +5,15 @@ imported, and hostile files (formulas, zip bombs, wrong encodings, huge files) a
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from app.interop import spreadsheet
+from app import config
+from app.interop import banks, spreadsheet
 from app.interop.common import MAX_IMPORT_BYTES, Choice, InteropError, Item
 from app.interop.problems import Problems
 
@@ -98,7 +100,7 @@ def test_a_workbook_made_from_the_template():
     assert items[4].pairs[2] == ("Spot size", "Diameter of the beam")
     # Text typed with a leading = (quote prefix in Excel) is text; a number cell is its digits.
     assert items[5].stem == "=A1 typed as text"
-    assert [c.text for c in items[5].choices] == ["42", "7"]
+    assert [c.text for c in items[5].choices] == ["42", "7", "A1"]
 
 
 def test_a_csv_as_excel_writes_it_in_europe():
@@ -115,7 +117,7 @@ def test_a_csv_as_excel_writes_it_in_europe():
     # Cells starting with = + - @ are text, taken literally, never evaluated.
     assert items[2].stem == "=1+1 is how a spreadsheet formula starts"
     assert items[4].stem == '@SUM(A1) -2+3 "quoted"'
-    assert items[4].choices == (Choice("+1", True), Choice("-1", False))
+    assert items[4].choices == (Choice("+1", True), Choice("-1", False), Choice("-2+3", False))
 
 
 def test_every_bad_row_is_named_and_nothing_is_read_csv():
@@ -125,7 +127,9 @@ def test_every_bad_row_is_named_and_nothing_is_read_csv():
         "row 4, column answer: 'maybe' is not true or false",
         "row 5, column type: 'essay' is not single, multiple, true_false or matching",
         "row 6, column right_1: empty, but left_1 is filled",
-        "row 6, column left_1: a matching question needs at least two pairs (left_1/right_1, ...)",
+        # CO2 has no right side, so only Er:YAG's pair counts; the third pair's row is empty
+        "row 6, column left_3: a matching question needs at least 3 pairs (left_1/right_1, ...); "
+        "this row has 1",
         "row 7, column stem: empty; every question needs its text",
         "row 8, column correct: 'A,B' names 2 options; a single question has one right",
         "row 9, column feedback_d: feedback for option D, which is empty",
@@ -138,6 +142,9 @@ def test_every_bad_row_is_named_and_nothing_is_read_xlsx():
         "row 3, column type: 'essay' is not single, multiple, true_false or matching",
         "row 4, column answer: 'yes' is not true or false",
         "row 5, column right_2: empty, but left_2 is filled",
+        # CO2's and Nd:YAG's pairs count, Er:YAG's has no right side; left_4 is the first empty
+        "row 5, column left_4: a matching question needs at least 3 pairs (left_1/right_1, ...); "
+        "this row has 2",
     ]
 
 
@@ -149,19 +156,23 @@ def _csv(*lines: str) -> bytes:
     ("lines", "problem"),
     [
         (
-            ["type,stem,option_a,option_b,correct", "single,Q?,a,b,C"],
-            "row 2, column correct: 'C' names no option",
+            ["type,stem,option_a,option_b,option_c,correct", "single,Q?,a,b,c,D"],
+            "row 2, column correct: 'D' names no option",
         ),
         (
-            ["type,stem,option_a,option_c,correct", "single,Q?,a,c,A"],
+            ["type,stem,option_a,option_c,option_d,correct", "single,Q?,a,c,d,A"],
             "row 2, column option_b: empty, but a later option is filled; fill the options from A on",
         ),
         (
             ["type,stem,option_a,correct", "single,Q?,a,A"],
-            "row 2, column option_b: empty; a question needs at least options A and B",
+            "row 2, column option_b: empty; a question needs at least options A, B and C",
         ),
         (
-            ["type,stem,option_a,option_b,correct", "multiple,Q?,a,b,A A"],
+            ["type,stem,option_a,option_b,correct", "multiple,Q?,a,b,A"],
+            "row 2, column option_c: empty; a question needs at least options A, B and C",
+        ),
+        (
+            ["type,stem,option_a,option_b,option_c,correct", "multiple,Q?,a,b,c,A A"],
             "row 2, column correct: 'A' is there twice",
         ),
         (
@@ -172,8 +183,8 @@ def _csv(*lines: str) -> bytes:
         (["type,stem,stem", "single,Q?,Q?"], "row 1: the column 'stem' is there twice"),
         (["type,option_a", "single,a"], "row 1: there is no 'stem' column"),
         (
-            ["type,stem,option_a,option_b,correct", "single,Q?,a,b,A,stray"],
-            "row 2, column F: a value under no column name",
+            ["type,stem,option_a,option_b,option_c,correct", "single,Q?,a,b,c,A,stray"],
+            "row 2, column G: a value under no column name",
         ),
         (["type,stem", ",Q?"], "row 2, column type: empty"),
     ],
@@ -183,10 +194,12 @@ def test_row_problems(lines, problem):
 
 
 def test_header_names_are_forgiving_about_case_and_spaces_and_blank_rows_are_not_questions():
-    data = _csv("Type,Stem,Option A,OPTION_B,Correct", ",,,,", "single,Q?,a,b,b", ",,,,")
+    data = _csv(
+        "Type,Stem,Option A,OPTION_B, option c ,Correct", ",,,,,", "single,Q?,a,b,c,b", ",,,,,"
+    )
     (item,) = spreadsheet.read(data, "x.csv").items
     assert item.where == "row 3"
-    assert item.choices == (Choice("a", False), Choice("b", True))
+    assert item.choices == (Choice("a", False), Choice("b", True), Choice("c", False))
 
 
 def test_empty_files_are_refused():
@@ -338,3 +351,23 @@ def test_old_excel_and_opendocument_files_are_named_not_read_as_noise(data, name
 def test_a_password_protected_workbook_is_named_as_such():
     with pytest.raises(InteropError, match=r"questions\.xlsx is password-protected"):
         spreadsheet.read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "questions.xlsx")
+
+
+def test_a_row_the_banks_rules_refuse_stops_the_import_by_row_and_column(tmp_path):
+    # The reader takes these rows; the bank's own rules refuse them: two options alike (the case
+    # differs), and a matching row with a left side given twice. A spreadsheet is all or nothing.
+    data = _csv(
+        "type,stem,option_a,option_b,option_c,correct,left_1,right_1,left_2,right_2,left_3,right_3",
+        "single,Which setting?,Low,High,high,A,,,,,,",
+        "single,Which one?,Low,High,Medium,A,,,,,,",
+        "matching,Match them.,,,,,CO2,10600 nm,Er:YAG,2940 nm,CO2,1064 nm",
+    )
+    content = tmp_path / "content"
+    shutil.copytree(config.PROJECT_ROOT / "quizzes", content)
+    with pytest.raises(Problems) as refused:
+        banks.plan_import(content, data, "q.csv", "from-sheet", "aftercare")
+    assert refused.value.problems == [
+        "row 2, column option_c: repeats the text of option 2",
+        "row 4, column left_3: repeats the left side of pair 1",
+    ]
+    assert not (content / "banks" / "from-sheet.yaml").exists()

@@ -15,6 +15,8 @@ from app.bank.text import SourceIndex, normalize, words
 from app.bank.yamlpos import Loc
 
 MIN_QUOTE_WORDS = 4
+MIN_PAIRS = 3  # a matching question: fewer, and the last pair answers itself
+MIN_OPTIONS = 3  # a single-answer question (a multiple one: 2 right and 1 wrong at least)
 Finding = tuple[Loc, str]
 
 
@@ -22,11 +24,14 @@ def question_rules(q: QuestionBase) -> list[Finding]:
     """What is wrong with a question's answer key, options or pairs, by field."""
     found: list[Finding] = []
     if isinstance(q, SingleQuestion):
-        if len(q.options) < 3:
+        if len(q.options) < MIN_OPTIONS:
             found.append(
                 (
                     ("options",),
-                    _count("a single-answer question needs at least 3 options", len(q.options)),
+                    _count(
+                        f"a single-answer question needs at least {MIN_OPTIONS} options",
+                        len(q.options),
+                    ),
                 )
             )
         right = sum(o.correct for o in q.options)
@@ -61,9 +66,12 @@ def question_rules(q: QuestionBase) -> list[Finding]:
     if isinstance(q, SingleQuestion | MultipleQuestion):
         found += _repeats([o.text for o in q.options], "options", "text", "option")
     if isinstance(q, MatchingQuestion):
-        if len(q.pairs) < 3:
+        if len(q.pairs) < MIN_PAIRS:
             found.append(
-                (("pairs",), _count("a matching question needs at least 3 pairs", len(q.pairs)))
+                (
+                    ("pairs",),
+                    _count(f"a matching question needs at least {MIN_PAIRS} pairs", len(q.pairs)),
+                )
             )
         found += _repeats([p.left for p in q.pairs], "pairs", "left", "pair")
         found += _repeats([p.right for p in q.pairs], "pairs", "right", "pair")

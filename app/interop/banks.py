@@ -42,6 +42,7 @@ from app.bank.schema import DRAFT_EXPLANATION, ID_PATTERN, DraftQuestion
 from app.bank.yamledit import new_bank
 from app.interop import LABELS, guess, reader, writer
 from app.interop.common import Choice, InteropError, Item, Reading, Skipped, Written
+from app.interop.problems import Problems
 from app.permissions import Action, acting
 from app.store import audit as audit_store
 from app.store.db import writing
@@ -156,16 +157,16 @@ def question_fields(item: Item, qid: str) -> dict[str, Any]:
     return fields
 
 
-def _refusal(fields: dict[str, Any]) -> str | None:
-    """Why a question cannot be one of ours (a rule it breaks), or None."""
+def _refusals(fields: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Why a question cannot be one of ours: each rule it breaks, with the field's path in the
+    question (("options", 2, "text"), say); none if it can."""
     try:
         q = _DRAFT.validate_python(fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"][1:]) or "question"
-        return f"{where}: {err['msg']}"
-    found = rules.question_rules(q)
-    return "; ".join(msg for _, msg in found) if found else None
+        path = tuple(err["loc"][1:])
+        return [(path, f"{'.'.join(str(p) for p in path) or 'question'}: {err['msg']}")]
+    return [(tuple(path), msg) for path, msg in rules.question_rules(q)]
 
 
 def plan_import(
@@ -196,15 +197,23 @@ def plan_import(
     plan = Plan(name, fmt, bank, title or bank, topic, path, existing is not None, "")
     plan.skipped = list(reading.skipped)
     questions: list[dict[str, Any]] = []
+    refused: list[str] = []
     for item in reading.items:
         qid = f"{bank}-{len(questions) + 1:03d}"
         fields = question_fields(item, qid)
-        why = _refusal(fields)
-        if why:
-            plan.skipped.append(Skipped(item.where, why))
+        found = _refusals(fields)
+        if found and reading.column is not None:  # a spreadsheet: by row and column
+            for where, why in found:
+                column = reading.column(where)
+                refused.append(f"{item.where}{f', column {column}' if column else ''}: {why}")
+            continue
+        if found:
+            plan.skipped.append(Skipped(item.where, "; ".join(why for _, why in found)))
             continue
         questions.append(fields)
         plan.imported.append((qid, item))
+    if refused:
+        raise Problems(refused)
     note = (
         f"Imported from {name} ({LABELS.get(fmt, fmt)}) on {clock.now():%Y-%m-%d}. Every question "
         f"is a draft (difficulty {DIFFICULTY}): quizzes never draw it until its passages are "

@@ -8,8 +8,9 @@ land as drafts, without citations) and turning our questions into them is done o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from app.errors import ResurfaceError
 
@@ -73,6 +74,10 @@ class Reading:
 
     items: list[Item] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # A spreadsheet is all or nothing: a row our rules refuse stops the import, said by row and
+    # the column this names for the rule's field path (("options", 2, "text"): "option_c").
+    # Other formats skip such a question, report it, and import the rest, as Moodle does.
+    column: Callable[[tuple[Any, ...]], str | None] | None = None
 
 
 @dataclass

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from defusedxml import DefusedXmlException
 
+from app.bank import rules
 from app.interop.common import MAX_IMPORT_BYTES, Choice, InteropError, Item, Kind, Reading
 from app.interop.problems import Problems, decode_text
 
@@ -65,7 +66,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("type", "single, multiple, true_false or matching (required)"),
     Column("stem", "the question (required)"),
     *(
-        Column(f"option_{x}", f"option {x.upper()} (single, multiple; at least A, B and C)")
+        Column(
+            f"option_{x}",
+            f"option {x.upper()} (single, multiple; at least "
+            f"{', '.join(LETTERS[: rules.MIN_OPTIONS - 1].upper())} and "
+            f"{LETTERS[rules.MIN_OPTIONS - 1].upper()})",
+        )
         for x in LETTERS
     ),
     Column(
@@ -82,7 +88,7 @@ COLUMNS: tuple[Column, ...] = (
         column
         for n in range(1, PAIRS + 1)
         for column in (
-            Column(f"left_{n}", f"matching: item {n} (at least three pairs)"),
+            Column(f"left_{n}", f"matching: item {n} (at least {rules.MIN_PAIRS} pairs)"),
             Column(f"right_{n}", f"matching: the answer that goes with left_{n}"),
         )
     ),
@@ -270,7 +276,23 @@ def _rows_to_reading(rows: list[list[Cell]]) -> Reading:
         raise Problems(problems)
     if not items:
         raise InteropError("the file has a header row but no questions")
-    return Reading(items=items)
+    return Reading(items=items, column=column_of)
+
+
+def column_of(path: tuple[object, ...]) -> str | None:
+    """The template's column that holds a question's field (a bank rule's path), or None."""
+    match path:
+        case ("options", int(i), *_) if i < len(LETTERS):
+            return f"option_{LETTERS[i]}"
+        case ("options",):
+            return "correct"
+        case ("pairs", int(i), "left" | "right" as side):
+            return f"{side}_{i + 1}"
+        case ("pairs", *_):
+            return "left_1"
+        case (str(name), *_) if name in NAMES:
+            return name
+    return None
 
 
 def _letter(index: int) -> str:
@@ -368,8 +390,12 @@ def _choices(kind: str, values: dict[str, str], bad: Bad) -> tuple[Choice, ...]:
     if present and "".join(present) != filled:
         gap = next(x for x in LETTERS if x not in present)
         bad(f"option_{gap}", "empty, but a later option is filled; fill the options from A on")
-    if len(present) < 2:
-        bad(f"option_{'ab'[len(present)]}", "empty; a question needs at least options A and B")
+    if len(present) < rules.MIN_OPTIONS:
+        least = LETTERS[: rules.MIN_OPTIONS].upper()
+        bad(
+            f"option_{LETTERS[len(present)]}",
+            f"empty; a question needs at least options {', '.join(least[:-1])} and {least[-1]}",
+        )
     for x in LETTERS:
         if f"feedback_{x}" in values and f"option_{x}" not in values:
             bad(f"feedback_{x}", f"feedback for option {x.upper()}, which is empty")
@@ -407,8 +433,13 @@ def _pairs(values: dict[str, str], bad: Bad) -> tuple[tuple[str, str], ...]:
             bad(f"left_{n}", f"empty, but right_{n} is filled")
         elif left and right:
             pairs.append((left, right))
-    if len(pairs) < 2:
-        bad("left_1", "a matching question needs at least two pairs (left_1/right_1, ...)")
+    if len(pairs) < rules.MIN_PAIRS:
+        empty = (n for n in range(1, PAIRS + 1) if not values.get(f"left_{n}"))
+        bad(
+            f"left_{next(empty, 1)}",  # the first pair to fill in
+            f"a matching question needs at least {rules.MIN_PAIRS} pairs (left_1/right_1, ...); "
+            f"this row has {len(pairs)}",
+        )
     return tuple(pairs)
 
 
