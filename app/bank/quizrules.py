@@ -3,6 +3,7 @@ drawn within the quiz's balance; item-writing warnings about each quiz's pool.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 from app.bank import forms
@@ -75,10 +76,38 @@ def quiz_rules(
     return found
 
 
+# What a quiz card shows from the quiz's own settings (its questions, minutes, attempts, pass
+# mark; the certification's months): a description that says them too is a second home for
+# them, and goes wrong when a setting changes (a pass mark adopted from the standard setting,
+# a draw changed) or reads wrong beside a trainee's extra time.
+_NUMBER = (
+    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|ninety)"
+)
+SETTINGS_STATED = re.compile(
+    rf"\b{_NUMBER}(\s*%|\s*percent\b|[\s-]+(questions?|min(ute)?s?|attempts?|months?|"
+    r"years?|hours?)\b)",
+    re.IGNORECASE,
+)
+
+
 def quiz_warnings(quiz: Quiz, pools: Sequence[Sequence[Unit]]) -> list[QuizWarning]:
     """Item-writing warnings about a quiz's pool: shares of true/false and select-all questions,
-    and a certifying exam's pool too small for a retake to meet new questions."""
+    and a certifying exam's pool too small for a retake to meet new questions; and a
+    description that restates the quiz's settings."""
     out: list[QuizWarning] = []
+    stated = [m.group(0) for m in SETTINGS_STATED.finditer(quiz.description)]
+    if stated:
+        out.append(
+            (
+                ("description",),
+                ("description",),
+                "description-settings",
+                f"the description states {', '.join(repr(s) for s in stated)}: the quiz card "
+                "shows the questions, time, attempts and pass mark from the settings, so say "
+                "what the quiz is for and leave the figures to them",
+            )
+        )
     drawn = {u.qids: u for p in pools for u in p}.values()
     kinds = [t for u in drawn for t in u.types]  # one entry per question it can draw
     if kinds:

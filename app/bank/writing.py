@@ -75,6 +75,8 @@ RULES = {
     "true-false-share": "too many true/false questions in a quiz's pool",
     "select-all-share": "too many select-all questions in a quiz's pool",
     "secure-pool": "a certifying exam's pool too small for a retake to see new questions",
+    "description-settings": "a quiz description that restates its settings (questions, minutes, "
+    "pass mark, attempts, months valid)",
 }
 
 # (where, rule, message) within one question
