@@ -12,8 +12,9 @@ from ui_helpers import open_page, sign_in, titles, values, widget_keys
 
 from app import config, useradmin
 from app.bank import load
-from app.interop import gift
+from app.interop import banks, gift
 from app.ui import keys
+from app.ui.views import bank_export
 
 GIFT = b"""\
 ::Sun::What should the client avoid after treatment?{
@@ -105,6 +106,25 @@ def downloads(monkeypatch) -> list[tuple[tuple, dict]]:
     return seen
 
 
+def test_the_bank_page_makes_an_export_once_not_on_every_run(ui, content, monkeypatch):
+    made: list[tuple] = []
+    real = banks.export
+
+    def spy(*args):
+        made.append(args[1:])
+        return real(*args)
+
+    monkeypatch.setattr(banks, "export", spy)
+    bank_export._written.clear()  # shared by every session of the process, so by the tests too
+    at = open_page(sign_in("tina"), "bank")
+    at.selectbox(key=keys.BANK_EXPORT_FORMAT).set_value("aiken").run()
+    at.run()
+    at.run()  # reruns (another widget of the page, a reload) make nothing again
+    assert made.count(("aiken", [])) == 1
+    at.multiselect(key=keys.BANK_EXPORT_BANKS).set_value(["aftercare"]).run()
+    assert made[-1] == ("aiken", ["aftercare"])
+
+
 def test_the_bank_page_offers_a_bank_as_gift(ui, content, downloads):
     at = open_page(sign_in("tina"), "bank")
     at.selectbox(key=keys.BANK_EXPORT_FORMAT).set_value("gift").run()
@@ -151,9 +171,10 @@ def test_a_workbook_is_reported_row_by_row_and_the_templates_are_offered(ui, con
     assert (xlsx_args[0], csv_args[0]) == ("Template (.xlsx)", "Template (.csv)")
     assert xlsx["file_name"].endswith(".xlsx")
     assert csv["file_name"].endswith(".csv")
-    # what is handed out is the template kept in the fixtures, which reads as its examples
-    assert xlsx_args[1] == (FIXTURES / "template.xlsx").read_bytes()
-    assert csv_args[1] == (FIXTURES / "template.csv").read_bytes()
+    # what is handed out, made when clicked, is the template kept in the fixtures, which reads
+    # as its examples
+    assert xlsx_args[1]() == (FIXTURES / "template.xlsx").read_bytes()
+    assert csv_args[1]() == (FIXTURES / "template.csv").read_bytes()
     at.text_input(key=keys.IMPORT_BANK).input("sheet-care").run()
     at = upload(at, (FIXTURES / "questions.xlsx").read_bytes(), "questions.xlsx")
     [table] = at.dataframe

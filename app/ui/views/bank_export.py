@@ -10,8 +10,18 @@ import streamlit as st
 
 from app.bank import Catalogue
 from app.interop import LABELS, banks, exporters
-from app.interop.common import InteropError
+from app.interop.common import InteropError, Written
 from app.ui import fmt, keys
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _written(
+    _cat: Catalogue, cat_id: int, chosen: str, picked: tuple[str, ...]
+) -> tuple[Catalogue, Written]:
+    """The export of these banks of this catalogue (one object per load of the banks, kept
+    here with its export so that its id names no other while the entry lives): made once, not
+    on every run of the page (up to 30 ms and 450 kB for every bank in Moodle XML)."""
+    return _cat, banks.export(_cat, chosen, list(picked))
 
 
 def render(cat: Catalogue) -> None:
@@ -34,7 +44,7 @@ def render(cat: Catalogue) -> None:
         "retired questions stay here."
     )
     try:
-        written = banks.export(cat, chosen, picked)
+        _, written = _written(cat, id(cat), chosen, tuple(picked))
     except InteropError as exc:
         st.warning(fmt.plain(str(exc)))
         return

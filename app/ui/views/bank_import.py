@@ -138,7 +138,7 @@ def _templates() -> None:
         with column:
             st.download_button(
                 f"Template (.{suffix})",
-                make(),
+                make,  # made when clicked, not on every run of the page
                 file_name=f"resurface-questions-template.{suffix}",
                 mime=media_type,
                 key=key,
