@@ -1266,12 +1266,6 @@ def _cases() -> list[Case]:
 
             add(f"exports.{func.__name__} {kind}", func, call, Forbidden, Forbidden, OK, Forbidden)
     add(
-        "exports.may_export (handing over a prepared file)",
-        exports.may_export,
-        lambda w, a: exports.may_export(w.engine, a),
-        Forbidden, Forbidden, OK, AccountInactive,
-    )  # fmt: skip
-    add(
         "prepared.keep (an export waiting for its download)",
         prepared.keep,
         lambda w, a: prepared.keep(w.engine, a, io.BytesIO(b"x"), "a.csv", "text/csv"),
@@ -1333,6 +1327,24 @@ def _cases() -> list[Case]:
         personal.export,
         lambda w, a: personal.export(w.engine, a, a.username if a else "ann", w.catalogue),
         OK, OK, OK, AccountInactive,
+    )  # fmt: skip
+    add(
+        "prepared.keep of bob's personal data (a zip waiting for its download)",
+        prepared.keep,
+        lambda w, a: prepared.keep(
+            w.engine, a, io.BytesIO(b"PK"), "p.zip", "application/zip",
+            action=Action.EXPORT_PERSONAL_DATA, subject=w.users["bob"],
+        ),
+        Forbidden, Forbidden, OK, Forbidden,
+    )  # fmt: skip
+    add(
+        "prepared.keep of one's own personal data",
+        prepared.keep,
+        lambda w, a: prepared.keep(
+            w.engine, a, io.BytesIO(b"PK"), "p.zip", "application/zip",
+            action=Action.EXPORT_PERSONAL_DATA, subject=a,
+        ),
+        OK, OK, OK, Forbidden,
     )  # fmt: skip
     add(
         "erasure.erase",

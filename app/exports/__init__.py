@@ -164,13 +164,6 @@ def write(
     return rows
 
 
-def may_export(engine: Engine, actor: User | None) -> None:
-    """Refuse (Forbidden) anyone but an active manager whose session stands, or the console:
-    for handing over a file prepared earlier, at the moment it is downloaded."""
-    with engine.connect() as conn:
-        _may_export(conn, actor)
-
-
 def _may_export(conn: Connection, actor: User | None) -> None:
     """Refuse (Forbidden) anyone the rules do not let export, or whose session has ended."""
     require(acting(recheck(conn, actor)), Action.EXPORT)
