@@ -37,6 +37,7 @@ from app.store.tables import prepared_chunks, prepared_files
 
 LIFETIME = timedelta(hours=24)
 CHUNK = 1 << 20  # bytes a database row holds: about a megabyte
+KINDS = frozenset({Action.EXPORT, Action.EXPORT_PERSONAL_DATA})  # what a file may be
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,6 @@ def for_download(
     with engine.connect() as conn:
         _allowed(conn, recheck(conn, user, now), found.action, found.subject_id)
     return found
-
-
-KINDS = frozenset({Action.EXPORT, Action.EXPORT_PERSONAL_DATA})
 
 
 def _allowed(conn: Connection, actor: User, action: Action, subject_id: int | None) -> None:

@@ -95,6 +95,30 @@ def plain(text: str) -> str:
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
+def percent_x(field: str, title: str) -> alt.X:
+    """A percentage along x: 0 to 100 whatever the data holds, a tick every 25."""
+    return alt.X(
+        field,
+        title=title,
+        scale=alt.Scale(domain=[0, 100]),
+        axis=alt.Axis(values=[0, 25, 50, 75, 100]),
+    )
+
+
+def topic_bars(base: alt.Chart, colour: alt.Color) -> list[alt.Chart]:
+    """The layers of a bar chart by topic, on ``base`` (x, y and tooltips; a ``shown`` column
+    with each figure in words): the bars, a tick at each bar's end and the figure beside it, so
+    that a topic scored 0% (a bar of no length) reads as zero rather than missing. Layer them
+    with ``alt.layer`` and give the chart a step of 30 px (``topic_axis``)."""
+    return [
+        base.mark_bar().encode(color=colour),
+        base.mark_tick(thickness=3, orient="vertical").encode(color=colour),
+        base.mark_text(align="left", dx=5, fontSize=11).encode(
+            text="shown:N", color=alt.value("#31333f")
+        ),
+    ]
+
+
 def topic_axis() -> alt.Axis:
     """The y axis of a chart by topic: a name longer than 20 characters ("Contraindications and
     patient selection") goes on two lines, centred on its bar, rather than cut off with "…" on

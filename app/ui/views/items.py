@@ -246,12 +246,7 @@ def _chart(result: ItemAnalysis, qid: str) -> None:
         .encode(
             y=alt.Y("option:N", title=None, sort=None),
             yOffset=alt.YOffset("group:N", sort=groups),
-            x=alt.X(
-                "share:Q",
-                title="Chose it (%)",
-                scale=alt.Scale(domain=[0, 100]),
-                axis=alt.Axis(values=[0, 25, 50, 75, 100]),
-            ),
+            x=fmt.percent_x("share:Q", "Chose it (%)"),
             color=alt.Color(
                 "group:N",
                 sort=groups,

@@ -106,22 +106,12 @@ def _topic_chart(view: attempts.AttemptView) -> None:
     st.markdown("##### By topic")
     data = pd.DataFrame(rows)
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "score:Q",
-            title="Score (%)",
-            scale=alt.Scale(domain=[0, 100]),
-            axis=alt.Axis(values=[0, 25, 50, 75, 100]),
-        ),
+        x=fmt.percent_x("score:Q", "Score (%)"),
         y=alt.Y(
             "topic:N",
             sort="-x",
             title=None,
             axis=fmt.topic_axis(),
-        ),
-        color=alt.Color(
-            "passed:N",
-            scale=alt.Scale(domain=[True, False], range=["#2e7d32", "#c62828"]),
-            legend=None,
         ),
         tooltip=[
             alt.Tooltip("topic:N", title="Topic"),
@@ -129,19 +119,17 @@ def _topic_chart(view: attempts.AttemptView) -> None:
             alt.Tooltip("questions:Q", title="Questions"),
         ],
     )
-    bars = base.mark_bar()
-    # A 0% topic has a bar of no length: a tick at its end and the figure beside it ("0%") say
-    # it is zero rather than missing (as on a trainee's record).
-    ends = base.mark_tick(thickness=3, orient="vertical")
-    labels = base.mark_text(align="left", dx=5, fontSize=11).encode(
-        text="shown:N", color=alt.value("#31333f")
+    colour = alt.Color(
+        "passed:N",
+        scale=alt.Scale(domain=[True, False], range=["#2e7d32", "#c62828"]),
+        legend=None,
     )
     rule = (
         alt.Chart(pd.DataFrame({"x": [view.quiz.pass_mark]}))
         .mark_rule(strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    chart = (bars + ends + labels + rule).properties(height=alt.Step(30))  # two-line names
+    chart = alt.layer(*fmt.topic_bars(base, colour), rule).properties(height=alt.Step(30))
     st.altair_chart(chart, width="stretch")
 
 

@@ -187,10 +187,5 @@ def _mastery(record: dashboard.Record, cat) -> None:
     colour = alt.Color(
         "percent:Q", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen"), legend=None
     )
-    bars = base.mark_bar().encode(color=colour)
-    # A 0% topic has a bar of no length: a tick at its end and the figure beside it ("0%") say
-    # it is zero rather than missing.
-    ends = base.mark_tick(thickness=3, orient="vertical").encode(color=colour)
-    labels = base.mark_text(align="left", dx=5, fontSize=11).encode(text="shown:N")
-    chart = (bars + ends + labels).properties(height=alt.Step(30))  # room for two-line names
+    chart = alt.layer(*fmt.topic_bars(base, colour)).properties(height=alt.Step(30))
     st.altair_chart(chart, width="stretch")
